@@ -1,0 +1,181 @@
+"""The one record type that passes between importers, stages and writers.
+
+A record holds content in exactly one of three shapes:
+
+* ``text`` — plain text (pre-training style, or a document);
+* ``input`` + ``output`` — one prompt and its answer;
+* ``messages`` — a conversation, a list of ``{"role", "content"}`` turns.
+
+Every record knows where it came from (:class:`Source`: the plugin, the file and a
+locator such as ``row 12`` or ``line 5``) and has an ``id`` that is the same across
+runs, derived from that source and the content as imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from curate.errors import CurateError
+
+Shape = Literal["text", "input-output", "messages"]
+ROLES = ("system", "user", "assistant", "tool")
+
+#: Separates fields inside content keys and hashes; never found in normalised text.
+_SEP = "\x1f"
+
+
+@dataclass(slots=True, frozen=True)
+class Source:
+    """Where a record came from: importer ``plugin``, file ``path``, ``locator`` inside it."""
+
+    plugin: str
+    path: str
+    locator: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.locator}" if self.locator else self.path
+
+
+@dataclass(slots=True)
+class Record:
+    """One training example (or document) and where it came from.
+
+    Build records with :meth:`Record.create`, which checks the shape and computes the id.
+    """
+
+    id: str
+    source: Source
+    text: str | None = None
+    input: str | None = None
+    output: str | None = None
+    messages: list[dict[str, str]] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def create(
+        cls,
+        source: Source,
+        *,
+        text: str | None = None,
+        input: str | None = None,  # noqa: A002 - the field is called input
+        output: str | None = None,
+        messages: list[dict[str, str]] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Record:
+        """Make a record in one of the three shapes, with a stable id.
+
+        >>> r = Record.create(Source("json", "a.jsonl", "line 1"), input="2+2?", output="4")
+        >>> r.shape, len(r.id)
+        ('input-output', 16)
+        """
+        rec = cls(id="", source=source, text=text, input=input, output=output, messages=messages, meta=meta or {})
+        rec.validate()
+        rec.id = stable_id(source, rec.content_key())
+        return rec
+
+    @property
+    def shape(self) -> Shape:
+        """``"text"``, ``"input-output"`` or ``"messages"``."""
+        if self.messages is not None:
+            return "messages"
+        if self.output is not None:
+            return "input-output"
+        return "text"
+
+    def validate(self) -> None:
+        """Raise :class:`RecordError` unless exactly one content shape is filled in correctly."""
+        shapes = [self.text is not None, self.input is not None or self.output is not None, self.messages is not None]
+        if sum(shapes) != 1:
+            raise RecordError("a record holds exactly one of: text; input and output; messages")
+        if self.text is not None and not isinstance(self.text, str):
+            raise RecordError(f"text must be a string, not {type(self.text).__name__}")
+        if shapes[1]:
+            if not isinstance(self.output, str):
+                raise RecordError("an input/output record needs a string output")
+            if self.input is None:
+                self.input = ""
+            if not isinstance(self.input, str):
+                raise RecordError(f"input must be a string, not {type(self.input).__name__}")
+        if self.messages is not None:
+            if not isinstance(self.messages, list) or not self.messages:
+                raise RecordError("messages must be a non-empty list of {role, content} turns")
+            for i, turn in enumerate(self.messages):
+                if not isinstance(turn, dict) or set(turn) != {"role", "content"}:
+                    raise RecordError(f"message {i} must be an object with exactly 'role' and 'content'")
+                if turn["role"] not in ROLES:
+                    raise RecordError(f"message {i} has role {turn['role']!r}; expected one of {', '.join(ROLES)}")
+                if not isinstance(turn["content"], str):
+                    raise RecordError(f"message {i} content must be a string")
+
+    def content_key(self) -> str:
+        """The content as one string, fields and turns separated: what hashes and dedup compare."""
+        if self.messages is not None:
+            return _SEP.join(f"{t['role']}{_SEP}{t['content']}" for t in self.messages)
+        if self.output is not None:
+            return f"{self.input or ''}{_SEP}{self.output}"
+        return self.text or ""
+
+    def content_hash(self) -> str:
+        """A 16-hex-digit hash of :meth:`content_key`."""
+        return hashlib.blake2b(self.content_key().encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+    def texts(self) -> list[str]:
+        """Every piece of text in the record, in order (for length checks and embedding)."""
+        if self.messages is not None:
+            return [t["content"] for t in self.messages]
+        if self.output is not None:
+            return [self.input or "", self.output]
+        return [self.text or ""]
+
+    def model_texts(self) -> list[str]:
+        """The model's side: the output, or the assistant turns, or the whole text."""
+        if self.messages is not None:
+            return [t["content"] for t in self.messages if t["role"] == "assistant"]
+        if self.output is not None:
+            return [self.output]
+        return [self.text or ""]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict holding everything (used by the ledger and spill files)."""
+        out: dict[str, Any] = {"id": self.id}
+        if self.messages is not None:
+            out["messages"] = self.messages
+        elif self.output is not None:
+            out["input"] = self.input
+            out["output"] = self.output
+        else:
+            out["text"] = self.text
+        out["source"] = {"plugin": self.source.plugin, "path": self.source.path, "locator": self.source.locator}
+        if self.meta:
+            out["meta"] = self.meta
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Record:
+        """The inverse of :meth:`to_dict`; the id is kept as stored."""
+        src = data["source"]
+        rec = cls(
+            id=data["id"],
+            source=Source(src["plugin"], src["path"], src["locator"]),
+            text=data.get("text"),
+            input=data.get("input"),
+            output=data.get("output"),
+            messages=data.get("messages"),
+            meta=dict(data.get("meta") or {}),
+        )
+        return rec
+
+
+class RecordError(CurateError):
+    """A record's content is not in one of the three shapes."""
+
+
+def stable_id(source: Source, content_key: str) -> str:
+    """The id of a record: a hash of its path, locator and content as imported."""
+    h = hashlib.blake2b(digest_size=8)
+    for part in (source.path, source.locator, content_key):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()

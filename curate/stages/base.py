@@ -1,0 +1,123 @@
+"""The stage contract, which does not depend on the engine that runs it.
+
+A :class:`Stage` takes a batch (a list of records) and returns a :class:`BatchResult`:
+the records it keeps (possibly changed), the records it rejects with a stage name and
+a reason, and counters of what it did. The local engine streams batches through the
+stages; the Ray engine calls the very same ``process`` from ``map_batches``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from curate.options import NoOptions, parse_options
+from curate.records import Record
+
+
+@dataclass(slots=True)
+class Rejection:
+    """A record taken out of the build: by which ``stage``, for which ``reason``.
+
+    ``details`` holds what a user needs to audit the decision: the matched phrase,
+    the id of the surviving duplicate (``duplicate_of``), a similarity...
+    """
+
+    record: Record
+    stage: str
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The line written to ``rejects.jsonl``: the whole record plus the decision."""
+        out = self.record.to_dict()
+        out["stage"] = self.stage
+        out["reason"] = self.reason
+        if self.details:
+            out["details"] = self.details
+        return out
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What a stage did to one batch."""
+
+    kept: list[Record] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    #: Events worth counting in the manifest, e.g. ``{"mojibake": 3}``.
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+class Stage:
+    """One step over batches of records. Subclasses set ``name`` and implement ``process``.
+
+    A stage must not depend on the order of batches beyond what it documents, and must
+    never drop a record silently: every record of the input batch is either in
+    ``kept`` or in ``rejected``.
+    """
+
+    name: ClassVar[str]
+
+    def process(self, batch: list[Record]) -> BatchResult:
+        """Keep, change or reject each record of ``batch``."""
+        raise NotImplementedError
+
+    def reject(self, record: Record, reason: str, **details: Any) -> Rejection:
+        """A :class:`Rejection` by this stage."""
+        return Rejection(record, self.name, reason, details)
+
+
+class Filter(Stage):
+    """A cleaning stage provided by a plugin (``register_filters``).
+
+    Class attributes: ``name`` (used by ``--filter NAME``), ``Options`` (a dataclass;
+    unknown keys are errors), ``description`` (one line for ``curate filters``) and
+    ``default`` (True when the filter belongs to the recommended set that runs when
+    the user selects none).
+    """
+
+    Options: ClassVar[type] = NoOptions
+    description: ClassVar[str] = ""
+    default: ClassVar[bool] = False
+
+    def __init__(self, options: Any) -> None:
+        self.options = options
+
+    @classmethod
+    def from_options(cls, values: dict[str, Any] | None = None) -> Filter:
+        """Validate ``values`` against :attr:`Options` and build the filter."""
+        return cls(parse_options(cls.Options, values, owner=f"filter {cls.name!r}"))
+
+
+@dataclass(slots=True)
+class PhaseResult:
+    """The decisions of a phase, applied by the engine in its next pass over the records.
+
+    ``rejected`` maps record id to ``(reason, details)``; ``groups`` maps record id to a
+    split group key (records of one group land on the same side of the split); ``meta``
+    maps record id to entries merged into the record's ``meta``; ``report`` is free-form
+    data for ``report.html`` and the manifest.
+    """
+
+    rejected: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    groups: dict[str, str] = field(default_factory=dict)
+    meta: dict[str, dict[str, Any]] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+class Phase:
+    """A step that must see every record before it decides (clustering, near-dup removal).
+
+    ``run`` receives a callable that returns a fresh iterator over all records that
+    survived the streaming stages, in the build's deterministic order; it may iterate
+    more than once (the local engine reads them back from a spill file). It must not
+    hold every record's text in memory at once when it can avoid it.
+    """
+
+    name: ClassVar[str]
+
+    def run(self, records: Callable[[], Iterator[Record]]) -> PhaseResult:
+        raise NotImplementedError

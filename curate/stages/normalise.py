@@ -1,0 +1,103 @@
+"""Text normalisation: Unicode NFC, line ends, control characters, odd spaces, entities.
+
+Applied to every piece of text in a record by the ``normalise`` stage before anything
+compares or hashes content. Indentation is kept (code stays code); trailing spaces,
+runs of blank lines, zero-width characters and C0/C1 control characters go.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections import Counter
+
+from curate.records import Record
+from curate.stages.base import BatchResult, Stage
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_ODD_SPACE = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_TRAILING = re.compile(r"[ \t]+\n")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def normalise_text(text: str, counts: Counter[str] | None = None) -> str:
+    """Return ``text`` normalised; ``counts`` (if given) counts each kind of change.
+
+    >>> normalise_text("caf\\u0065\\u0301 &amp; tea\\r\\n\\r\\n\\r\\n\\x00ok  \\n")
+    'café & tea\\n\\nok'
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        _count(counts, "line_ends")
+    if "&" in text and _ENTITY.search(text):
+        text = html.unescape(text)
+        _count(counts, "html_entities")
+    if not text.isascii():
+        nfc = unicodedata.normalize("NFC", text)
+        if nfc != text:
+            _count(counts, "unicode_nfc")
+            text = nfc
+        stripped = _ZERO_WIDTH.sub("", text)
+        if stripped != text:
+            _count(counts, "zero_width")
+            text = stripped
+        spaced = _ODD_SPACE.sub(" ", text)
+        if spaced != text:
+            _count(counts, "odd_spaces")
+            text = spaced
+    cleaned = _CONTROL.sub("", text)
+    if cleaned != text:
+        _count(counts, "control_characters")
+        text = cleaned
+    return _BLANK_RUNS.sub("\n\n", _TRAILING.sub("\n", text)).strip()
+
+
+def _count(counts: Counter[str] | None, key: str) -> None:
+    if counts is not None:
+        counts[key] += 1
+
+
+class Normalise(Stage):
+    """The ``normalise`` stage: :func:`normalise_text` on every field; empty records are rejected."""
+
+    name = "normalise"
+
+    def process(self, batch: list[Record]) -> BatchResult:
+        result = BatchResult()
+        counts = result.counts
+        for record in batch:
+            before = record.content_key()
+            if record.messages is not None:
+                record.messages = [
+                    {"role": t["role"], "content": normalise_text(t["content"], counts)} for t in record.messages
+                ]
+            elif record.output is not None:
+                record.input = normalise_text(record.input or "", counts)
+                record.output = normalise_text(record.output, counts)
+            else:
+                record.text = normalise_text(record.text or "", counts)
+            if record.content_key() != before:
+                counts["records_changed"] += 1
+            empty = _empty_reason(record)
+            if empty:
+                result.rejected.append(self.reject(record, empty))
+            else:
+                result.kept.append(record)
+        return result
+
+
+def _empty_reason(record: Record) -> str | None:
+    if record.messages is not None:
+        if all(not t["content"] for t in record.messages):
+            return "empty"
+        if any(t["role"] == "assistant" for t in record.messages) and not any(
+            t["content"] for t in record.messages if t["role"] == "assistant"
+        ):
+            return "empty_output"
+        return None
+    if record.output is not None:
+        return "empty_output" if not record.output else None
+    return "empty" if not record.text else None

@@ -1,0 +1,1 @@
+"""The built-in html importer (being written)."""

@@ -1,0 +1,1 @@
+"""Fine-tuning on a curate build (placeholder until issue 5 lands)."""
