@@ -9,7 +9,7 @@ stages; the Ray engine calls the very same ``process`` from ``map_batches``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -121,3 +121,38 @@ class Phase:
 
     def run(self, records: Callable[[], Iterator[Record]]) -> PhaseResult:
         raise NotImplementedError
+
+
+def run_stages(stages: list[Stage], batch: list[Record]) -> tuple[list[Record], list[Rejection], dict[str, Counter[str]]]:
+    """Pass ``batch`` through ``stages`` in order: what survives, what was rejected, counters by stage."""
+    rejected: list[Rejection] = []
+    counts: dict[str, Counter[str]] = {}
+    for stage in stages:
+        result = stage.process(batch)
+        if len(result.kept) + len(result.rejected) != len(batch):
+            raise RuntimeError(
+                f"stage {stage.name!r} returned {len(result.kept)} kept + {len(result.rejected)} rejected "
+                f"records for a batch of {len(batch)}: a stage must account for every record"
+            )
+        rejected.extend(result.rejected)
+        if result.counts:
+            counts[stage.name] = result.counts
+        batch = result.kept
+    return batch, rejected, counts
+
+
+def apply_phase(result: PhaseResult, stage: str, batch: Iterable[Record]) -> tuple[list[Record], list[Rejection]]:
+    """Apply a phase's decisions to records read back after it ran."""
+    kept: list[Record] = []
+    rejected: list[Rejection] = []
+    for record in batch:
+        decision = result.rejected.get(record.id)
+        if record.id in result.meta:
+            record.meta.update(result.meta[record.id])
+        if record.id in result.groups:
+            record.meta["group"] = result.groups[record.id]
+        if decision is not None:
+            rejected.append(Rejection(record, stage, decision[0], decision[1]))
+        else:
+            kept.append(record)
+    return kept, rejected

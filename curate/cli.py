@@ -1,0 +1,392 @@
+"""The ``curate`` command line: a thin layer over :class:`curate.Pipeline`.
+
+Exit codes: 0 the build succeeded; 1 the build failed (``--strict`` and bad input, a
+plugin error); 2 a usage or configuration mistake.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from curate.config import BuildConfig, SourceSpec, load_config
+from curate.errors import BuildFailed, ConfigError, CurateError
+from curate.formats import FORMATS
+from curate.ledger import ErrorEntry
+from curate.options import describe_options
+from curate.sources import FileTask
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+
+
+class CurateGroup(click.Group):
+    """Turns curate's errors into one message and an exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            _print_error(exc)
+            sys.exit(2)
+        except CurateError as exc:
+            _print_error(exc)
+            sys.exit(1)
+
+
+def _print_error(exc: CurateError) -> None:
+    err.print(f"[bold red]error:[/] {exc.message}", markup=True, highlight=False)
+    if exc.hint:
+        err.print(f"  [dim]hint:[/] {exc.hint}")
+
+
+@click.group(cls=CurateGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="curate")
+def cli() -> None:
+    """Turn raw text sources into clean, deduplicated fine-tuning datasets."""
+
+
+# ---------------------------------------------------------------------------------------
+# build
+
+
+class RichReporter:
+    """Progress bars per file (records/s) and per phase, and problems as they happen."""
+
+    def __init__(self, console: Console, *, verbose: bool, quiet: bool) -> None:
+        self.verbose = verbose
+        self.quiet = quiet
+        self.console = console
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=None),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=quiet or not console.is_terminal,
+        )
+        self._task: Any = None
+        self._started = 0.0
+        self._count = 0
+        self.problems = 0
+
+    def __enter__(self) -> RichReporter:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def file_started(self, task: FileTask) -> None:
+        if self._task is not None:
+            self.progress.remove_task(self._task)
+        self._started = time.perf_counter()
+        self._count = 0
+        self._task = self.progress.add_task(f"{task.importer.name:>5} {task.file.display}", total=None, rate="")
+        if self.verbose:
+            self.console.print(f"reading {task.file.display} with {task.importer.name}")
+
+    def records_read(self, n: int) -> None:
+        self._count += n
+        if self._task is not None:
+            elapsed = max(time.perf_counter() - self._started, 1e-9)
+            self.progress.update(self._task, advance=n, rate=f"{self._count / elapsed:,.0f} rec/s")
+
+    def problem(self, entry: ErrorEntry) -> None:
+        self.problems += 1
+        if not self.quiet and (self.verbose or self.problems <= 20):
+            self.console.print(f"[yellow]warning:[/] {entry}", markup=True, highlight=False)
+        elif not self.quiet and self.problems == 21:
+            self.console.print("[yellow]warning:[/] more bad input; all of it is listed in manifest.json", markup=True)
+
+    def phase_started(self, name: str) -> None:
+        if self._task is not None:
+            self.progress.remove_task(self._task)
+        self._task = self.progress.add_task(f"phase {name}", total=None, rate="")
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, type=click.Path(path_type=str))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=str), help="Output folder.")
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False, path_type=str), help="A curate.toml.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format [default: messages].")
+@click.option("--val-ratio", type=float, help="Share of groups in validation [default: 0.01].")
+@click.option("--seed", type=int, help="Seed of the split [default: 0].")
+@click.option("--strict", is_flag=True, default=None, help="Fail on the first bad input.")
+@click.option("--importer", help="Force this importer for the SOURCES given here.")
+@click.option("--text-column", help="Column (or key) holding the text.")
+@click.option("--input-column", help="Column (or key) holding the prompt.")
+@click.option("--output-column", help="Column (or key) holding the answer.")
+@click.option("--sql-table", "sql_tables", multiple=True, help="SQL table(s) to import (repeatable).")
+@click.option("--system-prompt", help="System prompt added to conversations without one.")
+@click.option("--filter", "filters", multiple=True, help="Run exactly these filters (repeatable).")
+@click.option("--no-filters", is_flag=True, help="Run no filters.")
+@click.option("--semantic-dedup", type=float, metavar="SIMILARITY", help="Remove near-duplicates above this cosine similarity.")
+@click.option("--clusters", type=int, help="Number of K-means clusters [default: from N].")
+@click.option("--kmeans-backend", help="K-means backend: torch, keops, sklearn, faiss.")
+@click.option("--embedder", help="Embedding model: a local path or a sentence-transformers name.")
+@click.option("--dedup-dry-run", is_flag=True, help="Report what several thresholds would remove; remove nothing.")
+@click.option("--train", "train", metavar="PRESET|FILE", help="Fine-tune afterwards: a preset (full, lora, qlora) or a TOML file.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), help="Execution engine [default: local].")
+@click.option("--ray-address", help="Ray cluster address (auto, ray://HOST:PORT); none starts a local one.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Say more, and show tracebacks of failing plugins.")
+def build(sources: tuple[str, ...], output: str | None, config_path: str | None, **flags: Any) -> None:
+    """Build train.jsonl and val.jsonl from SOURCES (files or folders).
+
+    OUT receives train.jsonl, val.jsonl, rejects.jsonl (every dropped record, with its
+    stage and reason), manifest.json and report.html.
+    """
+    from curate.pipeline import Pipeline
+
+    quiet, verbose = flags.pop("quiet"), flags.pop("verbose")
+    config = load_config(config_path) if config_path else BuildConfig()
+    apply_flags(config, sources, output, flags)
+    console = err
+    pipeline = Pipeline(config)
+    plan = pipeline.plan()
+    if not quiet:
+        stages = ", ".join(plan.stage_names + [p.name for p in plan.phases]) or "none"
+        console.print(f"importers: {', '.join(sorted(plan.registry.importers))}")
+        console.print(f"stages: {stages}; format: {config.format}")
+    try:
+        with RichReporter(console, verbose=verbose, quiet=quiet) as reporter:
+            result = pipeline.run(reporter=reporter, debug=verbose)
+    except BuildFailed as exc:
+        _print_error(exc)
+        console.print("build failed; previous outputs left untouched")
+        sys.exit(1)
+    if not quiet:
+        print_funnel(console, result.manifest)
+        semantic = result.manifest.get("semantic")
+        if semantic:
+            from curate.semantic.phase import summary_lines
+
+            for line in summary_lines(semantic):
+                console.print(line)
+        console.print(f"outputs in {result.output}/: " + ", ".join(p.name for p in result.paths.values()))
+
+
+def apply_flags(config: BuildConfig, sources: tuple[str, ...], output: str | None, flags: dict[str, Any]) -> None:
+    """Lay the build command's flags over a config (flags win)."""
+    mapping = {
+        "text_column": flags.pop("text_column"),
+        "input_column": flags.pop("input_column"),
+        "output_column": flags.pop("output_column"),
+    }
+    mapping = {k: v for k, v in mapping.items() if v is not None}
+    tables = list(flags.pop("sql_tables"))
+    importer = flags.pop("importer")
+    if sources:
+        config.sources = [SourceSpec(s, importer=importer) for s in sources]
+    elif importer:
+        raise click.UsageError("--importer applies to SOURCES given on the command line")
+    if not config.sources:
+        raise click.UsageError("no SOURCES given (on the command line or as [[sources]] in --config)")
+    for spec in config.sources:
+        spec.options.update(mapping)
+        if tables:
+            spec.importer_options.setdefault("sql", {})["tables"] = tables
+    if output is not None:
+        config.output = output
+    if config.output is None:
+        raise click.UsageError("no output folder: pass -o OUT")
+    for key, attr in (("fmt", "format"), ("val_ratio", "val_ratio"), ("seed", "seed"), ("strict", "strict"),
+                      ("system_prompt", "system_prompt"), ("engine", "engine"), ("ray_address", "ray_address")):
+        value = flags.pop(key)
+        if value is not None:
+            setattr(config, attr, value)
+    filters, no_filters = flags.pop("filters"), flags.pop("no_filters")
+    if filters and no_filters:
+        raise click.UsageError("--filter and --no-filters contradict each other")
+    if no_filters:
+        config.filters = []
+    elif filters:
+        config.filters = list(filters)
+    semantic = {
+        "threshold": flags.pop("semantic_dedup"),
+        "clusters": flags.pop("clusters"),
+        "backend": flags.pop("kmeans_backend"),
+        "embedder": flags.pop("embedder"),
+        "dry_run": flags.pop("dedup_dry_run") or None,
+    }
+    semantic = {k: v for k, v in semantic.items() if v is not None}
+    if semantic:
+        config.semantic = {**(config.semantic or {}), "enabled": True, **semantic}
+    train = flags.pop("train")
+    if train is not None:
+        config.train = _train_table(train)
+    assert not flags, f"unhandled flags: {flags}"
+
+
+def _train_table(value: str) -> dict[str, Any]:
+    path = Path(value)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise ConfigError(f"train config {value!r} not found")
+        from curate.config import tomllib
+
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        table = dict(data.get("train", data))
+        table.setdefault("_base_dir", str(path.parent))
+        return table
+    return {"preset": value}
+
+
+def print_funnel(console: Console, manifest: dict[str, Any]) -> None:
+    """The build's funnel: read, dropped per stage and reason, train, val."""
+    counts = manifest["counts"]
+    table = Table(title="build", show_header=False, box=None, pad_edge=False)
+    table.add_row("read", f"{counts['read']:,}")
+    for stage, reasons in counts["rejected_by"].items():
+        for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
+            table.add_row(f"  - {stage}: {reason}", f"{n:,}")
+    table.add_row("train", f"{counts['train']:,}")
+    table.add_row("val", f"{counts['val']:,}")
+    console.print(table)
+    if manifest["errors"]:
+        console.print(f"[yellow]{len(manifest['errors'])} input problem(s)[/]: listed under \"errors\" in manifest.json")
+
+
+# ---------------------------------------------------------------------------------------
+# inspect, plugins, filters, explain
+
+
+@cli.command()
+@click.argument("source", type=click.Path(path_type=str))
+@click.option("--limit", type=int, default=None, help="Stop after N records.")
+@click.option("--importer", help="Force this importer.")
+@click.option("--option", "options", multiple=True, metavar="KEY=VALUE", help="An importer option (JSON value).")
+def inspect(source: str, limit: int | None, importer: str | None, options: tuple[str, ...]) -> None:
+    """Print the records an importer makes of SOURCE, as JSONL (problems go to stderr)."""
+    from curate.importing import Problem
+    from curate.registry import get_registry
+    from curate.sources import read_file, resolve_sources
+
+    parsed = dict(_parse_option(o) for o in options)
+    spec = SourceSpec(source, importer=importer, options=parsed)
+    shown = 0
+    for task in resolve_sources([spec], get_registry()):
+        if not isinstance(task, FileTask):
+            err.print(f"[yellow]warning:[/] {task}", markup=True)
+            continue
+        for item in read_file(task):
+            if isinstance(item, Problem):
+                where = f"{task.file.display}:{item.locator}" if item.locator else task.file.display
+                err.print(f"[yellow]warning:[/] {where}: {item.message}", markup=True, highlight=False)
+                continue
+            click.echo(json.dumps(item.to_dict(), ensure_ascii=False))
+            shown += 1
+            if limit is not None and shown >= limit:
+                return
+
+
+def _parse_option(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise click.BadParameter(f"{text!r} is not KEY=VALUE", param_hint="--option")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+def plugins(as_json: bool) -> None:
+    """List loaded plugins and the hooks each implements."""
+    from curate.registry import get_registry
+
+    registry = get_registry()
+    infos = registry.plugins()
+    provides: dict[str, list[str]] = {}
+    for kind, table in (("importer", registry.importers), ("filter", registry.filters), ("embedder", registry.embedders)):
+        for name, cls in table.items():
+            plugin = cls.__module__
+            provides.setdefault(plugin, []).append(f"{kind}:{name}")
+    rows = []
+    for info in infos:
+        module = registry.pm.get_plugin(info.name)
+        rows.append({
+            "name": info.name,
+            "package": info.distribution,
+            "version": info.version,
+            "hooks": list(info.hooks),
+            "provides": provides.get(getattr(module, "__name__", ""), []),
+        })
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("plugin", "package", "hooks", "provides")
+    for row in rows:
+        table.add_row(row["name"], f"{row['package']} {row['version'] or ''}", ", ".join(row["hooks"]), ", ".join(row["provides"]))
+    out.print(table)
+
+
+@cli.command(name="filters")
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+def filters_command(as_json: bool) -> None:
+    """List the available filters, whether they run by default, and their options."""
+    from curate.registry import get_registry
+
+    registry = get_registry()
+    rows = [
+        {
+            "name": name,
+            "default": bool(cls.default),
+            "description": cls.description,
+            "options": describe_options(cls.Options),
+        }
+        for name, cls in sorted(registry.filters.items())
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        flag = " (default)" if row["default"] else ""
+        out.print(f"[bold]{row['name']}[/]{flag}: {row['description']}")
+        for opt in row["options"]:
+            out.print(f"    {opt['name']} ({opt['type']}, default {opt['default']}): {opt['help']}", highlight=False)
+
+
+@cli.command()
+@click.argument("output", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("record_id")
+def explain(output: Path, record_id: str) -> None:
+    """Show why record RECORD_ID was dropped or changed in the build in OUTPUT."""
+    from curate.explain import explain_record
+
+    text = explain_record(output, record_id)
+    out.print(text, highlight=False, markup=False)
+
+
+def _attach_train_commands() -> None:
+    try:
+        from curate.train.cli import curves_command, estimate_command, train_command
+    except ImportError:  # pragma: no cover - curate.train is part of the package
+        return
+    for command in (train_command, estimate_command, curves_command):
+        cli.add_command(command)
+
+
+_attach_train_commands()
+
+
+def main() -> None:
+    """The console entry point."""
+    cli(prog_name="curate")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

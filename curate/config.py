@@ -1,0 +1,205 @@
+"""The build configuration: one object that the TOML file, the CLI and the Python API fill in.
+
+A ``curate.toml``::
+
+    [build]
+    output = "out"
+    format = "messages"          # text, input-output, prompt-generation, messages, alpaca, sharegpt
+    val_ratio = 0.01
+    seed = 0
+
+    [[sources]]
+    path = "data/exports"
+    options = { text_column = "body" }   # given to every importer that has these options
+    csv = { delimiter = ";" }            # options for one importer only
+
+    [filters]
+    select = ["refusal", "quality"]      # leave out for the recommended set; [] for none
+    refusal = { scope = "all" }          # options of one filter
+
+    [semantic]                           # near-duplicates and clusters (needs curate[embed])
+    enabled = true
+    threshold = 0.9
+
+    [train]                              # fine-tune after the build (needs curate[train])
+    preset = "lora"
+
+Relative paths in the file are resolved against the file's folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from curate.errors import ConfigError
+from curate.formats import FORMATS
+from curate.options import parse_options
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+@dataclass
+class SourceSpec:
+    """One input: a file, a directory (walked recursively) or a glob's match.
+
+    ``importer`` forces an importer (else suffix, then sniffing). ``options`` go to every
+    importer that accepts them (all must be accepted when ``importer`` is set);
+    ``importer_options`` maps an importer name to options for that importer only.
+    """
+
+    path: str
+    importer: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    importer_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class BuildConfig:
+    """Everything a build does. See the module docstring for the TOML layout."""
+
+    sources: list[SourceSpec] = field(default_factory=list)
+    output: str | None = None
+    format: str = "messages"
+    val_ratio: float = 0.01
+    seed: int = 0
+    strict: bool = False
+    system_prompt: str | None = None
+    prompt_template: str | dict[str, str] | None = None
+    text_records: Literal["reject", "keep"] = "reject"
+    include_ids: bool = False
+    normalise: bool = True
+    exact_dedup: bool = True
+    filters: list[str] | None = None
+    filter_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    semantic: dict[str, Any] | None = None
+    train: dict[str, Any] | None = None
+    engine: Literal["local", "ray"] = "local"
+    ray_address: str | None = None
+    batch_size: int = 1024
+    report: bool = True
+
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` for values that cannot work."""
+        if self.format not in FORMATS:
+            raise ConfigError(f"unknown format {self.format!r}", hint=f"use one of: {', '.join(FORMATS)}")
+        if not 0 <= self.val_ratio < 1:
+            raise ConfigError(f"val_ratio must be at least 0 and below 1, got {self.val_ratio}")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch_size must be positive, got {self.batch_size}")
+        if self.engine not in ("local", "ray"):
+            raise ConfigError(f"unknown engine {self.engine!r}", hint="use 'local' or 'ray'")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy (recorded in the manifest)."""
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class _BuildTable:
+    output: str | None = None
+    format: str = "messages"
+    val_ratio: float = 0.01
+    seed: int = 0
+    strict: bool = False
+    system_prompt: str | None = None
+    prompt_template: str | dict[str, str] | None = None
+    text_records: Literal["reject", "keep"] = "reject"
+    include_ids: bool = False
+    engine: Literal["local", "ray"] = "local"
+    ray_address: str | None = None
+    batch_size: int = 1024
+    report: bool = True
+
+
+@dataclass
+class _StagesTable:
+    normalise: bool = True
+    exact_dedup: bool = True
+
+
+def load_config(path: str | Path) -> BuildConfig:
+    """Read a ``curate.toml`` file into a validated :class:`BuildConfig`."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {str(path)!r} not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return config_from_mapping(data, base_dir=path.parent, where=str(path))
+
+
+def config_from_mapping(data: Mapping[str, Any], *, base_dir: Path | None = None, where: str = "config") -> BuildConfig:
+    """Build a :class:`BuildConfig` from parsed TOML; unknown keys are errors."""
+    known = {"build", "sources", "stages", "filters", "semantic", "train"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown table(s) {', '.join(unknown)}", hint=f"known tables: {', '.join(sorted(known))}")
+    build = parse_options(_BuildTable, data.get("build"), owner=f"{where} [build]")
+    stages = parse_options(_StagesTable, data.get("stages"), owner=f"{where} [stages]")
+    config = BuildConfig(**dataclasses.asdict(build), normalise=stages.normalise, exact_dedup=stages.exact_dedup)
+    if config.output is not None and base_dir is not None:
+        config.output = str(_resolve(config.output, base_dir))
+    config.sources = [_source(s, i, base_dir, where) for i, s in enumerate(data.get("sources") or [])]
+    filters = dict(data.get("filters") or {})
+    select = filters.pop("select", None)
+    if select is not None and not (isinstance(select, list) and all(isinstance(s, str) for s in select)):
+        raise ConfigError(f"{where} [filters] select must be a list of filter names")
+    for name, table in filters.items():
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{where} [filters.{name}] must be a table of that filter's options")
+    config.filters = select
+    config.filter_options = {name: dict(table) for name, table in filters.items()}
+    semantic = data.get("semantic")
+    if semantic is not None:
+        config.semantic = dict(semantic)
+    train = data.get("train")
+    if train is not None:
+        config.train = dict(train)
+        if base_dir is not None:
+            config.train.setdefault("_base_dir", str(base_dir))
+    config.validate()
+    return config
+
+
+def _source(table: Any, index: int, base_dir: Path | None, where: str) -> SourceSpec:
+    if isinstance(table, str):
+        table = {"path": table}
+    if not isinstance(table, Mapping) or "path" not in table:
+        raise ConfigError(f"{where}: sources[{index}] needs a path")
+    table = dict(table)
+    path = table.pop("path")
+    importer = table.pop("importer", None)
+    options = table.pop("options", {}) or {}
+    if not isinstance(options, Mapping):
+        raise ConfigError(f"{where}: sources[{index}].options must be a table")
+    per_importer = {}
+    for key, value in table.items():
+        if not isinstance(value, Mapping):
+            raise ConfigError(
+                f"{where}: sources[{index}] has unknown key {key!r}",
+                hint="a source takes path, importer, options, and tables named after importers (csv = {...})",
+            )
+        per_importer[key] = dict(value)
+    if base_dir is not None:
+        path = str(_resolve(path, base_dir))
+    return SourceSpec(path=path, importer=importer, options=dict(options), importer_options=per_importer)
+
+
+def _resolve(path: str, base_dir: Path) -> Path:
+    p = Path(path).expanduser()
+    if p.is_absolute():
+        return p
+    resolved = base_dir / p
+    try:
+        return resolved.relative_to(Path.cwd())
+    except ValueError:
+        return resolved

@@ -1,0 +1,1 @@
+"""Engines drive the same stages: local (streaming, one process) and Ray Data."""

@@ -1,0 +1,108 @@
+"""The local engine: one process, streaming.
+
+Records flow from the importers through the stages in batches and straight into the
+split writer, so memory does not grow with the input. When the plan has phases
+(clustering, near-duplicates), the records that survive the stages are spilled to a
+temporary JSONL file, each phase reads them back as often as it needs, and its
+decisions are applied on the way to the next spill or to the writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any, TypeVar
+
+from curate.errors import BuildFailed, SourceError
+from curate.importing import Problem
+from curate.ledger import InputEntry, Ledger, Spill, sha256_file
+from curate.plan import Plan, Reporter
+from curate.records import Record
+from curate.sources import read_file, resolve_sources
+from curate.stages.base import Rejection, apply_phase, run_stages
+from curate.writer import SplitWriter
+
+T = TypeVar("T")
+
+IMPORT_STAGE = "import"
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Lists of up to ``size`` items."""
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def import_records(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) -> Iterator[Record]:
+    """Every record of every source, in order; problems go to the ledger (and fail a strict build)."""
+    strict = plan.config.strict
+    for task in resolve_sources(plan.config.sources, plan.registry):
+        if isinstance(task, SourceError):
+            entry = ledger.error(task.path, task.locator, task.reason)
+            reporter.problem(entry)
+            if strict:
+                raise BuildFailed(f"{entry}", hint="fix the input or drop --strict to carry on past bad input")
+            continue
+        reporter.file_started(task)
+        digest, _ = sha256_file(task.file.path)
+        info = InputEntry(task.file.display, task.file.path.stat().st_size, digest, task.importer.name)
+        ledger.inputs.append(info)
+        pending = 0
+        for item in read_file(task, debug=debug):
+            if isinstance(item, Problem):
+                info.problems += 1
+                entry = ledger.error(task.file.display, item.locator, item.message)
+                reporter.problem(entry)
+                if strict:
+                    raise BuildFailed(f"{entry}", hint="fix the input or drop --strict to carry on past bad input")
+                if item.raw is not None:
+                    ledger.read()
+                    record = Record.create(task.file.source(task.importer.name, item.locator or ""), text=item.raw)
+                    ledger.reject(Rejection(record, IMPORT_STAGE, "unreadable", {"error": item.message}))
+                continue
+            info.records += 1
+            ledger.read()
+            pending += 1
+            if pending >= 256:
+                reporter.records_read(pending)
+                pending = 0
+            yield item
+        reporter.records_read(pending)
+
+
+def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) -> tuple[SplitWriter, dict[str, Any]]:
+    """Run ``plan`` into ``ledger``; returns the writer (for lengths) and the phases' reports."""
+    size = plan.config.batch_size
+    writer = SplitWriter(
+        ledger, plan.fmt, val_ratio=plan.config.val_ratio, seed=plan.config.seed, include_ids=plan.config.include_ids
+    )
+    spill = Spill(ledger, ".spill-0.jsonl") if plan.phases else None
+    for batch in batched(import_records(plan, ledger, reporter, debug=debug), size):
+        kept, rejected, counts = run_stages(plan.stages, batch)
+        ledger.reject_all(rejected)
+        for stage, events in counts.items():
+            ledger.count(stage, events)
+        if spill is not None:
+            spill.write(kept)
+        else:
+            writer.write(kept)
+    reports: dict[str, Any] = {}
+    current = spill
+    for i, phase in enumerate(plan.phases):
+        assert current is not None
+        reporter.phase_started(phase.name)
+        source = current
+        result = phase.run(lambda: iter(source))
+        ledger.count(phase.name, result.counts)
+        reports[phase.name] = result.report
+        last = i == len(plan.phases) - 1
+        following = None if last else Spill(ledger, f".spill-{i + 1}.jsonl")
+        for batch in batched(current, size):
+            kept, rejected = apply_phase(result, phase.name, batch)
+            ledger.reject_all(rejected)
+            (writer.write if following is None else following.write)(kept)
+        current.remove()
+        current = following
+    writer.finish()
+    return writer, reports

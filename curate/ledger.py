@@ -1,0 +1,276 @@
+"""The ledger: where every record ends, and the build's outputs, written atomically.
+
+All outputs are first written into a staging folder inside the output folder and
+moved into place (``os.replace``, atomic on one file system) only when the build
+succeeds, ``manifest.json`` last. A failed or interrupted build leaves the previous
+outputs as they were.
+
+The invariant the manifest states and the tests check::
+
+    read == train + val + rejected
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import IO, Any
+
+from curate.records import Record
+from curate.stages.base import Rejection
+
+OUTPUT_FILES = ("train.jsonl", "val.jsonl", "rejects.jsonl", "changes.jsonl")
+MANIFEST = "manifest.json"
+_VERSIONED = ("pluggy", "pandas", "lxml", "beautifulsoup4", "sqlparse", "ftfy", "numpy", "torch",
+              "sentence-transformers", "transformers", "peft", "ray")
+
+
+def dumps(obj: Any) -> str:
+    """One JSONL line: compact, UTF-8 kept as is, keys in insertion order."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass
+class InputEntry:
+    """What the manifest says of one input file."""
+
+    path: str
+    size: int
+    sha256: str
+    importer: str | None
+    records: int = 0
+    problems: int = 0
+
+
+@dataclass
+class ErrorEntry:
+    """One bad input: where, and what was wrong."""
+
+    path: str
+    locator: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.locator}: {self.message}" if self.locator else f"{self.path}: {self.message}"
+
+
+@dataclass
+class Counts:
+    """Record counts of a build; ``rejected_by[stage][reason]`` adds up to ``rejected``."""
+
+    read: int = 0
+    train: int = 0
+    val: int = 0
+    rejected_by: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    stages: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+    @property
+    def rejected(self) -> int:
+        return sum(sum(c.values()) for c in self.rejected_by.values())
+
+    def reconciles(self) -> bool:
+        """True when every record read is accounted for."""
+        return self.read == self.train + self.val + self.rejected
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "train": self.train,
+            "val": self.val,
+            "rejected": self.rejected,
+            "rejected_by": {s: dict(sorted(c.items())) for s, c in self.rejected_by.items() if c},
+            "stages": {s: dict(sorted(c.items())) for s, c in self.stages.items() if c},
+        }
+
+
+class Ledger:
+    """Writes train, val and rejects into a staging folder and keeps the counts.
+
+    Use as a context manager: leaving it with an exception removes the staging folder;
+    :meth:`commit` moves the outputs into place.
+    """
+
+    def __init__(self, out_dir: str | os.PathLike[str]) -> None:
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(prefix=".curate-staging-", dir=self.out_dir))
+        self.counts = Counts()
+        self.inputs: list[InputEntry] = []
+        self.errors: list[ErrorEntry] = []
+        self._scratch: list[IO[str]] = []
+        self._files: dict[str, IO[str]] = {
+            name: open(self.staging / name, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+            for name in OUTPUT_FILES
+        }
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            self.abort()
+
+    # -- records -------------------------------------------------------------------
+
+    def read(self, n: int = 1) -> None:
+        """Count ``n`` records read from the inputs."""
+        self.counts.read += n
+
+    def reject(self, rejection: Rejection) -> None:
+        """Write one rejected record, with its stage and reason, to rejects.jsonl."""
+        self.counts.rejected_by[rejection.stage][rejection.reason] += 1
+        self._files["rejects.jsonl"].write(dumps(rejection.to_dict()) + "\n")
+
+    def reject_all(self, rejections: Iterable[Rejection]) -> None:
+        for rejection in rejections:
+            self.reject(rejection)
+
+    def write(self, side: str, row: dict[str, Any]) -> None:
+        """Write one output row to ``train`` or ``val``."""
+        self._files[f"{side}.jsonl"].write(dumps(row) + "\n")
+        if side == "train":
+            self.counts.train += 1
+        else:
+            self.counts.val += 1
+
+    def changed(self, record: Record, side: str) -> None:
+        """Note a kept record that a stage changed or flagged (``meta["curate"]``) in changes.jsonl."""
+        entry = {"id": record.id, "side": side, "source": record.to_dict()["source"], "changes": record.meta["curate"]}
+        self._files["changes.jsonl"].write(dumps(entry) + "\n")
+
+    def count(self, stage: str, events: Counter[str] | dict[str, int]) -> None:
+        """Add a stage's event counters (repairs, changes...) to the manifest."""
+        for key, n in events.items():
+            if n:
+                self.counts.stages[stage][key] += n
+
+    def error(self, path: str, locator: str | None, message: str) -> ErrorEntry:
+        """Record one bad input in the manifest."""
+        entry = ErrorEntry(path, locator, message)
+        self.errors.append(entry)
+        return entry
+
+    def scratch(self, name: str) -> IO[str]:
+        """A temporary file in the staging folder, closed and removed with it."""
+        fh = open(self.staging / name, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        self._scratch.append(fh)
+        return fh
+
+    def staged(self, name: str) -> Path:
+        """The staging path of an output (for writers that rewrite a file)."""
+        return self.staging / name
+
+    def reopen(self, name: str) -> IO[str]:
+        """Close and return a fresh append handle for a staged output after a rewrite."""
+        self._files[name].close()
+        self._files[name] = open(self.staging / name, "a", encoding="utf-8", newline="\n")  # noqa: SIM115
+        return self._files[name]
+
+    def flush(self, name: str) -> None:
+        self._files[name].flush()
+
+    # -- finishing -----------------------------------------------------------------
+
+    def commit(self, manifest: dict[str, Any], extra_files: Iterable[str] = ()) -> dict[str, Any]:
+        """Close the outputs, write the manifest, and move everything into place.
+
+        ``extra_files`` names other files already written into :attr:`staging`
+        (``report.html``...). Returns the manifest as written.
+        """
+        self._close()
+        names = [*OUTPUT_FILES, *extra_files]
+        manifest = dict(manifest)
+        manifest["counts"] = self.counts.to_dict()
+        manifest["inputs"] = [vars(i) for i in self.inputs]
+        manifest["errors"] = [vars(e) for e in self.errors]
+        manifest["outputs"] = {name: _file_entry(self.staging / name) for name in names}
+        manifest["versions"] = versions()
+        (self.staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        for name in [*names, MANIFEST]:
+            os.replace(self.staging / name, self.out_dir / name)
+        shutil.rmtree(self.staging, ignore_errors=True)
+        return manifest
+
+    def abort(self) -> None:
+        """Drop the staging folder; previous outputs stay untouched."""
+        self._close()
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+    def _close(self) -> None:
+        for fh in [*self._files.values(), *self._scratch]:
+            fh.close()
+
+
+def _file_entry(path: Path) -> dict[str, Any]:
+    digest, lines = sha256_file(path, count_lines=True)
+    return {"sha256": digest, "records": lines}
+
+
+def sha256_file(path: str | os.PathLike[str], count_lines: bool = False) -> tuple[str, int]:
+    """The SHA-256 hex digest of a file, and its number of lines when asked."""
+    h = hashlib.sha256()
+    lines = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            if count_lines:
+                lines += chunk.count(b"\n")
+    return h.hexdigest(), lines
+
+
+def versions() -> dict[str, str]:
+    """Python, curate and the installed versions of the libraries that shape the output."""
+    out = {"python": platform.python_version()}
+    for name in ("curate", *_VERSIONED):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+    """The JSON objects of a JSONL file written by curate."""
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+class Spill:
+    """Records written to a temporary JSONL file and read back, for phases that need them all."""
+
+    def __init__(self, ledger: Ledger, name: str) -> None:
+        self.path = ledger.staged(name)
+        self._fh: IO[str] | None = ledger.scratch(name)
+        self.count = 0
+
+    def write(self, records: Iterable[Record]) -> None:
+        assert self._fh is not None, "spill already closed"
+        for record in records:
+            self._fh.write(dumps(record.to_dict()) + "\n")
+            self.count += 1
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def __iter__(self) -> Iterator[Record]:
+        self.close()
+        for row in iter_jsonl(self.path):
+            yield Record.from_dict(row)
+
+    def remove(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)

@@ -1,0 +1,181 @@
+"""``Pipeline``: the Python API of a build. The CLI is a thin layer over it.
+
+From a config file::
+
+    from curate import Pipeline
+    result = Pipeline.from_config("curate.toml").run()
+
+Or fluently::
+
+    result = (
+        Pipeline()
+        .source("exports/faq.csv", input_column="question", output_column="answer")
+        .source("scraped/")
+        .format("messages")
+        .split(val_ratio=0.02, seed=1)
+        .run("out")
+    )
+    print(result.counts["train"], result.paths["train"])
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from curate.config import BuildConfig, SourceSpec, load_config
+from curate.errors import ConfigError
+from curate.ledger import MANIFEST, OUTPUT_FILES, ErrorEntry, Ledger
+from curate.plan import NullReporter, Plan, Reporter, build_plan
+from curate.registry import get_registry
+
+REPORT = "report.html"
+
+
+@dataclass
+class BuildResult:
+    """What a build did: counts, where the outputs are, the bad inputs it met."""
+
+    output: Path
+    manifest: dict[str, Any]
+    errors: list[ErrorEntry] = field(default_factory=list)
+    train_result: Any = None
+
+    @property
+    def counts(self) -> dict[str, Any]:
+        """``read``, ``train``, ``val``, ``rejected`` and ``rejected_by[stage][reason]``."""
+        return self.manifest["counts"]
+
+    @property
+    def paths(self) -> dict[str, Path]:
+        """``train``, ``val``, ``rejects``, ``manifest`` (and ``report``) output paths."""
+        out = {name.removesuffix(".jsonl"): self.output / name for name in OUTPUT_FILES}
+        out["manifest"] = self.output / MANIFEST
+        if (self.output / REPORT).exists():
+            out["report"] = self.output / REPORT
+        return out
+
+
+class Pipeline:
+    """A build: sources -> stages -> phases -> split -> writers, described once.
+
+    Every method that configures returns the pipeline, so calls chain; ``run`` builds.
+    """
+
+    def __init__(self, config: BuildConfig | None = None) -> None:
+        self.config = copy.deepcopy(config) if config is not None else BuildConfig()
+
+    @classmethod
+    def from_config(cls, path: str | Path) -> Pipeline:
+        """A pipeline described by a ``curate.toml`` file."""
+        return cls(load_config(path))
+
+    # -- configuring ---------------------------------------------------------------
+
+    def source(self, path: str | Path, *, importer: str | None = None, **options: Any) -> Pipeline:
+        """Add a file or folder; ``options`` go to the importers that accept them."""
+        self.config.sources.append(SourceSpec(str(path), importer=importer, options=options))
+        return self
+
+    def format(self, name: str, *, system_prompt: str | None = None, template: Any = None) -> Pipeline:
+        """The output format (``messages``, ``input-output``...), a system prompt, a prompt template."""
+        self.config.format = name
+        if system_prompt is not None:
+            self.config.system_prompt = system_prompt
+        if template is not None:
+            self.config.prompt_template = template
+        return self
+
+    def split(self, *, val_ratio: float | None = None, seed: int | None = None) -> Pipeline:
+        """The validation ratio and the seed of the split."""
+        if val_ratio is not None:
+            self.config.val_ratio = val_ratio
+        if seed is not None:
+            self.config.seed = seed
+        return self
+
+    def filters(self, *names: str, **options: dict[str, Any]) -> Pipeline:
+        """Run exactly these filters (none when called with no names); ``options`` per filter name."""
+        self.config.filters = list(names)
+        self.config.filter_options.update(options)
+        return self
+
+    def semantic(self, **table: Any) -> Pipeline:
+        """Turn on the semantic stage with these ``[semantic]`` settings (``threshold=0.9``...)."""
+        self.config.semantic = {"enabled": True, **table}
+        return self
+
+    def train(self, preset: str | None = None, **settings: Any) -> Pipeline:
+        """Fine-tune after the build, from a preset and overrides (needs ``curate[train]``)."""
+        table = dict(settings)
+        if preset is not None:
+            table["preset"] = preset
+        self.config.train = table
+        return self
+
+    def set(self, **settings: Any) -> Pipeline:
+        """Set any :class:`~curate.config.BuildConfig` field by name."""
+        names = {f.name for f in dataclasses.fields(BuildConfig)}
+        for key, value in settings.items():
+            if key not in names:
+                raise ConfigError(f"unknown build setting {key!r}", hint=f"settings: {', '.join(sorted(names))}")
+            setattr(self.config, key, value)
+        return self
+
+    # -- running -------------------------------------------------------------------
+
+    def plan(self) -> Plan:
+        """Check the configuration against the loaded plugins and build the stages."""
+        return build_plan(self.config, get_registry())
+
+    def run(self, output: str | Path | None = None, *, reporter: Reporter | None = None, debug: bool = False) -> BuildResult:
+        """Build into ``output`` (or the configured output folder) and return what happened.
+
+        Raises :class:`~curate.errors.BuildFailed` on bad input with ``strict``; the
+        previous outputs in the folder are then untouched.
+        """
+        out = output if output is not None else self.config.output
+        if out is None:
+            raise ConfigError("no output folder", hint="pass -o OUT (or output = \"...\" under [build])")
+        self.config.output = str(out)
+        plan = self.plan()
+        reporter = reporter or NullReporter()
+        with Ledger(out) as ledger:
+            if self.config.engine == "ray":
+                from curate.engines import ray_engine
+
+                writer, reports = ray_engine.run(plan, ledger, reporter)
+            else:
+                from curate.engines import local
+
+                writer, reports = local.run(plan, ledger, reporter, debug=debug)
+            manifest: dict[str, Any] = {
+                "format": self.config.format,
+                "config": self.config.to_dict(),
+                "stages": plan.stage_names + [p.name for p in plan.phases],
+            }
+            manifest.update(reports)
+            extra = []
+            if self.config.report:
+                extra.append(_write_report(ledger, manifest, writer.lengths, reports.get("semantic")))
+            manifest = ledger.commit(manifest, extra_files=extra)
+        result = BuildResult(Path(out), manifest, list(ledger.errors))
+        if self.config.train is not None:
+            from curate.train import train_from_build
+
+            result.train_result = train_from_build(Path(out), self.config.train)
+        return result
+
+
+def _write_report(ledger: Ledger, manifest: dict[str, Any], lengths: dict[str, list[int]], semantic: Any) -> str:
+    from curate.report import write_report
+
+    snapshot = dict(manifest)
+    snapshot["counts"] = ledger.counts.to_dict()
+    snapshot["inputs"] = [vars(i) for i in ledger.inputs]
+    snapshot["errors"] = [vars(e) for e in ledger.errors]
+    write_report(ledger.staged(REPORT), snapshot, lengths, semantic)
+    return REPORT

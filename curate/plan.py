@@ -1,0 +1,124 @@
+"""A build plan: the configuration turned into objects an engine can run.
+
+The plan holds the stages (streaming, batch by batch), the phases (which need every
+record) and the output format. Engines receive a plan and a ledger; they never decide
+what a stage does.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from curate.config import BuildConfig
+from curate.errors import ConfigError
+from curate.formats import FormatOptions, PromptTemplate
+from curate.ledger import ErrorEntry
+from curate.registry import Registry
+from curate.sources import FileTask, check_sources
+from curate.stages.base import Phase, Stage
+from curate.stages.dedup import ExactDedup
+from curate.stages.normalise import Normalise
+
+
+class Reporter(Protocol):
+    """Receives progress events from an engine (the CLI draws rich progress bars)."""
+
+    def file_started(self, task: FileTask) -> None: ...
+    def records_read(self, n: int) -> None: ...
+    def problem(self, entry: ErrorEntry) -> None: ...
+    def phase_started(self, name: str) -> None: ...
+
+
+class NullReporter:
+    """A reporter that says nothing."""
+
+    def file_started(self, task: FileTask) -> None:
+        pass
+
+    def records_read(self, n: int) -> None:
+        pass
+
+    def problem(self, entry: ErrorEntry) -> None:
+        pass
+
+    def phase_started(self, name: str) -> None:
+        pass
+
+
+@dataclass
+class Plan:
+    """What an engine runs."""
+
+    config: BuildConfig
+    registry: Registry
+    stages: list[Stage]
+    phases: list[Phase]
+    fmt: FormatOptions
+    #: Factories that rebuild the stages in another process (Ray workers).
+    stage_factories: list[Callable[[], Stage]] = field(default_factory=list)
+
+    @property
+    def stage_names(self) -> list[str]:
+        return [s.name for s in self.stages]
+
+
+def filter_classes(config: BuildConfig, registry: Registry) -> list[type[Stage]]:
+    """The filters that run, in their fixed order: the selection, or the recommended set."""
+    for name in config.filter_options:
+        registry.filter(name)  # unknown names in [filters.NAME] are errors
+    if config.filters is None:
+        names = [name for name, cls in registry.filters.items() if cls.default]
+    else:
+        names = list(dict.fromkeys(config.filters))
+    classes = [registry.filter(n) for n in names]
+    return sorted(classes, key=lambda c: (getattr(c, "order", 100), c.name))
+
+
+def build_plan(config: BuildConfig, registry: Registry) -> Plan:
+    """Validate ``config`` against the loaded plugins and build the stages and phases."""
+    config.validate()
+    if not config.sources:
+        raise ConfigError("no sources to build from", hint="pass files or folders: curate build data/ -o out")
+    check_sources(config.sources, registry)
+    fmt = FormatOptions(
+        format=config.format,
+        system_prompt=config.system_prompt,
+        template=PromptTemplate.from_config(config.prompt_template),
+        text_records=config.text_records,
+    )
+    factories: list[Callable[[], Stage]] = []
+    if config.normalise:
+        factories.append(Normalise)
+    for cls in filter_classes(config, registry):
+        options = config.filter_options.get(cls.name, {})
+        cls.from_options(options)  # validate now, in this process
+        factories.append(_filter_factory(cls, options))
+    if config.exact_dedup:
+        factories.append(ExactDedup)
+    phases: list[Phase] = []
+    if config.semantic is not None and config.semantic.get("enabled", True):
+        phases.append(_semantic_phase(config.semantic))
+    return Plan(config, registry, [f() for f in factories], phases, fmt, factories)
+
+
+def _filter_factory(cls: Any, options: dict[str, Any]) -> Callable[[], Stage]:
+    def make() -> Stage:
+        return cls.from_options(options)
+
+    make.__name__ = f"make_{cls.name}"
+    return make
+
+
+def _semantic_phase(table: dict[str, Any]) -> Phase:
+    from curate.semantic.phase import SemanticPhase
+
+    return SemanticPhase.from_config(table, cache_dir=cache_dir())
+
+
+def cache_dir() -> Path:
+    """Where curate caches embeddings: ``$CURATE_CACHE_DIR`` or ``~/.cache/curate``."""
+    return Path(os.environ.get("CURATE_CACHE_DIR") or Path.home() / ".cache" / "curate")

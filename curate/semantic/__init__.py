@@ -1,0 +1,1 @@
+"""The semantic stage: embeddings, K-means, near-duplicate removal, diversity."""

@@ -1,0 +1,92 @@
+"""From source specs to importers reading files: the seam every engine shares.
+
+:func:`resolve_sources` walks each source and picks each file's importer (explicit,
+else by suffix, else by sniffing), with the options that apply to it.
+:func:`read_file` streams one file's records and turns anything that goes wrong
+inside an importer into a :class:`~curate.importing.Problem`, so one bad file never
+stops a build.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from curate.config import SourceSpec
+from curate.errors import ConfigError, CurateError, SourceError
+from curate.importing import Importer, InputFile, Problem, walk
+from curate.records import Record
+from curate.registry import Registry
+
+
+@dataclass(frozen=True)
+class FileTask:
+    """One file and the importer (with its options) that will read it."""
+
+    file: InputFile
+    importer: Importer
+
+
+def check_sources(specs: list[SourceSpec], registry: Registry) -> None:
+    """Fail early on options no importer accepts and on unknown importer names."""
+    all_fields: set[str] = set()
+    for cls in registry.importers.values():
+        all_fields |= {f.name for f in dataclasses.fields(cls.Options)}
+    for spec in specs:
+        if spec.importer is not None:
+            cls = registry.importer(spec.importer)
+            cls.from_options({**spec.options, **spec.importer_options.get(cls.name, {})})
+        for name, options in spec.importer_options.items():
+            registry.importer(name).from_options(options)
+        unknown = sorted(set(spec.options) - all_fields)
+        if unknown:
+            raise ConfigError(
+                f"source {spec.path!r}: no importer accepts the option(s) {', '.join(map(repr, unknown))}",
+                hint="`curate plugins` lists each importer's options",
+            )
+
+
+def importer_for(spec: SourceSpec, cls: type[Importer], cache: dict[str, Importer]) -> Importer:
+    """The importer instance of class ``cls`` for ``spec``, with the options it accepts."""
+    if cls.name not in cache:
+        accepted = {f.name for f in dataclasses.fields(cls.Options)}
+        options = {k: v for k, v in spec.options.items() if spec.importer or k in accepted}
+        options.update(spec.importer_options.get(cls.name, {}))
+        cache[cls.name] = cls.from_options(options)
+    return cache[cls.name]
+
+
+def resolve_sources(specs: list[SourceSpec], registry: Registry) -> Iterator[FileTask | SourceError]:
+    """Every file of every source with its importer, in a deterministic order."""
+    for spec in specs:
+        cache: dict[str, Importer] = {}
+        forced = registry.importer(spec.importer) if spec.importer else None
+        for item in walk(spec.path):
+            if isinstance(item, SourceError):
+                yield item
+                continue
+            cls = forced or registry.importer_for(item)
+            if cls is None:
+                yield SourceError(
+                    item.display,
+                    None,
+                    f"no importer recognises this file (suffix {item.suffix or 'none'!r})",
+                    hint="pass --importer NAME, or set importer = \"NAME\" for this source; `curate plugins` lists them",
+                )
+                continue
+            yield FileTask(item, importer_for(spec, cls, cache))
+
+
+def read_file(task: FileTask, *, debug: bool = False) -> Iterator[Record | Problem]:
+    """Stream ``task``'s records; an importer's failure becomes a final :class:`Problem`."""
+    try:
+        yield from task.importer.read(task.file)
+    except CurateError as exc:
+        yield Problem(getattr(exc, "locator", None), getattr(exc, "reason", None) or exc.message)
+    except OSError as exc:
+        yield Problem(None, f"cannot read: {exc.strerror or exc}")
+    except Exception as exc:  # a bug in an importer must not end the build; it is reported
+        detail = traceback.format_exc() if debug else f"{type(exc).__name__}: {exc}"
+        yield Problem(None, f"importer {task.importer.name!r} failed: {detail}")

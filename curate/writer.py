@@ -1,0 +1,106 @@
+"""The last step: split each record to train or val and write it in the chosen format.
+
+Streaming: each record's side is decided from its group key alone (see
+:mod:`curate.split`). One rule needs the end of the stream: with a validation ratio
+above zero and two or more records, validation gets at least one record. When the
+hash sent none there, the train group closest to the cut is moved over (the train
+file is rewritten once, streaming).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+
+from curate.formats import FormatOptions, Unconvertible, to_row
+from curate.ledger import Ledger
+from curate.records import Record
+from curate.split import group_key, split_point
+from curate.stages.base import Rejection
+
+STAGE = "format"
+#: Where stages note what they changed or flagged in a kept record (a list of dicts).
+CHANGES_KEY = "curate"
+
+
+class SplitWriter:
+    """Splits records and writes them through a :class:`~curate.ledger.Ledger`."""
+
+    def __init__(self, ledger: Ledger, fmt: FormatOptions, *, val_ratio: float, seed: int, include_ids: bool = False):
+        self.ledger = ledger
+        self.fmt = fmt
+        self.val_ratio = val_ratio
+        self.seed = seed
+        self.include_ids = include_ids
+        self.lengths: dict[str, list[int]] = {"train": [], "val": []}
+        # The train group nearest the cut, in case validation ends up empty.
+        self._closest: tuple[float, str] | None = None
+        self._closest_lengths: list[int] = []
+        # A side file of group keys, one per train row, keeps memory flat.
+        self._keys_path = ledger.staged(".train-groups")
+        self._keys = ledger.scratch(".train-groups")
+
+    def write(self, records: Iterable[Record]) -> None:
+        for record in records:
+            try:
+                row = to_row(record, self.fmt)
+            except Unconvertible as exc:
+                self.ledger.reject(Rejection(record, STAGE, exc.reason, {"detail": exc.detail}))
+                continue
+            if self.include_ids:
+                row = {"id": record.id, **row}
+            key = group_key(record)
+            point = split_point(key, self.seed)
+            side = "val" if point < self.val_ratio else "train"
+            length = sum(len(t) for t in record.texts())
+            if side == "train":
+                if self._closest is None or point < self._closest[0]:
+                    self._closest = (point, key)
+                    self._closest_lengths = []
+                if self._closest[1] == key:
+                    self._closest_lengths.append(length)
+                self._keys.write(key + "\n")
+            self.ledger.write(side, row)
+            self.lengths[side].append(length)
+            if record.meta.get(CHANGES_KEY):
+                self.ledger.changed(record, side)
+
+    def finish(self) -> None:
+        """Apply the at-least-one-validation-record rule."""
+        counts = self.ledger.counts
+        self._keys.close()
+        if (
+            self.val_ratio > 0
+            and counts.val == 0
+            and counts.train >= 2
+            and self._closest is not None
+            and len(self._closest_lengths) < counts.train
+        ):
+            self._move_group_to_val(self._closest[1])
+        os.unlink(self._keys_path)
+
+    def _move_group_to_val(self, key: str) -> None:
+        ledger = self.ledger
+        ledger.flush("train.jsonl")
+        train = ledger.staged("train.jsonl")
+        rewritten = ledger.staged(".train-rewrite")
+        moved: list[str] = []
+        with open(train, encoding="utf-8") as src, open(self._keys_path, encoding="utf-8") as keys, open(
+            rewritten, "w", encoding="utf-8", newline="\n"
+        ) as dst:
+            for line, k in zip(src, keys):
+                if k.rstrip("\n") == key:
+                    moved.append(line)
+                else:
+                    dst.write(line)
+        os.replace(rewritten, train)
+        ledger.reopen("train.jsonl")
+        for line in moved:
+            ledger.counts.train -= 1
+            ledger.write("val", json.loads(line))
+        for length in self._closest_lengths:
+            self.lengths["train"].remove(length)
+            self.lengths["val"].append(length)
+        ledger.count("split", {"moved_to_val_for_minimum": len(moved)})
+

@@ -1,0 +1,1 @@
+"""Built-in quality filter plugin (being written)."""

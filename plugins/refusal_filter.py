@@ -1,0 +1,1 @@
+"""Built-in refusal filter plugin (being written)."""

@@ -1,0 +1,1 @@
+"""Built-in repair filter plugin (being written)."""
