@@ -43,8 +43,14 @@ ROLE_ALIASES: dict[str, str] = {
     "bot": "assistant",
     "claude": "assistant",
     "llama": "assistant",
+    "ai": "assistant",
+    "function_call": "assistant",
+    "developer": "system",
     "tool": "tool",
     "function": "tool",
+    "function_response": "tool",
+    "tool_response": "tool",
+    "ipython": "tool",
     "observation": "tool",
 }
 _SHAREGPT_FROM = {"system": "system", "user": "human", "assistant": "gpt", "tool": "tool"}
@@ -175,8 +181,10 @@ def to_row(record: Record, opts: FormatOptions) -> dict[str, Any]:
         system = " ".join(t["content"] for t in history if t["role"] == "system")
         rest = [t for t in history if t["role"] != "system"]
         if len(rest) <= 1 and opts.template is None:
-            instruction = rest[0]["content"] if rest else ""
-            return {"instruction": instruction, "input": system, "output": answer}
+            row = {"instruction": rest[0]["content"] if rest else "", "input": "", "output": answer}
+            if system:
+                row["system"] = system  # LLaMA-Factory's alpaca column
+            return row
         return {"instruction": template.render(history), "input": "", "output": answer}
     if opts.template is not None:
         prompt = template.render(history, generation_prompt=True)

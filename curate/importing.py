@@ -15,6 +15,7 @@ import gzip
 import io
 import lzma
 import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,21 @@ from curate.options import NoOptions, parse_options
 from curate.records import Record, Source
 
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
+
+
+def _decompression_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [EOFError, zlib.error, lzma.LZMAError, OSError]
+    try:
+        import zstandard
+
+        errors.append(zstandard.ZstdError)
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(errors)
+
+
+#: What reading a truncated or corrupt compressed file raises.
+DECOMPRESSION_ERRORS = _decompression_errors()
 SNIFF_BYTES = 64 * 1024
 
 OptionsT = TypeVar("OptionsT")
@@ -36,11 +52,14 @@ class Problem:
 
     ``raw`` holds the offending content when there is some (a malformed row, a bad
     line): the build then writes it to ``rejects.jsonl`` so that nothing is lost.
+    ``warning`` marks something worth saying that lost nothing (a guessed encoding):
+    it is listed under ``warnings`` in the manifest and does not fail a strict build.
     """
 
     locator: str | None
     message: str
     raw: str | None = None
+    warning: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +103,21 @@ class InputFile:
         return open(self.path, "rb")  # noqa: SIM115
 
     def head(self, size: int = SNIFF_BYTES) -> bytes:
-        """The first ``size`` bytes after decompression (for sniffing)."""
+        """The first ``size`` bytes after decompression (for sniffing).
+
+        A damaged compressed file gives what could be decompressed before the damage.
+        """
         with self.open() as fh:
-            return fh.read(size)
+            data = bytearray()
+            try:
+                while len(data) < size:
+                    chunk = fh.read(size - len(data))
+                    if not chunk:
+                        break
+                    data += chunk
+            except DECOMPRESSION_ERRORS:
+                pass
+            return bytes(data)
 
     def source(self, plugin: str, locator: str) -> Source:
         """The :class:`Source` of a record read from this file."""
@@ -145,12 +176,13 @@ class Importer(Generic[OptionsT]):
 # ---------------------------------------------------------------------------------------
 # Text decoding shared by importers of text formats.
 
+# The BOM-aware codecs: decoding with them strips the byte-order mark.
 _BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
 )
 
 

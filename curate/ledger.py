@@ -106,6 +106,7 @@ class Ledger:
         self.counts = Counts()
         self.inputs: list[InputEntry] = []
         self.errors: list[ErrorEntry] = []
+        self.warnings: list[ErrorEntry] = []
         self._scratch: list[IO[str]] = []
         self._files: dict[str, IO[str]] = {
             name: open(self.staging / name, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
@@ -153,10 +154,10 @@ class Ledger:
             if n:
                 self.counts.stages[stage][key] += n
 
-    def error(self, path: str, locator: str | None, message: str) -> ErrorEntry:
-        """Record one bad input in the manifest."""
+    def error(self, path: str, locator: str | None, message: str, *, warning: bool = False) -> ErrorEntry:
+        """Record one bad input (or, with ``warning``, a notice that lost nothing) in the manifest."""
         entry = ErrorEntry(path, locator, message)
-        self.errors.append(entry)
+        (self.warnings if warning else self.errors).append(entry)
         return entry
 
     def scratch(self, name: str) -> IO[str]:
@@ -192,6 +193,7 @@ class Ledger:
         manifest["counts"] = self.counts.to_dict()
         manifest["inputs"] = [vars(i) for i in self.inputs]
         manifest["errors"] = [vars(e) for e in self.errors]
+        manifest["warnings"] = [vars(e) for e in self.warnings]
         manifest["outputs"] = {name: _file_entry(self.staging / name) for name in names}
         manifest["versions"] = versions()
         (self.staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from curate.config import SourceSpec
 from curate.errors import ConfigError, CurateError, SourceError
-from curate.importing import Importer, InputFile, Problem, walk
+from curate.importing import DECOMPRESSION_ERRORS, Importer, InputFile, Problem, walk
 from curate.records import Record
 from curate.registry import Registry
 
@@ -85,8 +85,9 @@ def read_file(task: FileTask, *, debug: bool = False) -> Iterator[Record | Probl
         yield from task.importer.read(task.file)
     except CurateError as exc:
         yield Problem(getattr(exc, "locator", None), getattr(exc, "reason", None) or exc.message)
-    except OSError as exc:
-        yield Problem(None, f"cannot read: {exc.strerror or exc}")
+    except DECOMPRESSION_ERRORS as exc:
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
+        yield Problem(None, f"cannot read further (damaged or truncated file?): {detail}")
     except Exception as exc:  # a bug in an importer must not end the build; it is reported
         detail = traceback.format_exc() if debug else f"{type(exc).__name__}: {exc}"
         yield Problem(None, f"importer {task.importer.name!r} failed: {detail}")

@@ -50,7 +50,7 @@ _MAX_FIELDS = 16  # extra scalar keys kept in meta["fields"]
 _MAX_FIELD_CHARS = 200  # longer strings are content, not metadata, and are left out
 _MAX_KEY_CHARS = 64
 
-_WS = re.compile(r"[ \t\n\r]*")
+_WS = re.compile("[ \t\n\r\ufeff]*")  # JSON whitespace, and byte-order marks (UTF-16 keeps its BOM)
 #: Lenient on raw control characters (tabs) inside strings, as many writers produce them.
 _DECODER = json.JSONDecoder(strict=False)
 
@@ -94,7 +94,7 @@ class JsonOptions:
     template: str | None = field(
         default=None,
         metadata={
-            "help": "format string over keys, e.g. '{title}\\n\\n{body}': the text, or the prompt if output_column is set"
+            "help": "format string over keys, e.g. '{title}: {body}': the text, or the prompt if output_column is set"
         },
     )
     list_key: str | None = field(
@@ -162,7 +162,7 @@ class JsonImporter(Importer[JsonOptions]):
         if text.startswith("{"):
             return text[1:].lstrip()[:1] in ('"', "}")
         if text.startswith("["):
-            return text[1:].lstrip()[:1] in ('{', "[", '"', "]", "-", "t", "f", "n", *"0123456789")
+            return text[1:].lstrip()[:1] in ("{", "[", '"', "]", "-", "t", "f", "n", *"0123456789")
         return False
 
     # -- reading --------------------------------------------------------------------
@@ -179,12 +179,17 @@ class JsonImporter(Importer[JsonOptions]):
                 "binary content, not JSON text; if it is compressed, name it .gz, .bz2, .xz or .zst",
             )
             return
-        layout, newline = _layout(file)
-        if layout == "empty":
+        try:
+            layout, newline = _layout(file)
+            stream, _, warning = open_text(file, newline=newline)
+        except _READ_ERRORS as exc:
+            yield _read_failure(None, exc, 0)
             return
-        stream, _, warning = open_text(file, newline=newline)
+        if layout == "empty":
+            stream.close()
+            return
         if warning:
-            yield Problem(None, warning)
+            yield Problem(None, warning, warning=True)
         with stream:
             if layout == "lines":
                 yield from self._read_lines(file, stream)
@@ -228,7 +233,7 @@ class JsonImporter(Importer[JsonOptions]):
                     continue  # blank line
                 if line.startswith("\ufeff"):  # a BOM left by concatenating files
                     try:
-                        obj = decode(line[1:])
+                        obj = decode(line.lstrip("\ufeff"))
                     except (ValueError, RecursionError):
                         pass
                     else:
@@ -306,7 +311,7 @@ class JsonImporter(Importer[JsonOptions]):
                     return
             if array and sc.peek():
                 yield Problem(
-                    sc.where(sc.pos),
+                    f"line {sc.line(sc.pos)}",
                     "unexpected content after the array's closing ']'; only whitespace may follow it. "
                     "Is this several arrays in one file? Split them, or convert to JSON Lines",
                     raw=sc.buf[sc.pos : sc.pos + _RAW_LIMIT],
@@ -317,18 +322,16 @@ class JsonImporter(Importer[JsonOptions]):
     def _damage(self, sc: _Scanner, locator: str, start: int, exc: Exception, done: int) -> Problem:
         if isinstance(exc, json.JSONDecodeError):
             where = sc.where(exc.pos)
-            cut = sc.eof and exc.pos >= len(sc.buf) - 1
-            what = "the file ends inside this item: it is truncated" if cut else f"not valid JSON: {exc.msg}"
-            end = max(exc.pos + 200, start)
+            cut = sc.eof and (exc.msg.startswith("Unterminated string") or not sc.buf[exc.pos :].strip())
+            what = "the file ends inside this item: it is truncated" if cut else f"not valid JSON: {_reason(exc)}"
         else:
             where = sc.where(start)
             what = _json_error(exc)
-            end = len(sc.buf)
         return Problem(
             locator,
             f"{what} ({where}); stopped reading here, the {done} item(s) before were read. "
             "Repair the file from this point (or convert it to JSON Lines so one bad record costs one line)",
-            raw=sc.buf[start : min(end, start + _RAW_LIMIT)] or None,
+            raw=sc.buf[start : start + _RAW_LIMIT] or None,
         )
 
     def _document(self, file: InputFile, obj: dict, raw: str) -> Iterator[Record | Problem]:
@@ -346,7 +349,9 @@ class JsonImporter(Importer[JsonOptions]):
                     if lists
                     else _SHAPES_HELP
                 )
-                yield Problem("item 1", f"an object that is not a record (keys {keys}) nor holds one list; {detail}", raw)
+                yield Problem(
+                    "item 1", f"an object that is not a record (keys {keys}) nor holds one list; {detail}", raw
+                )
                 return
             key = lists[0]
         items = obj.get(key)
@@ -378,10 +383,14 @@ class JsonImporter(Importer[JsonOptions]):
                 '{"text": "..."} or {"input": "...", "output": "..."}'
             )
         content, used, meta = self._content(obj)
-        texts = [content["text"]] if "text" in content else [content.get("input") or "", content.get("output") or ""]
-        if "messages" in content:
-            texts = [t["content"] for t in content["messages"]]
-        if not any(t.strip() for t in texts):
+        texts: tuple[str, ...]
+        if "text" in content:
+            texts = (content["text"],)
+        elif "messages" in content:
+            texts = tuple(t["content"] for t in content["messages"])
+        else:
+            texts = (content["input"], content["output"])
+        if all(not t or t.isspace() for t in texts):
             raise _Unfit(f"empty: no text in {', '.join(sorted(used)) or 'any key'}")
         fields = _scalar_fields(obj, used)
         if fields:
@@ -418,8 +427,7 @@ class JsonImporter(Importer[JsonOptions]):
                 content["messages"] = [{"role": "system", "content": system}, *turns]
         used = set(_FORMAT_KEYS[fmt])
         if fmt == "prompt-generation":  # only the answer key actually read is content
-            answer = next(k for k in ("generation", "completion", "response") if k in obj) if obj else None
-            used = {"prompt", answer or "generation"}
+            used = {"prompt", next((k for k in ("generation", "completion", "response") if k in obj), "generation")}
         return content, used, {"format": fmt}
 
     def _mapped(self, obj: dict) -> tuple[dict[str, Any], set[str], dict[str, Any]]:
@@ -431,20 +439,20 @@ class JsonImporter(Importer[JsonOptions]):
             used.update(self._template_keys)
         elif o.input_column is not None:
             prompt = _column(obj, o.input_column, "input_column", optional=True)
-            used.add(o.input_column.split(".")[0])
+            used.add(_top(obj, o.input_column))
         else:
             prompt = ""
         if o.text_column is not None:
             content["text"] = _column(obj, o.text_column, "text_column")
-            used.add(o.text_column.split(".")[0])
+            used.add(_top(obj, o.text_column))
         elif o.output_column is None:
             content["text"] = prompt
         else:
             answer = _column(obj, o.output_column, "output_column")
-            used.add(o.output_column.split(".")[0])
+            used.add(_top(obj, o.output_column))
             system = _column(obj, o.system_column, "system_column", optional=True) if o.system_column else ""
             if o.system_column:
-                used.add(o.system_column.split(".")[0])
+                used.add(_top(obj, o.system_column))
             if system.strip():
                 turns = [{"role": "system", "content": system}]
                 if prompt:
@@ -467,10 +475,21 @@ def _layout(file: InputFile) -> tuple[str, str | None]:
     other layouts.
     """
     stream, _, _ = open_text(file, newline="")
+    parts: list[str] = []
+    size = 0
     with stream:
-        prefix = stream.read(_SNIFF_CHARS)
+        while size < _SNIFF_CHARS:
+            try:
+                part = stream.read(min(_CHUNK, _SNIFF_CHARS - size))
+            except _READ_ERRORS:  # damaged compression: decide from what was read, report it later
+                break
+            if not part:
+                break
+            parts.append(part)
+            size += len(part)
+    prefix = "".join(parts)
     at_eof = len(prefix) < _SNIFF_CHARS
-    start = _WS.match(prefix).end()
+    start = _WS.match(prefix).end()  # type: ignore[union-attr] # (a * pattern always matches)
     if start == len(prefix):
         return ("empty" if at_eof else "lines"), "\n"
     cr_only = "\r" in prefix and "\n" not in prefix
@@ -486,14 +505,13 @@ def _layout(file: InputFile) -> tuple[str, str | None]:
         except (ValueError, RecursionError):
             pass
         else:
-            if more or not at_eof:
+            if more or not at_eof or (isinstance(value, dict) and file.suffix in JSONL_SUFFIXES):
                 return "lines", newline
             return ("array" if isinstance(value, list) else "values"), None
-    if c == "[":
-        return "array", None
-    if c != "{" or file.suffix in JSONL_SUFFIXES:
+    if c not in "[{":
         return "lines", newline
-    # A '{' not closed on its line: a pretty-printed object, or JSON Lines with a bad first line.
+    # An array or object not closed on its first line: pretty-printed JSON, or JSON Lines whose
+    # first line is broken. Most lines of JSON Lines are objects of their own; few of JSON's are.
     lines = [ln for ln in prefix[end + 1 :].split(sep)[:-1] if ln.strip()][:20] if end >= 0 else []
     good = 0
     for ln in lines:
@@ -504,7 +522,9 @@ def _layout(file: InputFile) -> tuple[str, str | None]:
                 pass
     if lines and good * 2 > len(lines):
         return "lines", newline
-    return "values", None
+    if file.suffix in JSONL_SUFFIXES and (c == "{" or good):
+        return "lines", newline
+    return ("array", None) if c == "[" else ("values", None)
 
 
 class _Scanner:
@@ -540,7 +560,7 @@ class _Scanner:
     def peek(self) -> str:
         """The next non-whitespace character (moving past whitespace), or ``""`` at the end."""
         while True:
-            self.pos = _WS.match(self.buf, self.pos).end()
+            self.pos = _WS.match(self.buf, self.pos).end()  # type: ignore[union-attr] # (always matches)
             if self.pos < len(self.buf):
                 return self.buf[self.pos]
             if not self.fill():
@@ -561,6 +581,8 @@ class _Scanner:
             if end >= len(self.buf) and not self.eof and not isinstance(obj, (dict, list, str)):
                 self._grow(start)  # a number or literal may go on in the next chunk
                 continue
+            if end - start > _MAX_VALUE_CHARS:
+                raise _TooLarge
             self.pos = end
             return obj
 
@@ -569,11 +591,14 @@ class _Scanner:
             raise _TooLarge
         self.fill(len(self.buf) - start)
 
+    def line(self, pos: int) -> int:
+        """The line number of a position in the window."""
+        return self.lines_before + self.buf.count("\n", 0, pos) + 1
+
     def where(self, pos: int) -> str:
         """``line L, column C`` of a position in the window."""
         pos = min(pos, len(self.buf))
-        line = self.lines_before + self.buf.count("\n", 0, pos) + 1
-        return f"line {line}, column {pos - self.buf.rfind(chr(10), 0, pos)}"
+        return f"line {self.line(pos)}, column {pos - self.buf.rfind(chr(10), 0, pos)}"
 
 
 # ---------------------------------------------------------------------------------------
@@ -589,7 +614,11 @@ def _guess(obj: Mapping[str, Any]) -> tuple[dict[str, Any], set[str], dict[str, 
         parts = [str(obj[k]) for k in (prompt, context) if k is not None and str(obj[k])]
         used = {k for k in (prompt, context, answer) if k is not None}
         guessed = "/".join(k for k in (prompt, context, answer) if k is not None)
-        return {"input": "\n\n".join(parts), "output": str(obj[answer])}, used, {"format": "input-output", "guessed": guessed}
+        return (
+            {"input": "\n\n".join(parts), "output": str(obj[answer])},
+            used,
+            {"format": "input-output", "guessed": guessed},
+        )
     text = next((k for k in _GUESS_TEXT if _is_text(obj.get(k))), None)
     if text is not None:
         return {"text": str(obj[text])}, {text}, {"format": "text", "guessed": text}
@@ -615,6 +644,11 @@ def _lookup(obj: Mapping[str, Any], key: str) -> tuple[Any, bool]:
         else:
             return None, False
     return value, True
+
+
+def _top(obj: Mapping[str, Any], key: str) -> str:
+    """The top-level key that ``key`` (maybe a path ``a.b``) reads."""
+    return key if key in obj else key.split(".")[0]
 
 
 def _column(obj: Mapping[str, Any], key: str, option: str, *, optional: bool = False) -> str:
@@ -648,7 +682,9 @@ def _render(template: str, obj: Mapping[str, Any]) -> str:
     try:
         return template.format_map(values)
     except KeyError as exc:
-        raise _Unfit(f"template needs key {exc.args[0]!r}, which this object lacks; keys here: {_key_list(obj)}") from None
+        raise _Unfit(
+            f"template needs key {exc.args[0]!r}, which this object lacks; keys here: {_key_list(obj)}"
+        ) from None
     except (IndexError, AttributeError, ValueError, TypeError) as exc:
         raise _Unfit(f"template cannot be filled from this object: {exc}") from None
 
@@ -686,11 +722,11 @@ def _key_list(obj: Mapping[str, Any]) -> str:
     return (shown + f", ... ({len(keys)} in all)" if len(keys) > 10 else shown) or "none"
 
 
-def _dump(value: Any) -> str:
+def _dump(value: Any) -> str | None:
     try:
         text = json.dumps(value, ensure_ascii=False)
-    except ValueError:  # pragma: no cover - values parsed from JSON always dump
-        text = repr(value)
+    except (ValueError, RecursionError):  # pragma: no cover - values parsed from JSON dump
+        return None
     return text[:_RAW_LIMIT]
 
 
@@ -699,15 +735,16 @@ def _json_error(exc: BaseException, *, truncated: bool = False) -> str:
         return "not usable JSON: nested too deeply"
     if isinstance(exc, json.JSONDecodeError):
         if exc.msg == "Extra data":
-            return (
-                f"more than one JSON value on the line (extra data at column {exc.colno}); "
-                "put one object per line"
-            )
-        message = f"not valid JSON: {exc.msg} at column {exc.colno}"
+            return f"more than one JSON value on the line (extra data at column {exc.colno}); put one object per line"
+        message = f"not valid JSON at column {exc.colno}: {_reason(exc)}"
         if truncated:
             message += "; this last line has no line end, so the file may be truncated"
         return message
     return f"not usable JSON: {exc}"
+
+
+def _reason(exc: json.JSONDecodeError) -> str:
+    return exc.msg.removesuffix(" starting at").removesuffix(":")
 
 
 def _describe(exc: BaseException) -> str:

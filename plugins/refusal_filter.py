@@ -1,1 +1,932 @@
-"""Built-in refusal filter plugin (being written)."""
+"""The ``refusal`` filter: refusals, AI self-references, disclaimers and chat artifacts.
+
+Every phrase of every enabled category (see :mod:`curate.plugins.refusal_phrases`) is
+compiled once into one regular expression, factored as a trie over the phrases'
+leading characters so that the regex engine dispatches on the first letter instead of
+trying hundreds of alternatives at each position. Text is folded before matching
+(NFKC, lower case, curly apostrophes made straight) with an index back to the
+original, so cuts apply to the text as written.
+
+Per category the action is ``drop`` (reject the record), ``cut`` (remove the
+offending sentence, clause or turn and keep the rest when it is still a useful answer,
+else reject), ``flag`` (keep the record, note the match in its meta) or ``off``.
+Matches inside Markdown code and phrases quoted mid-sentence are ignored by default.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import curate
+from curate.errors import ConfigError
+from curate.plugins import refusal_phrases as phrases
+from curate.plugins.text_stats import CJK, code_spans, in_spans, word_count
+from curate.records import Record
+from curate.stages.base import BatchResult, Filter
+
+ACTIONS = ("drop", "cut", "flag", "off")
+
+# -- options ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefusalOptions:
+    fields: Literal["model", "all"] = field(
+        default="model", metadata={"help": "look at the model's side only (output, assistant turns) or at every field"}
+    )
+    actions: dict[str, str] = field(
+        default_factory=dict,
+        metadata={
+            "help": "action per category: drop, cut, flag or off, e.g. {refusal = 'drop'}; "
+            "categories not named keep their default (cut)"
+        },
+    )
+    languages: list[str] = field(
+        default_factory=lambda: list(phrases.LANGUAGES),
+        metadata={"help": f"built-in phrase languages to use: {', '.join(phrases.LANGUAGES)}"},
+    )
+    phrase_files: dict[str, str] = field(
+        default_factory=dict,
+        metadata={
+            "help": "category -> file of extra phrases, one per line ('#' comments, 're:' prefix for a regex); "
+            "a new category name adds a category"
+        },
+    )
+    replace: list[str] = field(
+        default_factory=list,
+        metadata={"help": "categories whose built-in phrases are replaced by their phrase_files entry"},
+    )
+    regex: bool = field(default=False, metadata={"help": "read every line of the phrase files as a regular expression"})
+    min_words_left: int = field(
+        default=8,
+        metadata={
+            "help": "after a cut, keep the answer only if at least this many words remain outside filler "
+            "(offers of more help, referrals, questions back); else drop the record"
+        },
+    )
+    turns: Literal["truncate", "drop"] = field(
+        default="truncate",
+        metadata={
+            "help": "when an assistant turn is a full refusal: keep the conversation before it (truncate) "
+            "or drop the record"
+        },
+    )
+    skip_code: bool = field(
+        default=True, metadata={"help": "ignore matches inside Markdown code (platform artifacts are still found)"}
+    )
+    skip_quoted: bool = field(
+        default=True,
+        metadata={"help": "ignore a phrase quoted inside a sentence (\"the phrase 'As an AI language model' ...\")"},
+    )
+
+    def __post_init__(self) -> None:
+        unknown_langs = sorted(set(self.languages) - set(phrases.LANGUAGES))
+        if unknown_langs:
+            raise ConfigError(
+                f"filter 'refusal': unknown language{'s' if len(unknown_langs) > 1 else ''} {', '.join(unknown_langs)}",
+                hint=f"built-in phrase languages: {', '.join(phrases.LANGUAGES)}",
+            )
+        known = set(phrases.CATEGORIES) | set(self.phrase_files)
+        for name, action in self.actions.items():
+            if name not in known:
+                raise ConfigError(
+                    f"filter 'refusal': option 'actions' names an unknown category {name!r}",
+                    hint=f"categories: {', '.join(sorted(known))} (or add one with phrase_files)",
+                )
+            if action not in ACTIONS:
+                raise ConfigError(
+                    f"filter 'refusal': action {action!r} for category {name!r} is not one of {', '.join(ACTIONS)}"
+                )
+        for name in self.replace:
+            if name not in self.phrase_files:
+                raise ConfigError(
+                    f"filter 'refusal': option 'replace' names {name!r}, which has no phrase_files entry",
+                    hint=f"add phrase_files = {{{name} = 'my_phrases.txt'}}",
+                )
+        if self.min_words_left < 0:
+            raise ConfigError("filter 'refusal': min_words_left must be 0 or more")
+
+    def action(self, category: str) -> str:
+        """The action for ``category``: the configured one, else the category's default."""
+        if category in self.actions:
+            return self.actions[category]
+        builtin = phrases.CATEGORIES.get(category)
+        return builtin.action if builtin else "cut"
+
+
+# -- folding: the form of text that phrases are matched against ---------------------------
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'", "\u00b4": "'", "\u2032": "'"})
+
+
+def fold(text: str) -> tuple[str, list[int] | None]:
+    """``text`` in NFKC, lower case, with one kind of apostrophe; and an index back to ``text``.
+
+    The index maps each position of the folded text to a position of ``text`` (None
+    when both line up, which is the usual case).
+
+    >>> fold("I’M ＳＯＲＲＹ")
+    ("i'm sorry", None)
+    >>> fold("ﬁne")[0], fold("ﬁne")[1]
+    ('fine', [0, 0, 1, 2, 3])
+    """
+    if text.isascii():
+        return text.lower(), None
+    t = text.translate(_APOSTROPHES)
+    low = t.lower()
+    if len(low) == len(t) and unicodedata.is_normalized("NFKC", t):
+        return low, None
+    pieces: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(t):
+        n = ch.lower() if ch.isascii() else unicodedata.normalize("NFKC", ch).lower()
+        pieces.append(n)
+        index.extend([i] * len(n))
+    index.append(len(t))
+    folded = "".join(pieces)
+    if len(folded) == len(t):
+        return folded, None
+    return folded, index
+
+
+def fold_phrase(text: str) -> str:
+    """A phrase as it is matched: apostrophes straightened, NFKC, lower case."""
+    return unicodedata.normalize("NFKC", text.translate(_APOSTROPHES)).lower()
+
+
+# -- the phrase language ------------------------------------------------------------------
+
+_GAP = r"[^.!?。\n]{0,60}?"
+#: Not preceded by a non-CJK word character or a hyphen (checked after the first character).
+_START_AFTER_FIRST = rf"(?<![^\W{CJK}].)(?<!-.)"
+_START = rf"(?<![^\W{CJK}])(?<!-)"
+#: When the last character is a non-CJK letter or digit, the next must not continue the word.
+_END = rf"(?!(?<=[^\W{CJK}])(?:\w|-\w))"
+
+Node = tuple  # ("c", char) | ("ws",) | ("gap",) | ("alt", tuple[Seq, ...], optional)
+Seq = tuple
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One phrase: its category, its source text (as shown in meta and rejects), its parse."""
+
+    category: str
+    text: str
+    seq: Seq
+    start_boundary: bool = True
+    end_boundary: bool = True
+
+
+class PhraseSyntaxError(ValueError):
+    """A phrase of the pattern language is malformed."""
+
+
+def parse_phrase(pattern: str, category: str) -> Phrase:
+    """Parse one phrase of the pattern language (see :mod:`curate.plugins.refusal_phrases`).
+
+    >>> parse_phrase("I (can't|cannot)", "refusal").seq[:2]
+    (('c', 'i'), ('ws',))
+    """
+    src = pattern
+    start_b = not src.startswith("*")
+    end_b = not src.endswith("*")
+    body = fold_phrase(src.strip("*"))
+    pos = 0
+
+    def seq(stops: str) -> Seq:
+        nonlocal pos
+        nodes: list[Node] = []
+        while pos < len(body) and body[pos] not in stops:
+            ch = body[pos]
+            if ch == "(":
+                pos += 1
+                options = []
+                while True:
+                    options.append(seq("|)"))
+                    if pos >= len(body):
+                        raise PhraseSyntaxError(f"unclosed '(' in phrase {pattern!r}")
+                    closing = body[pos]
+                    pos += 1
+                    if closing == ")":
+                        break
+                optional = pos < len(body) and body[pos] == "?"
+                if optional:
+                    pos += 1
+                nodes.append(("alt", tuple(options), optional))
+                continue
+            if ch in ")|":
+                raise PhraseSyntaxError(f"unexpected {ch!r} in phrase {pattern!r}")
+            if ch.isspace():
+                while pos < len(body) and body[pos].isspace():
+                    pos += 1
+                if not nodes or nodes[-1] != ("ws",):
+                    nodes.append(("ws",))
+                continue
+            nodes.append(("gap",) if ch == "~" else ("c", ch))
+            pos += 1
+        return tuple(nodes)
+
+    parsed = seq("")
+    if pos != len(body):
+        raise PhraseSyntaxError(f"unexpected {body[pos]!r} in phrase {pattern!r}")
+    if not parsed:
+        raise PhraseSyntaxError("empty phrase")
+    return Phrase(category, src, parsed, start_b, end_b)
+
+
+def literal_phrase(text: str, category: str) -> Phrase:
+    """A user's literal phrase: every character literal, whitespace matching any whitespace."""
+    nodes: list[Node] = []
+    for ch in fold_phrase(text.strip()):
+        if ch.isspace():
+            if nodes and nodes[-1] != ("ws",):
+                nodes.append(("ws",))
+        else:
+            nodes.append(("c", ch))
+    if not nodes:
+        raise PhraseSyntaxError("empty phrase")
+    return Phrase(category, text.strip(), tuple(nodes))
+
+
+def render(seq: Seq) -> str:
+    """The regular expression for a parsed sequence."""
+    out = []
+    for node in seq:
+        kind = node[0]
+        if kind == "c":
+            out.append(re.escape(node[1]))
+        elif kind == "ws":
+            out.append(r"\s+")
+        elif kind == "gap":
+            out.append(_GAP)
+        else:
+            out.append("(?:" + "|".join(render(o) for o in node[1]) + ")" + ("?" if node[2] else ""))
+    return "".join(out)
+
+
+def _expand_prefixes(seq: Seq, max_tokens: int = 20, cap: int = 400) -> list[tuple[tuple[Node, ...], Seq]]:
+    """Expand the choices at the start of ``seq`` into literal prefixes, each with the rest of the phrase."""
+    todo: list[tuple[tuple[Node, ...], Seq]] = [((), seq)]
+    done: list[tuple[tuple[Node, ...], Seq]] = []
+    while todo:
+        nxt: list[tuple[tuple[Node, ...], Seq]] = []
+        for prefix, rest in todo:
+            pre = list(prefix)
+            i = 0
+            while i < len(rest) and rest[i][0] in ("c", "ws") and len(pre) < max_tokens:
+                if not (rest[i] == ("ws",) and pre and pre[-1] == ("ws",)):
+                    pre.append(rest[i])
+                i += 1
+            rest = rest[i:]
+            if not rest or len(pre) >= max_tokens or rest[0][0] == "gap":
+                done.append((tuple(pre), rest))
+                continue
+            options = list(rest[0][1]) + ([()] if rest[0][2] else [])
+            if len(done) + len(nxt) + len(todo) + len(options) > cap:
+                done.append((tuple(pre), rest))
+                continue
+            nxt.extend((tuple(pre), tuple(o) + rest[1:]) for o in options)
+        todo = nxt
+    return done
+
+
+class _Trie:
+    __slots__ = ("children", "rests")
+
+    def __init__(self) -> None:
+        self.children: dict[Node, _Trie] = {}
+        self.rests: dict[str, None] = {}
+
+
+def _is_cjk(ch: str) -> bool:
+    return bool(re.match(f"[{CJK}]", ch))
+
+
+def build_regex(items: Iterable[Phrase]) -> str:
+    """One regular expression matching every phrase, factored as a trie on literal prefixes."""
+    root = _Trie()
+    for phrase in items:
+        end = _END if phrase.end_boundary else ""
+        for prefix, rest in _expand_prefixes(phrase.seq):
+            node = root
+            tokens = list(prefix)
+            if tokens and tokens[0][0] == "c" and phrase.start_boundary and not _is_cjk(tokens[0][1]):
+                tokens.insert(1, ("sb",))
+            for tok in tokens:
+                node = node.children.setdefault(tok, _Trie())
+            rest_regex = render(rest) + end
+            if not tokens:  # cannot factor: guard the start here instead
+                rest_regex = (_START if phrase.start_boundary else "") + rest_regex
+            node.rests[rest_regex] = None
+    return _render_trie(root)
+
+
+def _render_trie(node: _Trie) -> str:
+    parts = []
+    for tok, child in node.children.items():
+        if tok[0] == "c":
+            head = re.escape(tok[1])
+        elif tok[0] == "ws":
+            head = r"\s+"
+        else:
+            head = _START_AFTER_FIRST
+        parts.append(head + _render_trie(child))
+    parts.extend(node.rests)
+    if len(parts) == 1:
+        return parts[0]
+    return "(?:" + "|".join(parts) + ")"
+
+
+# -- the compiled matcher -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One phrase found in one text (positions in the folded text)."""
+
+    start: int
+    end: int
+    category: str
+    phrase: str
+
+
+class Matcher:
+    """All phrases compiled once: ``find`` returns the hits in a folded text."""
+
+    def __init__(self, items: Sequence[Phrase], raw: Sequence[tuple[str, str]] = ()) -> None:
+        self.phrases = list(items)
+        self.regex = re.compile(build_regex(self.phrases)) if self.phrases else None
+        # Identifying which phrase matched (only done at a hit): one alternation with a group per phrase.
+        ident = []
+        for i, p in enumerate(self.phrases):
+            start = _START if p.start_boundary else ""
+            ident.append(f"(?P<p{i}>{start}{render(p.seq)}{_END if p.end_boundary else ''})")
+        self.ident = re.compile("|".join(ident)) if ident else None
+        self.raw = list(raw)
+        self.raw_regex = (
+            re.compile("|".join(f"(?P<r{i}>{pattern})" for i, (_, pattern) in enumerate(self.raw))) if self.raw else None
+        )
+
+    def find(self, folded: str) -> list[Hit]:
+        hits: list[Hit] = []
+        if self.regex is not None:
+            for m in self.regex.finditer(folded):
+                category, text = self._identify(folded, m.start(), m.group())
+                hits.append(Hit(m.start(), m.end(), category, text))
+        if self.raw_regex is not None:
+            for m in self.raw_regex.finditer(folded):
+                i = int((m.lastgroup or "r0")[1:])
+                hits.append(Hit(m.start(), m.end(), self.raw[i][0], self.raw[i][1]))
+            hits.sort(key=lambda h: h.start)
+        return hits
+
+    def _identify(self, folded: str, start: int, matched: str) -> tuple[str, str]:
+        m = self.ident.match(folded, start) if self.ident is not None else None
+        if m is None or m.lastgroup is None:  # pragma: no cover - the two regexes match the same phrases
+            return "unknown", matched
+        p = self.phrases[int(m.lastgroup[1:])]
+        return p.category, p.text
+
+
+def read_phrase_file(path: str, category: str, *, regex: bool) -> tuple[list[Phrase], list[tuple[str, str]]]:
+    """The phrases of a user file: one per line, ``#`` comments, ``re:`` for a regular expression."""
+    file = Path(path).expanduser()
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"filter 'refusal': phrase file {str(file)!r} for category {category!r} does not exist",
+            hint="paths are relative to the directory curate runs in",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"filter 'refusal': cannot read phrase file {str(file)!r}: {exc}") from None
+    literal: list[Phrase] = []
+    raw: list[tuple[str, str]] = []
+    for n, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        is_regex = regex or text.startswith("re:")
+        if text.startswith("re:"):
+            text = text[3:].strip()
+        if is_regex:
+            try:
+                re.compile(text)
+            except re.error as exc:
+                raise ConfigError(f"filter 'refusal': {file}:{n}: invalid regular expression {text!r}: {exc}") from None
+            raw.append((category, f"(?i:{text})"))
+        else:
+            literal.append(literal_phrase(text, category))
+    return literal, raw
+
+
+@lru_cache(maxsize=16)
+def _compiled(
+    languages: tuple[str, ...],
+    categories: tuple[str, ...],
+    user: tuple[tuple[str, str, bool], ...],
+    replaced: tuple[str, ...],
+) -> tuple[Matcher, re.Pattern[str] | None]:
+    items: list[Phrase] = []
+    raw: list[tuple[str, str]] = []
+    for category in categories:
+        if category in replaced or category not in phrases.PHRASES:
+            continue
+        for lang, patterns in phrases.PHRASES[category].items():
+            if lang == "any" or lang in languages:
+                items.extend(parse_phrase(p, category) for p in patterns)
+        raw.extend((category, r) for r in phrases.REGEXES.get(category, ()))
+    for category, path, regex in user:
+        if category in categories:
+            lit, rx = read_phrase_file(path, category, regex=regex)
+            items.extend(lit)
+            raw.extend(rx)
+    raw_texts = [(c, r) for c, r in raw]
+    matcher = Matcher(items, raw_texts)
+    filler_items = [parse_phrase(p, "filler") for lang in languages for p in phrases.FILLER.get(lang, ())]
+    filler = re.compile(build_regex(filler_items)) if filler_items else None
+    return matcher, filler
+
+
+# -- cutting -----------------------------------------------------------------------------------
+
+_LINE = re.compile(r"[^\n]*\n*")
+_BOUNDARY = re.compile(rf"[.!?…]+[\"')\]」』]*(?:[ \t]+|(?=[{CJK}]))|[。]+[\"')\]」』]*[ \t]*|[!?]+(?=[{CJK}])")
+_ABBREVIATION = re.compile(
+    r"(?:(?<![\w.])(?:e\.g|i\.e|etc|mr|mrs|ms|dr|prof|vs|st|fig|approx|u\.s|inc|ltd|jr|sr|cf|al|a\.m|p\.m|sra?|dra?)"
+    r"|(?<![\w.])[a-z]|^[ \t]*\d{1,3})\.$",
+    re.MULTILINE,
+)
+_MARKER = re.compile(
+    r"[ \t]*(?:[-*•+>]+[ \t]+|\d{1,3}[.)][ \t]+|#{1,6}[ \t]+)?(?:\*\*|__|\*|_)?"
+    r"(?:(?:note|nb|n\.b\.|disclaimer|ps|p\.s\.|nota|remarque|hinweis|注意|注|请注意)[ \t]*[:：][ \t]*(?:\*\*)?[ \t]*)?"
+)
+_OPENER = re.compile(
+    r"(?:as|being|since|given|while|although|though|because|at the time|up to|following|como|al ser|por ser|siendo"
+    r"|sendo|por|en tant|als|da|stand|seit|nach|bis|hasta|según|a partir|até|desde|de acordo|selon|d'après"
+    r"|à la date|depuis|作为|截至|截止|根据|按照|基于|由于|因为)(?![^\W" + CJK + r"])"
+)
+_PREFIX_CATEGORIES = frozenset({"ai_identity", "knowledge_cutoff", "vendor"})
+_SUBORDINATE = re.compile(
+    r"(?:" + "|".join(re.escape(w) for w in phrases.SUBORDINATE_OPENINGS) + r")(?![^\W" + CJK + r"])"
+)
+_CLAUSE_BREAK = re.compile("|".join(re.escape(b) for b in phrases.CLAUSE_BREAKS))
+_CONNECTIVE = re.compile(
+    r"(?:" + "|".join(re.escape(c) for c in sorted(phrases.CONNECTIVES, key=len, reverse=True)) + r")"
+    r"(?![^\W" + CJK + r"])[ \t]*"
+)
+
+
+@dataclass
+class _Unit:
+    """A sentence (or line) of a text: content [start, end), then whitespace up to ``tail``."""
+
+    start: int
+    end: int
+    tail: int
+    clause: int  # where the words begin, after a list marker or "Note:"
+    keep_from: int | None = None  # set when only the end of the unit is kept
+    removed: bool = False
+
+
+def units(folded: str) -> list[_Unit]:
+    """Split a folded text into sentences, never across lines."""
+    out: list[_Unit] = []
+    for line in _LINE.finditer(folded):
+        lstart, lend_all = line.span()
+        if lstart == lend_all:
+            continue
+        content_end = lstart + len(line.group().rstrip("\n"))
+        if not folded[lstart:content_end].strip():
+            if out:
+                out[-1].tail = lend_all
+            continue
+        s = lstart
+        line_first = len(out)
+        for m in _BOUNDARY.finditer(folded, lstart, content_end):
+            punct_end = m.start() + len(m.group().rstrip(" \t"))
+            if folded[m.start()] == "." and _ABBREVIATION.search(folded, lstart, m.start() + 1):
+                continue
+            if punct_end > s:
+                out.append(_Unit(s, punct_end, m.end(), s))
+                s = m.end()
+        if s < content_end:
+            out.append(_Unit(s, content_end, lend_all, s))
+        elif out:
+            out[-1].tail = lend_all
+        first = out[line_first] if len(out) > line_first else None
+        if first is not None:
+            mk = _MARKER.match(folded, first.start, first.end)
+            if mk:
+                first.clause = mk.end()
+    return out
+
+
+class Cutter:
+    """Removes the sentences or clauses that hold hits, and judges what is left."""
+
+    def __init__(self, filler: re.Pattern[str] | None, min_words: int) -> None:
+        self.filler = filler
+        self.min_words = min_words
+
+    def cut(self, text: str, folded: str, index: list[int] | None, hits: list[Hit]) -> tuple[str, list[dict[str, Any]]]:
+        """``text`` without the parts holding ``hits``; and what was removed, by hit."""
+        def orig(pos: int) -> int:
+            return index[pos] if index is not None else pos
+
+        removed: list[dict[str, Any]] = []
+        platform = [h for h in hits if h.category == "platform"]
+        sentence_hits = [h for h in hits if h.category != "platform"]
+        spans: list[tuple[int, int]] = []  # folded spans removed for platform artifacts
+        for h in platform:
+            ls = folded.rfind("\n", 0, h.start) + 1
+            le = folded.find("\n", h.end)
+            le = len(folded) if le < 0 else le
+            rest = folded[ls : h.start] + folded[h.end : le]
+            if word_count(rest) <= 3:
+                spans.append((ls, le))
+                removed.append(_entry(h, text[orig(ls) : orig(le)].strip()))
+            else:
+                spans.append((h.start, h.end))
+                removed.append(_entry(h, text[orig(h.start) : orig(h.end)]))
+        us = units(folded)
+        for u in us:
+            inside = [h for h in sentence_hits if u.start <= h.start < u.tail]
+            if not inside:
+                continue
+            keep_from = self._keep_from(folded, u, inside)
+            if keep_from is None or keep_from >= u.end:
+                u.removed = True
+                removed.append(_entry(inside[0], text[orig(u.start) : orig(u.end)].strip(), inside))
+            else:
+                u.keep_from = keep_from
+                removed.append(_entry(inside[0], text[orig(u.clause) : orig(keep_from)].strip(), inside))
+        # Rebuild from the original text.
+        pieces: list[str] = []
+        pending_ws = ""
+        after_cut = False
+        for u in us:
+            if u.removed:
+                pending_ws = _stronger(pending_ws, text[orig(u.end) : orig(u.tail)])
+                after_cut = True
+                continue
+            seg_spans = [(s, e) for s, e in spans if s < u.tail and e > u.start]
+            if u.keep_from is not None or after_cut:
+                marker = text[orig(u.start) : orig(u.clause)]
+                body_from = u.keep_from if u.keep_from is not None else u.clause
+                piece = marker + _tidy_start(_apply_spans(text, orig, body_from, u.end, seg_spans))
+            else:
+                piece = _apply_spans(text, orig, u.start, u.end, seg_spans)
+            trailing = text[orig(u.end) : orig(u.tail)]
+            touched = bool(seg_spans) or u.keep_from is not None
+            if not piece.strip() or (touched and not any(c.isalnum() for c in piece)):
+                pending_ws = _stronger(pending_ws, trailing)
+                after_cut = after_cut or bool(seg_spans)
+                continue
+            if pieces:
+                pieces.append(pending_ws or " ")
+            pieces.append(piece)
+            pending_ws = trailing
+            after_cut = False
+        new = "".join(pieces).strip()
+        new = re.sub(r"\n{3,}", "\n\n", new)
+        return new, removed
+
+    def _keep_from(self, folded: str, u: _Unit, inside: list[Hit]) -> int | None:
+        pos = u.clause
+        while True:
+            pending = [h for h in inside if h.start >= pos]
+            if not pending:
+                return pos
+            h = pending[0]
+            nxt = None
+            near_start = h.start <= pos + 2
+            matched = folded[h.start : h.end]
+            if near_start and h.category in _PREFIX_CATEGORIES and _OPENER.match(folded, h.start):
+                if matched.endswith(","):
+                    nxt = h.end
+                else:
+                    comma = folded.find(",", h.end, min(u.end, h.end + 80))
+                    if comma >= 0 and not _CLAUSE_BREAK.match(folded, comma):
+                        nxt = comma + 1
+            if nxt is None and _SUBORDINATE.match(folded, pos) and "," not in folded[pos : h.start]:
+                comma = folded.find(",", h.end, u.end)
+                if comma >= 0 and not _CLAUSE_BREAK.match(folded, comma):
+                    nxt = comma + 1
+            if nxt is None:
+                brk = _CLAUSE_BREAK.search(folded, h.end, u.end)
+                if brk is not None:
+                    nxt = brk.end()
+            if nxt is None:
+                return None
+            while nxt < u.end and folded[nxt] in " \t":
+                nxt += 1
+            pos = nxt
+
+    def useful_words(self, text: str) -> float:
+        """Words of ``text`` outside filler sentences and questions back to the user."""
+        folded, _ = fold(text)
+        total = 0.0
+        for u in units(folded):
+            body = folded[u.clause : u.end]
+            if not body.strip() or body.rstrip().endswith("?"):
+                continue
+            if self.filler is not None and self.filler.match(folded, u.clause):
+                continue
+            total += word_count(body)
+        return total
+
+    def useful(self, text: str) -> bool:
+        """Whether ``text`` still answers: enough words outside filler (and at least one)."""
+        words = self.useful_words(text)
+        return words > 0 and words >= self.min_words
+
+
+def _entry(h: Hit, removed: str, inside: list[Hit] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"category": h.category, "phrase": h.phrase, "removed": removed}
+    if inside and len(inside) > 1:
+        out["matches"] = [{"category": x.category, "phrase": x.phrase} for x in inside]
+    return out
+
+
+def _stronger(a: str, b: str) -> str:
+    return max(a, b, key=lambda s: (s.count("\n"), len(s)))
+
+
+def _apply_spans(text: str, orig: Any, start: int, end: int, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return text[orig(start) : orig(end)]
+    out = []
+    pos = start
+    for s, e in sorted(spans):
+        s, e = max(s, start), min(e, end)
+        if s > pos:
+            out.append(text[orig(pos) : orig(s)])
+        pos = max(pos, e)
+    if pos < end:
+        out.append(text[orig(pos) : orig(end)])
+    return re.sub(r"[ \t]{2,}", " ", "".join(out))
+
+
+def _tidy_start(piece: str) -> str:
+    """Drop a leading connective ("However, ...") and capitalise the first letter."""
+    stripped = piece.lstrip()
+    folded, _ = fold(stripped)
+    m = _CONNECTIVE.match(folded)
+    if m and m.end() < len(folded):
+        stripped = stripped[m.end() :] if len(folded) == len(stripped) else stripped
+    stripped = stripped.lstrip(" ,;:")
+    if stripped[:1].islower():
+        stripped = stripped[0].upper() + stripped[1:]
+    return stripped
+
+
+# -- the filter --------------------------------------------------------------------------------
+
+
+@dataclass
+class _FieldResult:
+    label: str
+    new_text: str | None = None  # set when changed
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    empty: bool = False  # nothing useful left
+
+
+class RefusalFilter(Filter):
+    """Finds refusals and alignment boilerplate; drops, cuts or flags them per category."""
+
+    name = "refusal"
+    Options = RefusalOptions
+    description = "refusals, AI self-references, disclaimers, knowledge-cutoff notes, vendor names, chat artifacts"
+    default = True
+    order: ClassVar[int] = 20
+
+    def __init__(self, options: RefusalOptions) -> None:
+        super().__init__(options)
+        categories = [c for c in (*phrases.CATEGORIES, *options.phrase_files) if options.action(c) != "off"]
+        categories = list(dict.fromkeys(categories))
+        user = tuple(
+            (c, str(Path(p).expanduser().resolve()), options.regex) for c, p in sorted(options.phrase_files.items())
+        )
+        self.matcher, filler = _compiled(
+            tuple(sorted(options.languages)), tuple(categories), user, tuple(sorted(options.replace))
+        )
+        self.cutter = Cutter(filler, options.min_words_left)
+
+    # -- finding -------------------------------------------------------------------------
+
+    def find(self, text: str) -> tuple[str, list[int] | None, list[Hit]]:
+        """The folded text, its index and the hits in it that count (code and quotes skipped)."""
+        folded, index = fold(text)
+        hits = self.matcher.find(folded)
+        if not hits:
+            return folded, index, hits
+        spans = code_spans(folded) if self.options.skip_code else []
+        kept = []
+        for h in hits:
+            if spans and h.category != "platform" and in_spans(h.start, spans):
+                continue
+            if self.options.skip_quoted and _quoted(folded, h):
+                continue
+            kept.append(h)
+        return folded, index, kept
+
+    # -- processing ----------------------------------------------------------------------
+
+    def process(self, batch: list[Record]) -> BatchResult:
+        result = BatchResult()
+        for record in batch:
+            rejection = self._process_record(record, result.counts)
+            if rejection is not None:
+                result.rejected.append(rejection)
+            else:
+                result.kept.append(record)
+        return result
+
+    def _fields(self, record: Record) -> list[tuple[str, str, bool]]:
+        """(label, text, is model side) for each field to look at."""
+        model_only = self.options.fields == "model"
+        if record.messages is not None:
+            return [
+                (f"messages[{i}]", t["content"], t["role"] == "assistant")
+                for i, t in enumerate(record.messages)
+                if t["role"] == "assistant" or not model_only
+            ]
+        if record.output is not None:
+            fields = [("output", record.output, True)]
+            if not model_only:
+                fields.insert(0, ("input", record.input or "", False))
+            return fields
+        return [("text", record.text or "", True)]
+
+    def _process_record(self, record: Record, counts: Counter[str]) -> Any:
+        found = []
+        for label, text, is_model in self._fields(record):
+            if not text:
+                continue
+            folded, index, hits = self.find(text)
+            if hits:
+                found.append((label, text, is_model, folded, index, hits))
+        if not found:
+            return None
+        for *_, hits in found:
+            for h in hits:
+                counts[f"matches:{h.category}"] += 1
+        # Drop actions win.
+        for label, text, _, folded, index, hits in found:
+            for h in hits:
+                if self.options.action(h.category) == "drop":
+                    counts[f"dropped:{h.category}"] += 1
+                    return self.reject(
+                        record,
+                        h.category,
+                        action="drop",
+                        field=label,
+                        phrase=h.phrase,
+                        matched=_original(text, index, h),
+                        **_more(hits, text, index),
+                    )
+        entries: list[dict[str, Any]] = []
+        changes: dict[str, str] = {}
+        truncate_at: int | None = None
+        for label, text, is_model, folded, index, hits in found:
+            for h in hits:
+                if self.options.action(h.category) == "flag":
+                    counts[f"flagged:{h.category}"] += 1
+                    entries.append(
+                        {
+                            "filter": self.name,
+                            "action": "flag",
+                            "category": h.category,
+                            "phrase": h.phrase,
+                            "field": label,
+                            "matched": _original(text, index, h),
+                        }
+                    )
+            cut_hits = [h for h in hits if self.options.action(h.category) == "cut"]
+            if not cut_hits:
+                continue
+            new, removed = self.cutter.cut(text, folded, index, cut_hits)
+            keep = self.cutter.useful(new) if is_model else bool(new.strip())
+            if not keep:
+                turn = _turn_index(label)
+                if turn is not None and is_model and self.options.turns == "truncate":
+                    truncate_at = turn
+                    counts[f"cut:{cut_hits[0].category}"] += 1
+                    entries.append(
+                        {
+                            "filter": self.name,
+                            "action": "cut",
+                            "category": cut_hits[0].category,
+                            "phrase": cut_hits[0].phrase,
+                            "field": label,
+                            "removed": text,
+                            "turns_removed": "rest",
+                        }
+                    )
+                    break
+                counts[f"dropped:{cut_hits[0].category}"] += 1
+                return self.reject(
+                    record,
+                    cut_hits[0].category,
+                    action="cut",
+                    why="nothing useful left after the cut" if is_model else f"{label} is empty after the cut",
+                    field=label,
+                    phrase=cut_hits[0].phrase,
+                    matched=_original(text, index, cut_hits[0]),
+                    remaining=new[:500],
+                    **_more(cut_hits, text, index),
+                )
+            changes[label] = new
+            for r in removed:
+                counts[f"cut:{r['category']}"] += 1
+                entries.append({"filter": self.name, "action": "cut", **r, "field": label})
+        if truncate_at is not None:
+            assert record.messages is not None
+            k = truncate_at - 1 if truncate_at > 0 and record.messages[truncate_at - 1]["role"] == "user" else truncate_at
+            kept_turns = [dict(t) for t in record.messages[:k]]
+            for t_i, t in enumerate(kept_turns):
+                t["content"] = changes.get(f"messages[{t_i}]", t["content"])
+            if not any(t["role"] == "assistant" and t["content"] for t in kept_turns):
+                last = entries[-1]
+                counts[f"dropped:{last['category']}"] += 1
+                counts[f"cut:{last['category']}"] -= 1
+                return self.reject(
+                    record,
+                    last["category"],
+                    action="cut",
+                    why="no assistant turn is left after removing the refused one",
+                    field=last["field"],
+                    phrase=last["phrase"],
+                    remaining_turns=k,
+                )
+            entries[-1]["turns_removed"] = len(record.messages) - k
+            record.messages = kept_turns
+            counts["conversations_truncated"] += 1
+        else:
+            _apply(record, changes)
+        if changes or truncate_at is not None:
+            counts["records_cut"] += 1
+        elif entries:
+            counts["records_flagged"] += 1
+        if entries:
+            record.meta.setdefault("curate", []).extend(entries)
+        return None
+
+
+def _apply(record: Record, changes: dict[str, str]) -> None:
+    if not changes:
+        return
+    if record.messages is not None:
+        record.messages = [
+            {"role": t["role"], "content": changes.get(f"messages[{i}]", t["content"])}
+            for i, t in enumerate(record.messages)
+        ]
+    elif record.output is not None:
+        record.output = changes.get("output", record.output)
+        record.input = changes.get("input", record.input)
+    else:
+        record.text = changes.get("text", record.text)
+
+
+def _turn_index(label: str) -> int | None:
+    m = re.fullmatch(r"messages\[(\d+)\]", label)
+    return int(m.group(1)) if m else None
+
+
+def _original(text: str, index: list[int] | None, h: Hit) -> str:
+    if index is None:
+        return text[h.start : h.end]
+    return text[index[h.start] : index[h.end]]
+
+
+def _more(hits: list[Hit], text: str, index: list[int] | None) -> dict[str, Any]:
+    if len(hits) < 2:
+        return {}
+    return {"matches": [{"category": h.category, "phrase": h.phrase, "matched": _original(text, index, h)} for h in hits]}
+
+
+_OPEN_QUOTES = "'\"“«「『‘"
+_CLOSE_QUOTES = "'\"”»」』’"
+
+
+def _quoted(folded: str, h: Hit) -> bool:
+    """A phrase quoted inside a sentence: an opening quote right before it, a closing one soon after."""
+    before = folded[: h.start].rstrip(" ")
+    if not before or before[-1] not in _OPEN_QUOTES or not before[:-1].strip():
+        return False
+    window = folded[h.end : h.end + 40]
+    return any(q in window for q in _CLOSE_QUOTES)
+
+
+@curate.hookimpl
+def register_filters(register):  # type: ignore[no-untyped-def]
+    register(RefusalFilter)

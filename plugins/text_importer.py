@@ -1,17 +1,33 @@
-"""Plain text and Markdown: one record per file, per blank-line paragraph, or per chunk."""
+"""Plain text and Markdown: one record per file, per blank-line paragraph, or per chunk.
+
+``split="paragraph"`` and ``split="length"`` stream the file; ``split="file"`` reads it whole
+(it is one record). Locators: ``file``; ``line N`` (the paragraph's first line); ``chunk N``.
+"""
 
 from __future__ import annotations
 
+import lzma
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import IO, Literal
 
 import curate
 from curate.importing import Importer, InputFile, Problem, is_probably_binary, open_text
 from curate.records import Record
 
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+try:  # zstandard is a core dependency; its error type is not an OSError
+    from zstandard import ZstdError
+except ImportError:  # pragma: no cover
+    ZstdError = OSError  # type: ignore[misc,assignment]
+
+#: What reading a (possibly compressed, possibly truncated) stream can raise.
+_READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, ZstdError)
+_CHUNK = 1 << 16
+#: The last whitespace character in a string (a cut there does not split a word).
+_LAST_SPACE = re.compile(r"\s\S*\Z")
+_SPACES = re.compile(r"\s*")
 
 
 @dataclass(frozen=True)
@@ -19,8 +35,16 @@ class TextOptions:
     split: Literal["file", "paragraph", "length"] = field(
         default="file", metadata={"help": "one record per file, per blank-line paragraph, or per max_chars chunk"}
     )
-    max_chars: int = field(default=4000, metadata={"help": "chunk size for split='length' (cut at paragraph or line ends)"})
+    max_chars: int = field(
+        default=4000, metadata={"help": "chunk size for split='length' (cut at paragraph, line or word ends)"}
+    )
     min_chars: int = field(default=1, metadata={"help": "skip pieces shorter than this (reported as problems)"})
+
+    def __post_init__(self) -> None:
+        if self.max_chars < 1:
+            raise ValueError(f"max_chars must be at least 1, got {self.max_chars}")
+        if self.min_chars < 0:
+            raise ValueError(f"min_chars must be 0 or more, got {self.min_chars}")
 
 
 class TextImporter(Importer[TextOptions]):
@@ -30,61 +54,111 @@ class TextImporter(Importer[TextOptions]):
     description = "Plain text and Markdown files: one record per file, paragraph or chunk."
 
     def read(self, file: InputFile) -> Iterator[Record | Problem]:
-        head = file.head()
+        try:
+            head = file.head()
+        except _READ_ERRORS as exc:
+            yield Problem(None, f"cannot read the file ({type(exc).__name__}: {exc}): it is truncated or damaged")
+            return
         if is_probably_binary(head):
-            yield Problem(None, "binary content, not text")
+            yield Problem(
+                None,
+                "binary content, not text; if it is compressed, name it .gz, .bz2, .xz or .zst; "
+                "if it is text in an unusual encoding, convert it to UTF-8",
+            )
             return
         stream, _, warning = open_text(file)
         if warning:
-            yield Problem(None, warning)
+            yield Problem(None, warning, warning=True)
+        n = 0
         with stream:
-            content = stream.read()
-        if self.options.split == "file":
-            pieces = [(content, "file")]
-        elif self.options.split == "paragraph":
-            pieces = _paragraphs(content)
-        else:
-            pieces = _chunks(content, self.options.max_chars)
-        for text, locator in pieces:
-            if len(text.strip()) < self.options.min_chars:
-                if text.strip():
-                    yield Problem(locator, f"shorter than min_chars={self.options.min_chars}", raw=text)
-                continue
-            yield Record.create(file.source(self.name, locator), text=text.strip())
+            if self.options.split == "file":
+                pieces: Iterator[tuple[str, str]] = _whole(stream)
+            elif self.options.split == "paragraph":
+                pieces = _paragraphs(stream)
+            else:
+                pieces = _chunks(stream, self.options.max_chars)
+            try:
+                for text, locator in pieces:
+                    n += 1
+                    stripped = text.strip()
+                    if len(stripped) < self.options.min_chars:
+                        if stripped:
+                            yield Problem(locator, f"shorter than min_chars={self.options.min_chars}", raw=text)
+                        continue
+                    yield Record.create(file.source(self.name, locator), text=stripped)
+            except _READ_ERRORS as exc:
+                yield Problem(
+                    None,
+                    f"cannot read on after piece {n} ({type(exc).__name__}: {exc}): the file is truncated "
+                    "or its compression is damaged; the pieces before were read",
+                )
 
 
-def _paragraphs(content: str) -> list[tuple[str, str]]:
-    out = []
-    line = 1
+def _whole(stream: IO[str]) -> Iterator[tuple[str, str]]:
+    yield stream.read().lstrip("\ufeff"), "file"  # a UTF-16 byte-order mark survives decoding
+
+
+def _paragraphs(stream: IO[str]) -> Iterator[tuple[str, str]]:
+    """Blank-line separated paragraphs, each with the number of its first line."""
+    lines: list[str] = []
+    first = 0
+    for n, line in enumerate(stream, 1):
+        if n == 1:
+            line = line.lstrip("\ufeff")
+        if not line.strip():
+            if lines:
+                yield "".join(lines), f"line {first}"
+                lines = []
+            continue
+        if not lines:
+            first = n
+        lines.append(line)
+    if lines:
+        yield "".join(lines), f"line {first}"
+
+
+def _chunks(stream: IO[str], max_chars: int) -> Iterator[tuple[str, str]]:
+    """Pieces of at most ``max_chars`` characters, cut at the last paragraph break, else line
+    break, else whitespace before the limit; mid-word only when a piece has no whitespace."""
+    buf = ""
     pos = 0
-    for match in _PARAGRAPH_BREAK.finditer(content):
-        out.append((content[pos : match.start()], f"line {line}"))
-        line += content.count("\n", pos, match.end())
-        pos = match.end()
-    out.append((content[pos:], f"line {line}"))
-    return out
-
-
-def _chunks(content: str, max_chars: int) -> list[tuple[str, str]]:
-    """Cut at the last paragraph break, else line break, else space, before ``max_chars``."""
-    out = []
-    pos = 0
+    eof = False
+    fresh = True
     n = 0
-    while pos < len(content):
-        end = min(len(content), pos + max_chars)
-        if end < len(content):
-            window = content[pos:end]
-            cut = max(window.rfind("\n\n"), -1)
+    while True:
+        if not eof and len(buf) - pos <= max_chars:  # need one character past the window
+            if pos:
+                buf, pos = buf[pos:], 0
+            data = stream.read(max(_CHUNK, max_chars + 1))
+            eof = not data
+            if fresh:  # a UTF-16 byte-order mark survives decoding
+                data, fresh = data.lstrip("\ufeff"), not data
+            buf += data
+            continue
+        start = _SPACES.match(buf, pos).end()  # type: ignore[union-attr] # (a * pattern always matches)
+        if start == len(buf):
+            pos = start
+            if eof:
+                return
+            continue
+        if start != pos:
+            pos = start
+            continue  # top the window up again after the skipped whitespace
+        window = buf[pos : pos + max_chars + 1]
+        if len(window) <= max_chars:
+            cut = len(window)
+        else:
+            cut = window.rfind("\n\n")
             if cut <= 0:
                 cut = window.rfind("\n")
             if cut <= 0:
-                cut = window.rfind(" ")
-            if cut > 0:
-                end = pos + cut
+                match = _LAST_SPACE.search(window)
+                cut = match.start() if match else 0
+            if cut <= 0:
+                cut = max_chars
         n += 1
-        out.append((content[pos:end], f"chunk {n}"))
-        pos = end
-    return out
+        yield window[:cut], f"chunk {n}"
+        pos += cut
 
 
 @curate.hookimpl

@@ -86,13 +86,17 @@ def _callbacks(cfg: TrainConfig, output_dir: Path) -> list[Any]:
             self._write(state)
 
     class GradientCheck(transformers.TrainerCallback):
-        """Before the second optimizer update, fail if any trainable parameter got no gradient.
+        """Fail early if any trainable parameter got no gradient.
 
-        (Not the first: LoRA's B matrices start at zero, so A's first gradient is zero by design.)
+        Checked before the first update that follows an update with a non-zero learning rate:
+        LoRA's B matrices start at zero, so A's gradient is zero until B has moved once, and
+        warmup schedules start at learning rate 0.
         """
 
+        at_step = 2 if cfg.warmup_steps > 0 else 1
+
         def on_pre_optimizer_step(self, args: Any, state: Any, control: Any, model: Any = None, **kw: Any) -> None:
-            if state.global_step == 1 and model is not None:
+            if state.global_step == self.at_step and model is not None:
                 assert_gradients(model)
 
     class EarlyStop(transformers.TrainerCallback):
@@ -259,7 +263,8 @@ def merge_adapter(cfg: TrainConfig, adapter_dir: Path, target: Path, tokenizer: 
     base = transformers.AutoModelForCausalLM.from_pretrained(cfg.model, dtype=dtype)
     if len(tokenizer) > base.get_input_embeddings().weight.shape[0]:
         base.resize_token_embeddings(len(tokenizer))
-    merged = peft.PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
+    with quiet_known_warnings():
+        merged = peft.PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
     merged.save_pretrained(str(target))
     tokenizer.save_pretrained(str(target))
     return target

@@ -51,9 +51,11 @@ def import_records(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: boo
         pending = 0
         for item in read_file(task, debug=debug):
             if isinstance(item, Problem):
-                info.problems += 1
-                entry = ledger.error(task.file.display, item.locator, item.message)
+                entry = ledger.error(task.file.display, item.locator, item.message, warning=item.warning)
                 reporter.problem(entry)
+                if item.warning:
+                    continue
+                info.problems += 1
                 if strict:
                     raise BuildFailed(f"{entry}", hint="fix the input or drop --strict to carry on past bad input")
                 if item.raw is not None:

@@ -1,0 +1,269 @@
+"""How well and how fast the html importer extracts article text, against the naive path and trafilatura.
+
+Quality: for every page ``NAME.html`` (or ``.htm``/``.xhtml``) of the evaluation set with its ground truth
+``NAME.txt`` beside it, word-level precision, recall and F1 (bags of lowercased ``\\w+`` tokens) of:
+
+* ``curate``: the html importer with default options (``HtmlImporter.read``, decoding included);
+* ``naive``: ``BeautifulSoup(data, "html.parser").get_text()``, the usual tutorial;
+* ``trafilatura``: ``trafilatura.extract(data, include_comments=False)`` when trafilatura imports (optional);
+* ``curate[trafilatura]``: the html importer with ``extractor="trafilatura"`` (same condition).
+
+Speed: a corpus of generated pages (each eval page with its paragraphs shuffled, numbers changed and a
+paragraph repeated, written in the page's own encoding) read from disk one page at a time by the
+importer and by the naive path; pages/s, MB/s and the ratio.
+
+Run from the repository root::
+
+    python bench/html_quality.py                   # eval set, plus 2,000 generated pages
+    python bench/html_quality.py --pages 0         # quality only
+    python bench/html_quality.py --no-trafilatura  # skip trafilatura
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import random
+import re
+import shlex
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL_DIR = ROOT / "tests" / "data" / "html" / "eval"
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class EvalPage:
+    name: str
+    path: Path
+    truth: str
+
+
+def load_eval(folder: Path = EVAL_DIR) -> list[EvalPage]:
+    """The pages of the evaluation set that have a ground-truth ``.txt`` beside them, sorted by name."""
+    pages = []
+    for path in sorted(folder.iterdir()):
+        truth = path.with_suffix(".txt")
+        if path.suffix.lower() in HTML_SUFFIXES and truth.exists():
+            pages.append(EvalPage(path.name, path, truth.read_text(encoding="utf-8")))
+    return pages
+
+
+def tokens(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def word_prf(predicted: str, truth: str) -> tuple[float, float, float]:
+    """Bag-of-words precision, recall and F1 of ``predicted`` against ``truth``.
+
+    >>> word_prf("the cat sat", "the cat sat down")
+    (1.0, 0.75, 0.8571428571428571)
+    """
+    pred, gold = collections.Counter(tokens(predicted)), collections.Counter(tokens(truth))
+    overlap = sum((pred & gold).values())
+    if not overlap:
+        return 0.0, 0.0, 0.0
+    precision = overlap / sum(pred.values())
+    recall = overlap / sum(gold.values())
+    return precision, recall, 2 * precision * recall / (precision + recall)
+
+
+# ---------------------------------------------------------------------------------------
+# The extractors compared.
+
+
+def curate_reader(**options: Any) -> Callable[[Path], str]:
+    """Text of a page as the html importer imports it (the records' text joined)."""
+    from curate.plugins.html_importer import HtmlImporter
+
+    from curate.importing import InputFile
+    from curate.records import Record
+
+    importer = HtmlImporter.from_options(options)
+
+    def read(path: Path) -> str:
+        texts = [r.text or "" for r in importer.read(InputFile(path, path.name)) if isinstance(r, Record)]
+        return "\n\n".join(texts)
+
+    return read
+
+
+def naive_text(path: Path) -> str:
+    """The usual tutorial: BeautifulSoup with Python's html.parser, then get_text()."""
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(path.read_bytes(), "html.parser").get_text()
+
+
+def trafilatura_reader() -> tuple[Callable[[Path], str] | None, str | None]:
+    """trafilatura's extract(), or None and the reason it cannot be imported."""
+    try:
+        import trafilatura
+    except ImportError as exc:
+        return None, f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+    def read(path: Path) -> str:
+        # Comments are not article text here (the ground truth leaves them out), so ask for none.
+        return trafilatura.extract(path.read_bytes(), include_comments=False, include_tables=True) or ""
+
+    return read, None
+
+
+# ---------------------------------------------------------------------------------------
+# Quality.
+
+
+def evaluate(pages: list[EvalPage], extractors: dict[str, Callable[[Path], str]]) -> dict[str, list[tuple]]:
+    """``{extractor: [(precision, recall, f1) per page]}``."""
+    return {name: [word_prf(read(p.path), p.truth) for p in pages] for name, read in extractors.items()}
+
+
+def mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _prf(values: tuple) -> str:
+    return " / ".join(f"{v:.3f}" for v in values)
+
+
+def print_quality(pages: list[EvalPage], scores: dict[str, list[tuple]]) -> None:
+    names = list(scores)
+    width = max(len(p.name) for p in pages)
+    header = f"{'page':<{width}}  {'words':>5}  " + "  ".join(f"{n + ' P/R/F1':>26}" for n in names)
+    print(header)
+    print("-" * len(header))
+    for i, page in enumerate(pages):
+        cells = "  ".join(f"{_prf(scores[n][i]):>26}" for n in names)
+        print(f"{page.name:<{width}}  {len(tokens(page.truth)):>5}  {cells}")
+    print("-" * len(header))
+    means = "  ".join(f"{_prf(tuple(mean([s[k] for s in scores[n]]) for k in range(3))):>26}" for n in names)
+    print(f"{'mean':<{width}}  {'':>5}  {means}")
+    print()
+    for n in names:
+        print(f"mean word F1 {n:<22} {mean([s[2] for s in scores[n]]):.3f}")
+
+
+# ---------------------------------------------------------------------------------------
+# Speed.
+
+
+def make_corpus(pages: list[EvalPage], count: int, folder: Path, seed: int = 0) -> list[Path]:
+    """Write ``count`` pages varied from the eval pages into ``folder``, each in its source's encoding."""
+    from curate.plugins.html_importer import decode_html
+
+    rng = random.Random(seed)
+    sources = []
+    for page in pages:
+        html, encoding, _, _ = decode_html(page.path.read_bytes())
+        sources.append((page, html, encoding))
+    paths = []
+    for i in range(count):
+        page, html, encoding = sources[i % len(sources)]
+        varied = _vary(html, rng)
+        if encoding.startswith("utf-16"):
+            data = varied.encode("utf-16")  # with its BOM, like the source
+        else:
+            data = varied.encode(encoding, errors="xmlcharrefreplace")
+        path = folder / f"{i:05d}-{page.path.stem}{page.path.suffix}"
+        path.write_bytes(data)
+        paths.append(path)
+    return paths
+
+
+_PARAGRAPH = re.compile(r"<p\b[^>]*>.*?</p>", re.IGNORECASE | re.DOTALL)
+
+
+def _vary(html: str, rng: random.Random) -> str:
+    paragraphs = _PARAGRAPH.findall(html)
+    if len(paragraphs) >= 2:
+        shuffled = paragraphs[:]
+        rng.shuffle(shuffled)
+        extra = rng.choice(paragraphs)
+        replacements = iter([*shuffled])
+        html = _PARAGRAPH.sub(lambda m: next(replacements), html)
+        html = html.replace(extra, extra + "\n" + extra, 1)
+    # New numbers in the text (not in tags: a charset such as utf-8 stays what it was).
+    return re.sub(r">[^<]+<", lambda m: re.sub(r"\d", lambda _: str(rng.randrange(10)), m.group(0)), html)
+
+
+def throughput(read: Callable[[Path], Any], paths: list[Path]) -> dict[str, float]:
+    """Wall and CPU seconds of calling ``read`` on every path in turn, with pages/s and MB/s of each."""
+    size = sum(p.stat().st_size for p in paths)
+    wall, cpu = time.perf_counter(), time.process_time()
+    for path in paths:
+        read(path)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "pages_wall": len(paths) / wall,
+        "mb_wall": size / 1e6 / wall,
+        "pages_cpu": len(paths) / cpu,
+        "mb_cpu": size / 1e6 / cpu,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR, help="pages with NAME.txt ground truth beside them")
+    parser.add_argument("--pages", type=int, default=2000, help="generated pages for the speed test (0: skip it)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the generated corpus")
+    parser.add_argument("--no-trafilatura", action="store_true", help="leave trafilatura out")
+    args = parser.parse_args(argv)
+    print("$ python " + shlex.join([sys.argv[0], *(sys.argv[1:] if argv is None else argv)]))
+    print()
+
+    pages = load_eval(args.eval_dir)
+    if not pages:
+        print(f"no NAME.html + NAME.txt pairs in {args.eval_dir}", file=sys.stderr)
+        return 2
+    extractors: dict[str, Callable[[Path], str]] = {"curate": curate_reader(), "naive": naive_text}
+    traf = None
+    if not args.no_trafilatura:
+        traf, reason = trafilatura_reader()
+        if traf is None:
+            print(f"trafilatura: not available ({reason}); its column is left out")
+            print()
+        else:
+            extractors["trafilatura"] = traf
+            extractors["curate[trafilatura]"] = curate_reader(extractor="trafilatura")
+    where = args.eval_dir.relative_to(ROOT) if args.eval_dir.resolve().is_relative_to(ROOT) else args.eval_dir
+    print(f"Word-level quality on {len(pages)} pages of {where}")
+    print()
+    print_quality(pages, evaluate(pages, extractors))
+
+    if args.pages > 0:
+        with tempfile.TemporaryDirectory(prefix="curate-html-bench-") as tmp:
+            paths = make_corpus(pages, args.pages, Path(tmp), seed=args.seed)
+            size = sum(p.stat().st_size for p in paths) / 1e6
+            print()
+            print(f"Throughput on {len(paths)} generated pages ({size:.1f} MB), one page at a time, read from disk:")
+            runs = {"curate": extractors["curate"], "naive (bs4 html.parser + get_text)": naive_text}
+            if traf is not None:
+                runs["trafilatura"] = traf
+            results = {name: throughput(read, paths) for name, read in runs.items()}
+            print(f"  {'':<36} {'wall s':>8} {'pages/s':>9} {'MB/s':>7}   {'CPU s':>8} {'pages/s':>9} {'MB/s':>7}")
+            for name, r in results.items():
+                print(
+                    f"  {name:<36} {r['wall']:8.2f} {r['pages_wall']:9.1f} {r['mb_wall']:7.2f}"
+                    f"   {r['cpu']:8.2f} {r['pages_cpu']:9.1f} {r['mb_cpu']:7.2f}"
+                )
+            naive = results["naive (bs4 html.parser + get_text)"]
+            curate = results["curate"]
+            print(
+                f"  curate / naive speed ratio: {curate['pages_wall'] / naive['pages_wall']:.2f}x wall clock, "
+                f"{curate['pages_cpu'] / naive['pages_cpu']:.2f}x CPU time"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

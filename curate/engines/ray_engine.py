@@ -1,0 +1,551 @@
+"""The Ray Data engine: the local engine's plan, spread over a Ray cluster.
+
+``curate build ... --engine ray [--ray-address auto|ray://HOST:PORT]`` (or
+``engine = "ray"`` under ``[build]``, or ``Pipeline().set(engine="ray")``). Without
+an address Ray starts a local cluster for the build and stops it afterwards; when
+Ray is already initialised in the process, the build uses that connection.
+
+How a build runs:
+
+1. The driver resolves the sources exactly as the local engine does and numbers the
+   files. Each file is one read task (``map_batches`` over a dataset of file
+   descriptors, one block per file): the worker hashes the file and streams what its
+   importer yields as Arrow rows, each with a global position
+   ``pos = file index * 2**32 + item index`` (item 0 is the file's summary).
+2. Normalisation and the filters (every stage before exact dedup) run as
+   ``map_batches`` tasks, fused with the reads; each worker process builds the
+   stages once from the plan's stage factories. Each record leaves as a row saying
+   kept, or rejected by stage *i* (with the rejection).
+3. Exact dedup shuffles only a narrow table (position, 64-bit key, id) of the kept
+   records: grouped by key, every record but the one with the smallest position is
+   a duplicate of that one, which is the record the local engine keeps.
+4. The driver streams the rows in position order (``preserve_order``, checked) next
+   to the duplicates sorted by position, and replays them through the local
+   engine's loop (:mod:`curate.engines.replay`): the same batches, the same
+   ledger calls, the same writer. ``train.jsonl``, ``val.jsonl`` and
+   ``rejects.jsonl`` are therefore byte for byte the local engine's.
+5. Phases run after that pass, as in the local engine, over a spill on the driver.
+   A phase that has a ``run_ray(dataset, records) -> PhaseResult`` method gets, next
+   to the usual ``records`` callable (the spill), a Ray dataset of the same records
+   (see :func:`phase_records`), so that it can do its heavy work on the cluster
+   (embeddings in an actor pool: :mod:`curate.engines.ray_semantic`). Its decisions
+   are applied on the driver, in order, like any phase's.
+
+Stages other than exact dedup must decide each record on its own (the stage
+contract): the engine batches differently from the local one. Stages after exact
+dedup, if a plan has any, run on the driver on the local engine's batches.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import math
+import os
+import pickle
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from curate.engines.replay import FileSummary, Kept, Outcome, Rejected, Replay, StageCounts, run_phases
+from curate.errors import BuildFailed, MissingDependency, SourceError
+from curate.importing import Problem
+from curate.ledger import Ledger, Spill, sha256_file
+from curate.plan import Plan, Reporter
+from curate.records import Record
+from curate.sources import FileTask, read_file, resolve_sources
+from curate.stages.base import Phase, PhaseResult, Stage, apply_phase, run_stages
+from curate.stages.dedup import ExactDedup, dedup_key
+from curate.writer import SplitWriter
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from ray.data import Dataset
+
+#: Row kinds: a file's summary, an import problem, a record before the stages, a
+#: record the stages kept, one they rejected, and a batch's stage counters.
+FILE, PROBLEM, RECORD, KEPT, REJECTED, COUNTS = range(6)
+#: ``pos = file index << ITEM_BITS | item index``.
+ITEM_BITS = 32
+#: At most this many read blocks; beyond, a block holds several files, read in order.
+MAX_READ_BLOCKS = 4096
+#: Rows per partition aimed at when shuffling the narrow dedup table.
+ROWS_PER_PARTITION = 2_000_000
+
+COLUMNS = ("pos", "kind", "data", "dkey", "id")
+
+
+def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) -> tuple[SplitWriter, dict[str, Any]]:
+    """Run ``plan`` on Ray into ``ledger``; returns the writer (for lengths) and the phases' reports."""
+    ray = _import_ray()
+    config = plan.config
+    tasks = list(resolve_sources(config.sources, plan.registry))
+    files = [(i, t) for i, t in enumerate(tasks) if isinstance(t, FileTask)]
+    factories = list(plan.stage_factories) or [_copier(s) for s in plan.stages]
+    dedup_at = next((i for i, s in enumerate(plan.stages) if isinstance(s, ExactDedup)), None)
+    pre = factories if dedup_at is None else factories[:dedup_at]
+    post = [] if dedup_at is None else [f() for f in factories[dedup_at + 1 :]]
+    ray_phases = not post and any(_ray_path(p) is not None for p in plan.phases)
+
+    writer = SplitWriter(ledger, plan.fmt, val_ratio=config.val_ratio, seed=config.seed, include_ids=config.include_ids)
+    spill = Spill(ledger, ".spill-0.jsonl") if plan.phases else None
+    reports: dict[str, Any] = {}
+    with _connected(ray, config.ray_address), _data_context(ray):
+        staged = _staged(plan, files, pre, keys=dedup_at is not None, debug=debug) if files else None
+        if staged is not None and (dedup_at is not None or ray_phases):
+            staged = staged.materialize()
+        duplicates = None
+        if staged is not None and dedup_at is not None and not _doomed(plan, tasks, staged):
+            duplicates = _duplicates(ray, staged).materialize()
+        replay = Replay(
+            plan,
+            ledger,
+            reporter,
+            writer.write if spill is None else spill.write,
+            dedup=ExactDedup() if dedup_at is not None else None,
+            dedup_index=len(pre),
+            post_stages=post,
+        )
+        replay.run(tasks, _by_file(_ordered(staged, duplicates)))
+        if spill is not None:
+            decide = _PhaseDecider(staged if ray_phases else None, duplicates)
+            reports = run_phases(plan, ledger, reporter, writer, spill, decide=decide)
+    writer.finish()
+    return writer, reports
+
+
+def _import_ray() -> Any:
+    try:
+        import ray
+        import ray.data  # noqa: F401 - the data extra, not only ray core
+    except ImportError as exc:
+        raise MissingDependency("ray", extra="ray", purpose="The ray engine") from exc
+    return ray
+
+
+def _copier(stage: Stage) -> Callable[[], Stage]:
+    """A factory for a plan built by hand without stage factories: a copy of the stage."""
+    import copy
+
+    def make() -> Stage:
+        return copy.deepcopy(stage)
+
+    return make
+
+
+def _ray_path(phase: Phase) -> Callable[[Dataset, Callable[[], Iterator[Record]]], PhaseResult] | None:
+    run_ray = getattr(phase, "run_ray", None)
+    return run_ray if callable(run_ray) else None
+
+
+# -- the cluster ---------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _connected(ray: Any, address: str | None) -> Iterator[None]:
+    """Use the process's Ray connection, or connect (or start a local cluster) for the build."""
+    if ray.is_initialized():
+        yield
+        return
+    # curate runs offline unless told otherwise: no usage report from a cluster it starts.
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    if address:
+        ray.init(address=address, logging_level=logging.WARNING)
+    else:
+        ray.init(include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+class _QuietProgressNotice(logging.Filter):
+    """Ray Data says that progress bars are off when we turn them off; the CLI draws its own."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Progress bars disabled")
+
+
+@contextlib.contextmanager
+def _data_context(ray: Any) -> Iterator[None]:
+    """Ray Data settings for one build, restored afterwards."""
+    from ray.data.context import ShuffleStrategy
+
+    ctx = ray.data.DataContext.get_current()
+    saved = (
+        ctx.enable_progress_bars,
+        ctx.print_on_execution_start,
+        ctx.execution_options.preserve_order,
+        ctx.shuffle_strategy,
+    )
+    logger = logging.getLogger("ray.data")
+    level = logger.level
+    quiet = _QuietProgressNotice()
+    logger.setLevel(logging.WARNING)
+    for handler in [*logger.handlers, *logging.getLogger("ray").handlers]:
+        handler.addFilter(quiet)
+    ctx.enable_progress_bars = False
+    ctx.print_on_execution_start = False
+    # Blocks come out in input order: the driver streams them in canonical order.
+    ctx.execution_options.preserve_order = True
+    # Shuffles (dedup keys, sorting them) by tasks, not by long-lived aggregator actors.
+    ctx.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+    try:
+        yield
+    finally:
+        (
+            ctx.enable_progress_bars,
+            ctx.print_on_execution_start,
+            ctx.execution_options.preserve_order,
+            ctx.shuffle_strategy,
+        ) = saved
+        logger.setLevel(level)
+        for handler in [*logger.handlers, *logging.getLogger("ray").handlers]:
+            handler.removeFilter(quiet)
+
+
+# -- rows ----------------------------------------------------------------------------
+
+
+def _schema() -> pa.Schema:
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            ("pos", pa.int64()),
+            ("kind", pa.int8()),
+            ("data", pa.large_binary()),
+            ("dkey", pa.int64()),
+            ("id", pa.string()),
+        ]
+    )
+
+
+class _Rows:
+    """Rows being gathered into one Arrow table; ``data`` holds a pickled outcome."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list[Any]] = {name: [] for name in COLUMNS}
+
+    def __len__(self) -> int:
+        return len(self.columns["pos"])
+
+    def add(self, pos: int, kind: int, data: bytes, dkey: int = 0, rid: str = "") -> None:
+        cols = self.columns
+        cols["pos"].append(pos)
+        cols["kind"].append(kind)
+        cols["data"].append(data)
+        cols["dkey"].append(dkey)
+        cols["id"].append(rid)
+
+    def take(self) -> pa.Table:
+        import pyarrow as pa
+
+        table = pa.table(self.columns, schema=_schema())
+        self.columns = {name: [] for name in COLUMNS}
+        return table
+
+
+def _dumps(obj: Any) -> bytes:
+    return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _signed(key: int) -> int:
+    """A 64-bit unsigned key as an Arrow int64."""
+    return key - (1 << 64) if key >= 1 << 63 else key
+
+
+# -- reading and the streaming stages (on the workers) --------------------------------
+
+
+def _staged(plan: Plan, files: list[tuple[int, FileTask]], pre: list[Callable[[], Stage]], *, keys: bool, debug: bool) -> Dataset:
+    """The dataset of every file's outcomes after the stages before exact dedup."""
+    import ray.cloudpickle
+    import ray.data
+
+    items = [{"index": i, "task": ray.cloudpickle.dumps(_portable(t))} for i, t in files]
+    size = plan.config.batch_size
+    ds = ray.data.from_items(items, override_num_blocks=min(len(items), MAX_READ_BLOCKS))
+    ds = ds.map_batches(read_files, batch_size=1, batch_format="pyarrow", fn_kwargs={"chunk": size, "debug": debug})
+    return ds.map_batches(
+        run_stage_batch,
+        batch_size=size,
+        batch_format="pyarrow",
+        fn_kwargs={"build": uuid.uuid4().hex, "factories": pre, "keys": keys},
+    )
+
+
+def _portable(task: FileTask) -> FileTask:
+    """The task with an absolute path, so that a worker with another working folder finds the file."""
+    return replace(task, file=replace(task.file, path=task.file.path.absolute()))
+
+
+def read_file_rows(index: int, task: FileTask, *, chunk: int, debug: bool = False) -> Iterator[pa.Table]:
+    """One file's summary, records and problems as tables of rows, in file order."""
+    import pyarrow as pa  # noqa: F401 - fail here, not half-way, when pyarrow is missing
+
+    base = index << ITEM_BITS
+    rows = _Rows()
+    digest, _ = sha256_file(task.file.path)
+    rows.add(base, FILE, _dumps(FileSummary(task.file.path.stat().st_size, digest)))
+    for n, item in enumerate(read_file(task, debug=debug), start=1):
+        if n >= 1 << ITEM_BITS:
+            raise BuildFailed(
+                f"{task.file.display}: more than {(1 << ITEM_BITS) - 1} records and problems in one file",
+                hint="split the file, or build it with the local engine",
+            )
+        if isinstance(item, Problem):
+            rows.add(base + n, PROBLEM, _dumps(item))
+        else:
+            rows.add(base + n, RECORD, _dumps(item))
+        if len(rows) >= chunk:
+            yield rows.take()
+    if len(rows):
+        yield rows.take()
+
+
+def read_files(batch: pa.Table, *, chunk: int, debug: bool = False) -> Iterator[pa.Table]:
+    """``map_batches`` function: read the files of ``batch`` (columns ``index``, ``task``)."""
+    import ray.cloudpickle
+
+    for index, blob in zip(batch.column("index").to_pylist(), batch.column("task").to_pylist()):
+        yield from read_file_rows(index, ray.cloudpickle.loads(blob), chunk=chunk, debug=debug)
+
+
+#: The stages of the current build, built once per worker process.
+_BUILT: dict[str, list[Stage]] = {}
+
+
+def run_stage_batch(batch: pa.Table, *, build: str, factories: list[Callable[[], Stage]], keys: bool) -> pa.Table:
+    """``map_batches`` function: pass a batch's records through the stages; other rows pass through.
+
+    Output rows are in position order, the batch's stage counters first.
+    """
+    stages = _BUILT.get(build)
+    if stages is None:
+        _BUILT.clear()
+        stages = _BUILT[build] = [make() for make in factories]
+    out: list[tuple[int, int, int, bytes, int, str]] = []  # (pos, order, kind, data, dkey, id)
+    positions: list[int] = []
+    records: list[Record] = []
+    for pos, kind, data in zip(
+        batch.column("pos").to_pylist(), batch.column("kind").to_pylist(), batch.column("data").to_pylist()
+    ):
+        if kind == RECORD:
+            positions.append(pos)
+            records.append(pickle.loads(data))
+        else:
+            out.append((pos, 1, kind, data, 0, ""))
+    if records:
+        locate = _Locator(records, positions)
+        counts: dict[str, dict[str, int]] = {}
+        for i, stage in enumerate(stages):
+            records, rejected, stage_counts = run_stages([stage], records)
+            for rejection in rejected:
+                out.append((locate(rejection.record), 1, REJECTED, _dumps(Rejected(i, rejection)), 0, ""))
+            for name, events in stage_counts.items():
+                merged = counts.setdefault(name, {})
+                for event, n in events.items():
+                    merged[event] = merged.get(event, 0) + n
+        for record in records:
+            dkey = _signed(dedup_key(record)) if keys else 0
+            out.append((locate(record), 1, KEPT, _dumps(Kept(record)), dkey, record.id))
+        if counts:
+            out.append((min(positions), 0, COUNTS, _dumps(StageCounts(counts)), 0, ""))
+    out.sort(key=lambda row: (row[0], row[1]))
+    rows = _Rows()
+    for pos, _, kind, data, dkey, rid in out:
+        rows.add(pos, kind, data, dkey, rid)
+    return rows.take()
+
+
+class _Locator:
+    """The position of a record that came out of the stages (the same object, or one with its id)."""
+
+    def __init__(self, records: list[Record], positions: list[int]) -> None:
+        self.by_object = {id(r): p for r, p in zip(records, positions)}
+        self.by_id: dict[str, list[int]] = defaultdict(list)
+        for record, pos in zip(records, positions):
+            self.by_id[record.id].append(pos)
+        self.used: set[int] = set()
+
+    def __call__(self, record: Record) -> int:
+        pos = self.by_object.get(id(record))
+        if pos is None or pos in self.used:
+            pos = next((p for p in self.by_id.get(record.id, ()) if p not in self.used), None)
+        if pos is None:
+            raise RuntimeError(f"a stage returned record {record.id}, which was not in its batch (or returned it twice)")
+        self.used.add(pos)
+        return pos
+
+
+# -- exact dedup ---------------------------------------------------------------------
+
+
+def kept_keys(batch: pa.Table) -> pa.Table:
+    """``map_batches`` function: the position, dedup key and id of each kept record."""
+    import pyarrow.compute as pc
+
+    return batch.filter(pc.equal(batch.column("kind"), KEPT)).select(["pos", "dkey", "id"])
+
+
+def later_copies(group: pa.Table) -> pa.Table:
+    """``map_groups`` function: every record of one key but the first, naming the first."""
+    import pyarrow as pa
+
+    group = group.sort_by("pos")
+    rest = group.slice(1)
+    first = group.column("id")[0].as_py() if group.num_rows else ""
+    return pa.table(
+        {"pos": rest.column("pos"), "duplicate_of": pa.array([first] * rest.num_rows, pa.string())},
+        schema=pa.schema([("pos", pa.int64()), ("duplicate_of", pa.string())]),
+    )
+
+
+def _duplicates(ray: Any, staged: Dataset) -> Dataset:
+    """``(pos, duplicate_of)`` of every later copy, sorted by position."""
+    cpus = int(ray.cluster_resources().get("CPU", 1))
+    partitions = max(1, min(2 * cpus, math.ceil(staged.count() / ROWS_PER_PARTITION)))
+    keys = staged.map_batches(kept_keys, batch_format="pyarrow", batch_size=None)
+    return keys.groupby("dkey", num_partitions=partitions).map_groups(later_copies, batch_format="pyarrow").sort("pos")
+
+
+def _doomed(plan: Plan, tasks: list[FileTask | SourceError], staged: Dataset) -> bool:
+    """A strict build with bad input fails in the replay; no need to shuffle for dedup first."""
+    if not plan.config.strict:
+        return False
+    if any(isinstance(t, SourceError) for t in tasks):
+        return True
+    return staged.map_batches(_problems_only, batch_format="pyarrow", batch_size=None).count() > 0
+
+
+def _problems_only(batch: pa.Table) -> pa.Table:
+    import pyarrow.compute as pc
+
+    return batch.filter(pc.equal(batch.column("kind"), PROBLEM)).select(["pos"])
+
+
+# -- the driver's ordered stream ------------------------------------------------------
+
+
+def _ordered(staged: Dataset | None, duplicates: Dataset | None) -> Iterator[tuple[int, Outcome]]:
+    """Every outcome in position order, later copies marked with their survivor."""
+    if staged is None:
+        return
+    later = _duplicate_stream(duplicates)
+    upcoming = next(later, None)
+    last = -1
+    for batch in staged.iter_batches(batch_format="pyarrow", batch_size=None):
+        for pos, data in zip(batch.column("pos").to_pylist(), batch.column("data").to_pylist()):
+            if pos < last:
+                raise RuntimeError(f"rows out of order ({pos} after {last}): this is a bug in the ray engine")
+            last = pos
+            outcome = pickle.loads(data)
+            if isinstance(outcome, Kept) and upcoming is not None:
+                if upcoming[0] < pos:
+                    raise RuntimeError(f"a duplicate at position {upcoming[0]} matches no kept record")
+                if upcoming[0] == pos:
+                    outcome.duplicate_of = upcoming[1]
+                    upcoming = next(later, None)
+            yield pos, outcome
+    if upcoming is not None:
+        raise RuntimeError(f"a duplicate at position {upcoming[0]} matches no kept record")
+
+
+def _duplicate_stream(duplicates: Dataset | None) -> Iterator[tuple[int, str]]:
+    if duplicates is None:
+        return
+    for batch in duplicates.iter_batches(batch_format="pyarrow", batch_size=None):
+        yield from zip(batch.column("pos").to_pylist(), batch.column("duplicate_of").to_pylist())
+
+
+def _by_file(outcomes: Iterator[tuple[int, Outcome]]) -> Iterator[tuple[int, Iterator[Outcome]]]:
+    for index, group in itertools.groupby(outcomes, key=lambda item: item[0] >> ITEM_BITS):
+        yield index, (outcome for _, outcome in group)
+
+
+# -- phases --------------------------------------------------------------------------
+
+
+@dataclass
+class _PhaseDecider:
+    """Gives a phase with ``run_ray`` a dataset of its records; others read the driver's spill."""
+
+    staged: Dataset | None
+    duplicates: Dataset | None
+
+    def __post_init__(self) -> None:
+        self.previous: list[tuple[str, PhaseResult]] = []
+        self._dup_positions: Any = None
+
+    def __call__(self, index: int, phase: Phase, spill: Spill) -> PhaseResult:
+        run_ray = _ray_path(phase)
+        if run_ray is not None and self.staged is not None:
+            result = run_ray(self.dataset(), lambda: iter(spill))
+        else:
+            result = phase.run(lambda: iter(spill))
+        self.previous.append((phase.name, result))
+        return result
+
+    def dataset(self) -> Dataset:
+        """The records the next phase sees: kept, not later copies, not rejected by earlier phases."""
+        import numpy as np
+
+        if self._dup_positions is None:
+            chunks = [np.zeros(0, dtype=np.int64)]
+            if self.duplicates is not None:
+                for batch in self.duplicates.iter_batches(batch_format="numpy", batch_size=None):
+                    chunks.append(np.asarray(batch["pos"], dtype=np.int64))
+            self._dup_positions = np.sort(np.concatenate(chunks))
+        assert self.staged is not None
+        return self.staged.map_batches(
+            phase_input,
+            batch_format="pyarrow",
+            batch_size=None,
+            fn_kwargs={"duplicates": self._dup_positions, "previous": list(self.previous)},
+        )
+
+
+def phase_input(batch: pa.Table, *, duplicates: Any, previous: list[tuple[str, PhaseResult]]) -> pa.Table:
+    """``map_batches`` function: the rows of a Ray-aware phase's input (``pos``, ``record``)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kept = batch.filter(pc.equal(batch.column("kind"), KEPT))
+    positions = np.asarray(kept.column("pos").to_numpy(), dtype=np.int64)
+    later = np.zeros(len(positions), dtype=bool)
+    if len(duplicates):
+        at = np.clip(np.searchsorted(duplicates, positions), 0, len(duplicates) - 1)
+        later = duplicates[at] == positions
+    out_pos: list[int] = []
+    out_records: list[bytes] = []
+    for pos, data, copy in zip(positions.tolist(), kept.column("data").to_pylist(), later.tolist()):
+        if copy:
+            continue
+        record = pickle.loads(data).record
+        for name, result in previous:
+            survivors, _ = apply_phase(result, name, [record])
+            if not survivors:
+                break
+        else:
+            out_pos.append(pos)
+            out_records.append(_dumps(record))
+    return pa.table(
+        {"pos": pa.array(out_pos, pa.int64()), "record": pa.array(out_records, pa.large_binary())},
+    )
+
+
+def phase_records(batch: Any) -> list[Record]:
+    """The records in a batch of a Ray-aware phase's input dataset.
+
+    The dataset has two columns: ``pos`` (the record's place in the canonical order:
+    sort by it when a decision depends on order) and ``record`` (the record, pickled).
+    Works with ``pyarrow``, ``pandas`` and ``numpy`` batches.
+    """
+    column = batch["record"]
+    values = column.to_pylist() if hasattr(column, "to_pylist") else list(column)
+    return [pickle.loads(value) for value in values]

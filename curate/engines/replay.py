@@ -1,0 +1,219 @@
+"""Turning per-record outcomes computed elsewhere into the local engine's exact output.
+
+A distributed engine decides each record's fate on many workers, in any order. The
+outputs must still be the local engine's, byte for byte, so the driver replays those
+outcomes in the canonical order, through the very loop the local engine runs:
+
+* files in the order :func:`~curate.sources.resolve_sources` gives them (sources in
+  the order configured, folders walked sorted), items in file order;
+* records grouped into batches of ``batch_size`` records, counted as the local
+  engine counts them (import problems are not records);
+* within the streaming pass, an import problem's reject is written when it is met,
+  and each batch's stage rejects are written stage by stage, each stage's in record
+  order, followed by what the writer rejects (or the batch goes to the phases' spill);
+* phases then run and apply exactly as in :mod:`curate.engines.local`.
+
+This module knows nothing of Ray: it consumes :class:`Outcome` items, one file after
+the other, and calls the ledger, the reporter and the writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from curate.engines.local import IMPORT_STAGE, batched
+from curate.errors import BuildFailed, SourceError
+from curate.importing import Problem
+from curate.ledger import InputEntry, Ledger, Spill
+from curate.plan import Plan, Reporter
+from curate.records import Record
+from curate.sources import FileTask
+from curate.stages.base import PhaseResult, Rejection, Stage, apply_phase, run_stages
+from curate.writer import SplitWriter
+
+STRICT_HINT = "fix the input or drop --strict to carry on past bad input"
+
+
+@dataclass(slots=True)
+class FileSummary:
+    """What the manifest records of a file before its records: its size and digest."""
+
+    size: int
+    sha256: str
+
+
+@dataclass(slots=True)
+class Kept:
+    """A record that every stage before exact dedup kept (``duplicate_of`` set when it is a later copy)."""
+
+    record: Record
+    duplicate_of: str | None = None
+
+
+@dataclass(slots=True)
+class Rejected:
+    """A record that stage number ``stage`` (an index into the plan's stages) rejected."""
+
+    stage: int
+    rejection: Rejection
+
+
+@dataclass(slots=True)
+class StageCounts:
+    """Counters that stages reported for some batch (added to the manifest as they come)."""
+
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+Outcome = FileSummary | Problem | Kept | Rejected | StageCounts
+
+
+class Replay:
+    """The local engine's streaming pass, fed with outcomes decided elsewhere.
+
+    ``dedup_index`` is the position of the exact-dedup stage in the plan (its rejects
+    are written in that stage's slot); ``post_stages`` are the stages that come after
+    it, run here on the very batches the local engine would give them.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        ledger: Ledger,
+        reporter: Reporter,
+        sink: Callable[[list[Record]], None],
+        *,
+        dedup: Stage | None,
+        dedup_index: int,
+        post_stages: list[Stage],
+    ) -> None:
+        self.plan = plan
+        self.ledger = ledger
+        self.reporter = reporter
+        self.sink = sink
+        self.dedup = dedup
+        self.post_stages = post_stages
+        self.size = plan.config.batch_size
+        self.strict = plan.config.strict
+        self._slots: list[list[Rejection]] = [[] for _ in range(dedup_index + 1)]
+        self._kept: list[Record] = []
+        self._records = 0
+
+    def run(self, tasks: Iterable[FileTask | SourceError], outcomes: Iterator[tuple[int, Iterator[Outcome]]]) -> None:
+        """Replay every task in order; ``outcomes`` yields ``(task index, that file's outcomes)``."""
+        for index, task in enumerate(tasks):
+            if isinstance(task, SourceError):
+                self._fail_or_note(task.path, task.locator, task.reason)
+                continue
+            got = next(outcomes, None)
+            if got is None or got[0] != index:
+                raise RuntimeError(
+                    f"the outcomes of file {index} ({task.file.display}) are missing or out of order "
+                    f"(got file {None if got is None else got[0]}): this is a bug in the engine"
+                )
+            self._file(task, got[1])
+        if next(outcomes, None) is not None:
+            raise RuntimeError("outcomes for more files than were read: this is a bug in the engine")
+        self.flush()
+
+    def _file(self, task: FileTask, items: Iterator[Outcome]) -> None:
+        ledger = self.ledger
+        self.reporter.file_started(task)
+        summary = next(items, None)
+        if not isinstance(summary, FileSummary):
+            raise RuntimeError(f"no summary for {task.file.display}: this is a bug in the engine")
+        info = InputEntry(task.file.display, summary.size, summary.sha256, task.importer.name)
+        ledger.inputs.append(info)
+        pending = 0
+        for item in items:
+            if isinstance(item, StageCounts):
+                for stage, events in item.counts.items():
+                    ledger.count(stage, events)
+                continue
+            if isinstance(item, Problem):
+                info.problems += 1
+                self._fail_or_note(task.file.display, item.locator, item.message)
+                if item.raw is not None:
+                    ledger.read()
+                    record = Record.create(task.file.source(task.importer.name, item.locator or ""), text=item.raw)
+                    ledger.reject(Rejection(record, IMPORT_STAGE, "unreadable", {"error": item.message}))
+                continue
+            info.records += 1
+            ledger.read()
+            pending += 1
+            if pending >= 256:
+                self.reporter.records_read(pending)
+                pending = 0
+            if isinstance(item, Rejected):
+                self._slots[item.stage].append(item.rejection)
+            elif isinstance(item, Kept):
+                if item.duplicate_of is not None and self.dedup is not None:
+                    self._slots[-1].append(self.dedup.reject(item.record, "duplicate", duplicate_of=item.duplicate_of))
+                else:
+                    self._kept.append(item.record)
+            else:
+                raise RuntimeError(f"unexpected outcome {item!r}: this is a bug in the engine")
+            self._records += 1
+            if self._records >= self.size:
+                self.flush()
+        self.reporter.records_read(pending)
+
+    def _fail_or_note(self, path: str, locator: str | None, message: str) -> None:
+        entry = self.ledger.error(path, locator, message)
+        self.reporter.problem(entry)
+        if self.strict:
+            raise BuildFailed(f"{entry}", hint=STRICT_HINT)
+
+    def flush(self) -> None:
+        """End the current batch: its stage rejects in stage order, then its kept records."""
+        if not self._records:
+            return
+        for slot in self._slots:
+            self.ledger.reject_all(slot)
+            slot.clear()
+        kept = self._kept
+        if self.post_stages:
+            kept, rejected, counts = run_stages(self.post_stages, kept)
+            self.ledger.reject_all(rejected)
+            for stage, events in counts.items():
+                self.ledger.count(stage, events)
+        self.sink(kept)
+        self._kept = []
+        self._records = 0
+
+
+def run_phases(
+    plan: Plan,
+    ledger: Ledger,
+    reporter: Reporter,
+    writer: SplitWriter,
+    spill: Spill,
+    decide: Callable[[int, Any, Spill], PhaseResult] | None = None,
+) -> dict[str, Any]:
+    """Run the plan's phases over ``spill`` as the local engine does; returns their reports.
+
+    ``decide(i, phase, spill)`` lets an engine compute a phase's decisions its own way
+    (the Ray engine offers phases a dataset); by default the phase reads the spill.
+    """
+    size = plan.config.batch_size
+    reports: dict[str, Any] = {}
+    current: Spill | None = spill
+    for i, phase in enumerate(plan.phases):
+        assert current is not None
+        reporter.phase_started(phase.name)
+        source = current
+        result = decide(i, phase, source) if decide is not None else phase.run(lambda: iter(source))
+        ledger.count(phase.name, result.counts)
+        reports[phase.name] = result.report
+        last = i == len(plan.phases) - 1
+        following = None if last else Spill(ledger, f".spill-{i + 1}.jsonl")
+        for batch in batched(current, size):
+            kept, rejected = apply_phase(result, phase.name, batch)
+            ledger.reject_all(rejected)
+            (writer.write if following is None else following.write)(kept)
+        current.remove()
+        current = following
+    return reports
+

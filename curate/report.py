@@ -1,0 +1,527 @@
+"""``report.html``: one self-contained page about a build.
+
+The page holds the funnel of the build (records read, dropped per stage and reason,
+train, val), length histograms, and when the semantic phase ran: cluster sizes, top
+terms and representative examples per cluster, a 2-D PCA map of the clusters, and the
+near-duplicates removed (or the dry run's threshold table). Everything is inline (CSS
+and SVG, no script, no fonts, no network), so the file can be mailed or archived.
+
+``python -m curate.report OUT/report.html shot.png`` takes a screenshot with headless
+Chromium (Debian package ``chromium-headless-shell`` or ``chromium``).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+LENGTH_BINS = (0, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
+
+CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+main{max-width:1180px;margin:0 auto;padding:24px}
+h1{font-size:24px;margin:0 0 4px}
+h2{font-size:18px;margin:28px 0 10px;border-bottom:1px solid #d9dde3;padding-bottom:4px}
+h3{font-size:15px;margin:16px 0 6px}
+.muted{color:#667085}.cards{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}
+.card{background:#fff;border:1px solid #e1e4e8;border-radius:8px;padding:10px 16px;min-width:120px}
+.card b{display:block;font-size:22px}.card span{color:#667085;font-size:12px;text-transform:uppercase}
+table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #e1e4e8}
+th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eef0f3;vertical-align:top}
+th{background:#f0f2f5;font-weight:600}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.bar{height:14px;background:#4e79a7;border-radius:2px;min-width:1px}.bar.drop{background:#e15759}
+.bar.train{background:#59a14f}.bar.val{background:#f28e2b}
+.grid{display:grid;grid-template-columns:1fr 1fr;gap:16px}
+.panel{background:#fff;border:1px solid #e1e4e8;border-radius:8px;padding:12px}
+.terms span{display:inline-block;background:#eef2f7;border-radius:3px;padding:0 5px;margin:1px 2px;font-size:12px}
+.ex{font-size:12px;color:#344054;margin:2px 0}.pair td{font-size:12px}
+details pre{white-space:pre-wrap;font-size:12px;background:#fff;border:1px solid #e1e4e8;padding:8px}
+svg text{font:11px system-ui,sans-serif;fill:#344054}
+"""
+
+
+def esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def num(value: Any) -> str:
+    """A count with thousands separators."""
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return esc(value)
+
+
+def write_report(
+    path: Path, manifest: dict[str, Any], lengths: dict[str, list[int]], semantic: dict[str, Any] | None
+) -> None:
+    """Write ``report.html`` for a build to ``path``.
+
+    ``manifest`` is the build's manifest (``counts`` with ``read``, ``train``, ``val``,
+    ``rejected``, ``rejected_by``, ``stages``; ``inputs``; ``errors``; ``format``;
+    ``config``); ``lengths`` the character lengths of the train and val records;
+    ``semantic`` the semantic phase's report, or ``None``.
+    """
+    Path(path).write_text(render_report(manifest, lengths, semantic), encoding="utf-8")
+
+
+def render_report(manifest: dict[str, Any], lengths: dict[str, list[int]], semantic: dict[str, Any] | None) -> str:
+    """The HTML text of the report (see :func:`write_report`)."""
+    if semantic and "report" in semantic and "records" not in semantic:
+        semantic = semantic["report"]
+    counts = manifest.get("counts") or {}
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>curate build report</title>",
+        f"<style>{CSS}</style></head><body><main>",
+        "<h1>curate build report</h1>",
+        f'<p class="muted">format {esc(manifest.get("format", "?"))} · {num(len(manifest.get("inputs") or []))} inputs'
+        f" · {num(len(manifest.get('errors') or []))} input problems</p>",
+        _cards(counts),
+        _funnel(counts, manifest.get("stages")),
+        _stage_events(counts.get("stages") or {}),
+        _lengths(lengths),
+    ]
+    if semantic:
+        parts.append(_semantic(semantic))
+    parts.append(_errors(manifest.get("errors") or []))
+    parts.append(_config(manifest.get("config")))
+    parts.append("</main></body></html>")
+    return "\n".join(p for p in parts if p)
+
+
+# -- the build --------------------------------------------------------------------------------
+
+
+def _cards(counts: dict[str, Any]) -> str:
+    items = [
+        ("read", counts.get("read", 0)),
+        ("rejected", counts.get("rejected", 0)),
+        ("train", counts.get("train", 0)),
+        ("val", counts.get("val", 0)),
+    ]
+    cells = "".join(f'<div class="card" id="card-{k}"><span>{k}</span><b>{num(v)}</b></div>' for k, v in items)
+    return f'<div class="cards">{cells}</div>'
+
+
+def _funnel(counts: dict[str, Any], stage_order: Sequence[str] | None) -> str:
+    read = int(counts.get("read") or 0)
+    by_stage: dict[str, dict[str, int]] = counts.get("rejected_by") or {}
+    order = [s for s in (stage_order or []) if s in by_stage]
+    order += [s for s in by_stage if s not in order]
+    scale = max(read, int(counts.get("train") or 0) + int(counts.get("val") or 0), 1)
+    rows = [_funnel_row("records read", read, scale, "", strong=True)]
+    remaining = read
+    for stage in order:
+        reasons = by_stage[stage]
+        dropped = sum(int(v) for v in reasons.values())
+        for reason, n in sorted(reasons.items(), key=lambda e: (-int(e[1]), e[0])):
+            rows.append(_funnel_row(f"− {stage}: {reason}", int(n), scale, "drop"))
+        remaining -= dropped
+        rows.append(_funnel_row(f"after {stage}", max(remaining, 0), scale, "", strong=True))
+    rows.append(_funnel_row("train", int(counts.get("train") or 0), scale, "train", strong=True))
+    rows.append(_funnel_row("val", int(counts.get("val") or 0), scale, "val", strong=True))
+    return (
+        '<h2 id="funnel">Funnel</h2><table class="funnel"><tr><th>step</th><th class="n">records</th>'
+        '<th style="width:55%"></th></tr>' + "".join(rows) + "</table>"
+    )
+
+
+def _funnel_row(label: str, n: int, scale: int, kind: str, *, strong: bool = False) -> str:
+    width = 100.0 * n / scale if scale else 0.0
+    name = f"<b>{esc(label)}</b>" if strong else esc(label)
+    return (
+        f'<tr><td>{name}</td><td class="n">{num(n)}</td>'
+        f'<td><div class="bar {kind}" style="width:{width:.2f}%"></div></td></tr>'
+    )
+
+
+def _stage_events(stages: dict[str, dict[str, int]]) -> str:
+    if not stages:
+        return ""
+    rows = "".join(
+        f'<tr><td>{esc(stage)}</td><td>{esc(event)}</td><td class="n">{num(n)}</td></tr>'
+        for stage, events in stages.items()
+        for event, n in sorted(events.items())
+    )
+    head = '<tr><th>stage</th><th>event</th><th class="n">count</th></tr>'
+    return f'<h2 id="stages">Stage events</h2><table>{head}{rows}</table>'
+
+
+def _lengths(lengths: dict[str, list[int]]) -> str:
+    panels = []
+    for name in ("train", "val"):
+        values = list(lengths.get(name) or [])
+        panels.append(
+            f'<div class="panel"><h3>{name}: {num(len(values))} records</h3>{_length_stats(values)}'
+            f"{_histogram(values, name)}</div>"
+        )
+    return '<h2 id="lengths">Lengths (characters)</h2><div class="grid">' + "".join(panels) + "</div>"
+
+
+def _length_stats(values: list[int]) -> str:
+    if not values:
+        return '<p class="muted">no records</p>'
+    ordered = sorted(values)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    stats = [
+        ("min", ordered[0]),
+        ("median", pick(0.5)),
+        ("mean", round(sum(ordered) / len(ordered))),
+        ("p95", pick(0.95)),
+        ("max", ordered[-1]),
+    ]
+    return '<p class="muted">' + " · ".join(f"{k} {num(v)}" for k, v in stats) + "</p>"
+
+
+def _histogram(values: list[int], kind: str) -> str:
+    edges = list(LENGTH_BINS)
+    counts = [0] * len(edges)
+    for v in values:
+        i = 0
+        while i + 1 < len(edges) and v >= edges[i + 1]:
+            i += 1
+        counts[i] += 1
+    while len(counts) > 1 and counts[-1] == 0:
+        counts.pop()
+    top = max(counts) or 1
+    width, height, pad = 520, 170, 28
+    bw = (width - 2 * pad) / len(counts)
+    colour = "#59a14f" if kind == "train" else "#f28e2b"
+    bars = []
+    for i, c in enumerate(counts):
+        h = (height - 2 * pad) * c / top
+        x = pad + i * bw
+        label = (
+            f"{_short_num(edges[i])}+" if i == len(edges) - 1 else f"{_short_num(edges[i])}–{_short_num(edges[i + 1])}"
+        )
+        bars.append(
+            f'<rect x="{x + 1:.1f}" y="{height - pad - h:.1f}" width="{bw - 2:.1f}" height="{h:.1f}" fill="{colour}">'
+            f"<title>{esc(label)}: {num(c)}</title></rect>"
+            f'<text x="{x + bw / 2:.1f}" y="{height - pad + 12}" text-anchor="middle">'
+            f"{esc(_short_num(edges[i]))}</text>"
+        )
+        if c:
+            bars.append(
+                f'<text x="{x + bw / 2:.1f}" y="{height - pad - h - 3:.1f}" text-anchor="middle">{num(c)}</text>'
+            )
+    return (
+        f'<svg class="hist" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">'
+        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#98a2b3"/>'
+        + "".join(bars)
+        + "</svg>"
+    )
+
+
+def _short_num(n: int) -> str:
+    return f"{n // 1024}k" if n >= 1024 else str(n)
+
+
+def _errors(errors: list[Any]) -> str:
+    if not errors:
+        return ""
+    rows = []
+    for e in errors[:100]:
+        if isinstance(e, dict):
+            where = ":".join(str(e[k]) for k in ("path", "locator") if e.get(k))
+            what = e.get("message") or e.get("error") or json.dumps(e, default=str)
+        else:
+            where, what = "", str(e)
+        rows.append(f"<tr><td>{esc(where)}</td><td>{esc(what)}</td></tr>")
+    more = f'<p class="muted">and {num(len(errors) - 100)} more in manifest.json</p>' if len(errors) > 100 else ""
+    head = "<tr><th>where</th><th>problem</th></tr>"
+    return f'<h2 id="errors">Input problems</h2><table>{head}{"".join(rows)}</table>{more}'
+
+
+def _config(config: Any) -> str:
+    if not config:
+        return ""
+    text = json.dumps(config, indent=2, sort_keys=True, default=str)
+    return f'<h2 id="config">Configuration</h2><details><summary>show</summary><pre>{esc(text)}</pre></details>'
+
+
+# -- the semantic phase -----------------------------------------------------------------------
+
+
+def _semantic(rep: dict[str, Any]) -> str:
+    out = ['<h2 id="semantic">Semantic deduplication and clusters</h2>']
+    emb, km, dd = rep.get("embedder") or {}, rep.get("kmeans") or {}, rep.get("dedup") or {}
+    facts = [
+        ("records", num(rep.get("records", 0))),
+        (
+            "embedder",
+            f"{emb.get('model_id', '?')} on {emb.get('device') or 'auto'} (field: {emb.get('field', 'auto')})",
+        ),
+        (
+            "embedded",
+            f"{num(emb.get('embedded', 0))} new, {num(emb.get('cached', 0))} from the cache, {emb.get('seconds', 0)} s",
+        ),
+    ]
+    if km:
+        facts.append(
+            (
+                "K-means",
+                f"k = {num(km.get('k'))} ({km.get('k_rule', '')}), {km.get('backend')} on "
+                f"{km.get('device')}, {km.get('iterations')} iterations, {km.get('seconds')} s",
+            )
+        )
+    if dd:
+        verb = "would remove" if rep.get("dry_run") or not dd.get("enabled", True) else "removed"
+        facts.append(
+            (
+                "near-duplicates",
+                f"similarity > {dd.get('threshold')} (epsilon {dd.get('epsilon')}), keep "
+                f"{dd.get('keep')}: {verb} {num(dd.get('removed', 0))} in {num(dd.get('groups', 0))} groups",
+            )
+        )
+        facts.append(
+            (
+                "pairs compared",
+                f"{num(dd.get('pairs_compared', 0))} of {num(dd.get('all_pairs', 0))} "
+                f"(largest cluster {num(dd.get('largest_cluster', 0))})",
+            )
+        )
+    noise = rep.get("noise") or {}
+    if noise:
+        facts.append(
+            (
+                "noise",
+                f"{num(noise.get('outliers', 0))} outliers, {num(noise.get('tiny_cluster_records', 0))} "
+                f"records in tiny clusters ({noise.get('action')})",
+            )
+        )
+    caps = rep.get("caps")
+    if caps:
+        facts.append(
+            (
+                "cluster caps",
+                f"{num(caps.get('dropped', 0))} records {'dropped' if caps.get('applied') else 'over quota'}",
+            )
+        )
+    out.append("<table>" + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in facts) + "</table>")
+    clusters = rep.get("clusters") or {}
+    if clusters.get("sizes"):
+        out.append("<h3>Cluster sizes</h3>" + _cluster_bars(clusters))
+    if (rep.get("map") or {}).get("points"):
+        out.append("<h3>Map of the clusters (PCA)</h3>" + _map(rep["map"]))
+    if clusters.get("details"):
+        out.append(_cluster_table(clusters))
+    if rep.get("dry_run"):
+        out.append(_dry_run(rep["dry_run"]))
+    if dd.get("examples"):
+        out.append(_pairs(dd["examples"]))
+    pct = noise.get("similarity_percentiles")
+    if pct:
+        cells = "".join(f'<td class="n">{esc(v)}</td>' for v in pct.values())
+        heads = "".join(f'<th class="n">p{esc(k)}</th>' for k in pct)
+        out.append(f"<h3>Similarity to the closest centroid</h3><table><tr>{heads}</tr><tr>{cells}</tr></table>")
+    return "\n".join(out)
+
+
+def _cluster_bars(clusters: dict[str, Any]) -> str:
+    sizes = clusters["sizes"]
+    kept = clusters.get("kept") or sizes
+    order = sorted(range(len(sizes)), key=lambda c: (-sizes[c], c))[:120]
+    top = max(sizes) or 1
+    width, height, pad = 1100, 190, 24
+    bw = (width - 2 * pad) / max(len(order), 1)
+    bars = []
+    for i, c in enumerate(order):
+        h_all = (height - 2 * pad) * sizes[c] / top
+        h_kept = (height - 2 * pad) * kept[c] / top
+        x = pad + i * bw
+        bars.append(
+            f'<rect x="{x:.1f}" y="{height - pad - h_all:.1f}" width="{max(bw - 1, 0.5):.1f}" height="{h_all:.1f}" '
+            f'fill="#e15759"><title>cluster {c}: {num(sizes[c])} records, {num(kept[c])} kept</title></rect>'
+            f'<rect x="{x:.1f}" y="{height - pad - h_kept:.1f}" width="{max(bw - 1, 0.5):.1f}" height="{h_kept:.1f}" '
+            f'fill="{PALETTE[c % len(PALETTE)]}"/>'
+        )
+    note = f" (the {len(order)} largest of {num(len(sizes))})" if len(order) < len(sizes) else ""
+    return (
+        f'<svg class="clusters" width="100%" height="{height}" viewBox="0 0 {width} {height}" role="img">'
+        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#98a2b3"/>'
+        + "".join(bars)
+        + f'<text x="{pad}" y="{height - 6}">'
+        + f"clusters by size{esc(note)}; red: removed or dropped; largest {num(top)}</text>"
+        + "</svg>"
+    )
+
+
+def _map(data: dict[str, Any]) -> str:
+    points, centroids = data["points"], data.get("centroids") or []
+    xs = [p[0] for p in points] + [c[0] for c in centroids]
+    ys = [p[1] for p in points] + [c[1] for c in centroids]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    size, pad = 560, 16
+    sx = (size - 2 * pad) / ((x1 - x0) or 1.0)
+    sy = (size - 2 * pad) / ((y1 - y0) or 1.0)
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return pad + (x - x0) * sx, size - pad - (y - y0) * sy
+
+    dots = []
+    for x, y, c in points:
+        px, py = at(x, y)
+        dots.append(
+            f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2.2" fill="{PALETTE[int(c) % len(PALETTE)]}" fill-opacity="0.7"/>'
+        )
+    for c, (x, y) in enumerate(centroids):
+        px, py = at(x, y)
+        dots.append(
+            f'<path d="M{px - 4:.1f},{py:.1f}h8M{px:.1f},{py - 4:.1f}v8" stroke="#111" stroke-width="1.6">'
+            f"<title>centroid {c}</title></path>"
+        )
+    explained = data.get("explained") or []
+    caption = ", ".join(f"{100 * v:.1f}%" for v in explained)
+    return (
+        f'<svg class="map" width="{size}" height="{size}" viewBox="0 0 {size} {size}" role="img" '
+        f'style="background:#fff;border:1px solid #e1e4e8">' + "".join(dots) + "</svg>"
+        f'<p class="muted">{num(len(points))} sampled records and {num(len(centroids))} centroids (crosses) '
+        "on the first "
+        f"two principal components (variance explained: {esc(caption or 'n/a')}).</p>"
+    )
+
+
+def _cluster_table(clusters: dict[str, Any]) -> str:
+    rows = []
+    for d in clusters["details"]:
+        terms = "".join(f"<span>{esc(t)}</span>" for t in d.get("top_terms") or [])
+        examples = "".join(f'<p class="ex">{esc(e)}</p>' for e in d.get("examples") or [])
+        swatch = f'<span style="color:{PALETTE[int(d["cluster"]) % len(PALETTE)]}">■</span>'
+        rows.append(
+            f'<tr><td class="n">{swatch} {esc(d["cluster"])}</td><td class="n">{num(d["size"])}</td>'
+            f'<td class="n">{num(d["kept"])}</td><td class="n">{num(d["near_duplicates"])}</td>'
+            f'<td class="terms">{terms}</td><td>{examples}</td></tr>'
+        )
+    by = esc(clusters.get("top_terms_by", "tf-idf"))
+    return (
+        f"<h3>Largest clusters: top terms ({by}) and representative records</h3>"
+        '<table><tr><th class="n">cluster</th><th class="n">size</th><th class="n">kept</th>'
+        '<th class="n">near-dups</th>'
+        "<th>top terms</th><th>closest to the centroid</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def _dry_run(dry: dict[str, Any]) -> str:
+    n = int(dry.get("records") or 0)
+    rows = "".join(
+        f'<tr><td class="n">{t["threshold"]:.3f}</td><td class="n">{t["epsilon"]:.3f}</td>'
+        f'<td class="n">{num(t["removed"])}</td><td class="n">{100 * t["removed"] / max(n, 1):.1f}%</td></tr>'
+        for t in dry.get("thresholds", [])
+    )
+    out = [
+        f'<h3 id="dry-run">Dry run: what each threshold would remove (of {num(n)})</h3>'
+        '<table><tr><th class="n">similarity</th><th class="n">epsilon</th><th class="n">would remove</th>'
+        f'<th class="n">share</th></tr>{rows}</table>'
+    ]
+    for t in dry.get("thresholds", []):
+        if t.get("examples"):
+            out.append(f"<h3>Pairs near {t['threshold']:.3f}</h3>" + _pairs(t["examples"], dry=True))
+    return "\n".join(out)
+
+
+def _pairs(examples: Iterable[dict[str, Any]], *, dry: bool = False) -> str:
+    rows = []
+    for ex in examples:
+        if dry:
+            verdict = "removed" if ex.get("removed") else "kept"
+            first, second = ex.get("other_text", ""), ex.get("kept_text", "")
+        else:
+            verdict = "removed"
+            first, second = ex.get("removed_text", ""), ex.get("kept_text", "")
+        rows.append(
+            f'<tr class="pair"><td class="n">{ex.get("similarity", 0):.3f}</td><td>{verdict}</td>'
+            f"<td>{esc(first)}</td><td>{esc(second)}</td></tr>"
+        )
+    title = "" if dry else "<h3>Near-duplicates removed (examples across the similarity range)</h3>"
+    return (
+        f'{title}<table><tr><th class="n">similarity</th><th></th><th>record</th><th>closest kept record</th></tr>'
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+# -- screenshots ------------------------------------------------------------------------------
+
+CHROMIUM_NAMES = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome", "headless_shell")
+
+
+def find_chromium() -> str | None:
+    """The path of a headless-capable Chromium on PATH, if any."""
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def screenshot(page: Path, png: Path, *, width: int = 1280, height: int = 2400, timeout: float = 120.0) -> Path:
+    """Render ``page`` with headless Chromium into ``png`` (raises ``RuntimeError`` when it cannot)."""
+    browser = find_chromium()
+    if browser is None:
+        raise RuntimeError("no Chromium found: apt-get install chromium-headless-shell (or chromium)")
+    png = Path(png).resolve()
+    args = [browser]
+    if "headless_shell" not in browser and "headless-shell" not in browser:
+        args.append("--headless")
+    args += [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        f"--window-size={width},{height}",
+        f"--screenshot={png}",
+        Path(page).resolve().as_uri(),
+    ]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+    if not png.exists() or png.stat().st_size == 0:
+        raise RuntimeError(f"{browser} wrote no screenshot (exit {proc.returncode}): {proc.stderr[-800:]}")
+    return png
+
+
+def _main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m curate.report REPORT.html SCREENSHOT.png", file=sys.stderr)
+        return 2
+    try:
+        out = screenshot(Path(argv[0]), Path(argv[1]))
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        print(f"screenshot failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(_main(sys.argv[1:]))

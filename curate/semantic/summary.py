@@ -1,0 +1,92 @@
+"""Console text for the semantic phase's report (no heavy imports).
+
+>>> report = {"records": 10, "threshold": 0.9, "dry_run": {"records": 10, "thresholds": [
+...     {"threshold": 0.9, "epsilon": 0.1, "removed": 2, "fraction": 0.2, "examples": []}]}}
+>>> print(format_dry_run(report))
+near-duplicate dry run over 10 records: nothing was removed
+  similarity  epsilon  would remove
+       0.900    0.100       2 (20.0%)
+re-run with --semantic-dedup SIMILARITY (or threshold = ... under [semantic]) to remove them
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100.0 * part / whole:.1f}%" if whole else "0.0%"
+
+
+def _short(text: str, width: int = 70) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_dry_run(report: dict[str, Any]) -> str:
+    """The threshold table of a dry run, with example pairs near each threshold."""
+    dry = report.get("dry_run")
+    if not isinstance(dry, dict):
+        return "no near-duplicate dry run in this build"
+    n = int(dry.get("records", report.get("records", 0)))
+    lines = [f"near-duplicate dry run over {n:,} records: nothing was removed"]
+    lines.append("  similarity  epsilon  would remove")
+    for row in dry.get("thresholds", []):
+        lines.append(
+            f"  {row['threshold']:>10.3f}  {row['epsilon']:>7.3f}  {row['removed']:>7,} ({_pct(row['removed'], n)})"
+        )
+    for row in dry.get("thresholds", []):
+        examples = row.get("examples") or []
+        if not examples:
+            continue
+        lines.append(f"examples near {row['threshold']:.3f}:")
+        for ex in examples:
+            verdict = "removed" if ex.get("removed") else "kept   "
+            lines.append(f"  {ex['similarity']:.3f} {verdict} {_short(ex.get('other_text', ''), 60)!r}")
+            lines.append(f"          ~ kept  {_short(ex.get('kept_text', ''), 60)!r}")
+    lines.append("re-run with --semantic-dedup SIMILARITY (or threshold = ... under [semantic]) to remove them")
+    return "\n".join(lines)
+
+
+def summary_lines(report: dict[str, Any]) -> list[str]:
+    """A few lines for the console at the end of a build.
+
+    >>> summary_lines({"records": 0, "embedder": {"model_id": "m", "embedded": 0, "cached": 0}})
+    ['semantic: no records to embed']
+    """
+    n = int(report.get("records", 0))
+    if not n:
+        return ["semantic: no records to embed"]
+    lines = []
+    emb = report.get("embedder", {})
+    lines.append(
+        f"semantic: {n:,} records embedded with {emb.get('model_id', '?')} on {emb.get('device') or 'auto'}"
+        f" ({emb.get('embedded', 0):,} new, {emb.get('cached', 0):,} from the cache, {emb.get('seconds', 0):.1f} s)"
+    )
+    km = report.get("kmeans")
+    if km:
+        lines.append(
+            f"semantic: {km['k']:,} clusters by {km['backend']} K-means on {km['device']}"
+            f" ({km['iterations']} iterations, {km['seconds']:.1f} s)"
+        )
+    dd = report.get("dedup")
+    if dd:
+        verb = "would remove" if report.get("dry_run") or not dd.get("enabled", True) else "removed"
+        lines.append(
+            f"semantic: near-duplicates above similarity {dd['threshold']:.3f}: {verb} {dd['removed']:,}"
+            f" ({_pct(dd['removed'], n)}), {dd['groups']:,} groups; largest cluster {dd['largest_cluster']:,}"
+        )
+    noise = report.get("noise") or {}
+    if noise.get("outliers") or noise.get("tiny_cluster_records"):
+        verb = "dropped" if noise.get("action") == "drop" and not report.get("dry_run") else "flagged"
+        lines.append(
+            f"semantic: {verb} {noise.get('outliers', 0):,} outliers and"
+            f" {noise.get('tiny_cluster_records', 0):,} records of tiny clusters"
+        )
+    caps = report.get("caps")
+    if caps and caps.get("dropped"):
+        verb = "dropped" if caps.get("applied") else "would drop"
+        lines.append(f"semantic: cluster caps {verb} {caps['dropped']:,} records")
+    if report.get("dry_run"):
+        lines.extend(format_dry_run(report).splitlines())
+    return lines

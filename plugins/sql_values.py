@@ -1,0 +1,729 @@
+"""The lexical layer of the SQL dump importer: statement boundaries, ``VALUES`` tuples, ``COPY`` lines.
+
+Nothing here runs SQL or talks to a database. A :class:`Scanner` keeps a window over the
+text of a dump and reads one piece at a time from it: where a statement ends (quotes,
+comments, Postgres dollar quotes, the MySQL client's ``DELIMITER`` and ``BEGIN ... END``
+bodies respected), one tuple of literal values, one line of ``COPY`` data. The window
+only grows while a single piece is read (doubling, so a piece costs linear time), and
+everything before the piece being read is dropped when more text comes in: memory is
+bounded by the largest row (or the kept head of a statement), never by the size of a
+statement or of the file.
+
+Reading methods take and return positions in :attr:`Scanner.text`. When the window ends
+before the piece does they raise :class:`NeedMore`; the caller then calls
+:meth:`Scanner.fill` with the position the piece started at and reads it again (see
+:meth:`Scanner.retry`). Malformed input raises :class:`SqlSyntaxError` with the position.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, TypeVar
+
+T = TypeVar("T")
+
+#: Characters read from the stream at a time.
+CHUNK = 1 << 18
+#: How far ahead an ``INSERT`` is searched for its ``VALUES`` keyword.
+HEADER_MAX = 1 << 16
+#: The most characters a piece that may straddle the window's end needs to be recognised.
+_LOOKBACK = 64
+#: Nesting of function calls inside a value before it is kept as an expression instead.
+_MAX_DEPTH = 16
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How a dump writes strings and comments.
+
+    ``backslash_escapes``: ``'it\\'s'`` (MySQL; Postgres with ``standard_conforming_strings``
+    off). ``dollar_quotes``: ``$tag$ ... $tag$`` strings and ``E'...'`` escape strings
+    (Postgres). ``hash_comments``: ``# comment`` (MySQL).
+    """
+
+    name: str
+    backslash_escapes: bool
+    dollar_quotes: bool
+    hash_comments: bool
+
+
+MYSQL = Dialect("mysql", backslash_escapes=True, dollar_quotes=False, hash_comments=True)
+POSTGRES = Dialect("postgres", backslash_escapes=False, dollar_quotes=True, hash_comments=False)
+SQLITE = Dialect("sqlite", backslash_escapes=False, dollar_quotes=False, hash_comments=False)
+DIALECTS = {d.name: d for d in (MYSQL, POSTGRES, SQLITE)}
+
+
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """A binary value (``X'..'``, ``0x..``, ``_binary '..'``, a bytea string): never read as text."""
+
+    kind: str
+    size: int
+
+    def describe(self) -> str:
+        return f"binary data ({self.kind}, {self.size} bytes)"
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    """An SQL expression that is not a literal (a function call, an array, ``DEFAULT``), as written."""
+
+    sql: str
+
+
+Value = str | int | float | bool | None | Blob | Expr
+
+
+class NeedMore(Exception):
+    """The window ends before the piece being read does: fill it and read the piece again."""
+
+
+class SqlSyntaxError(Exception):
+    """Text that is not what SQL allows here; ``pos`` is where, ``truncated`` if the file ended."""
+
+    def __init__(self, message: str, pos: int, *, truncated: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+        self.truncated = truncated
+
+
+_SPACE = re.compile(r"\s*")
+_WORD = re.compile(r"[A-Za-z_][\w$]*")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_HEX_NUMBER = re.compile(r"0[xX][0-9A-Fa-f]*")
+_BIT_NUMBER = re.compile(r"0[bB][01]*")
+_DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$")
+_QUOTE_OR_BACKSLASH = {q: re.compile(r"[" + re.escape(q) + r"\\]") for q in "'\"`"}
+_HEADER_TOKEN = re.compile(
+    r"""\s+|--[^\n]*|\#[^\n]*|/\*[\s\S]*?\*/|`(?:[^`]|``)*`|"(?:[^"]|"")*"|\[[^\]]*\]"""
+    r"""|'(?:[^'\\]|\\[\s\S]|'')*'|[A-Za-z_][\w$]*|[\s\S]"""
+)
+
+_OPENED = {"*/": "a /* comment", "'": "a string", '"': 'a "quoted" name or string', "`": "a `quoted` name"}
+#: ``INSERT INTO `t` (`a`, `b`) VALUES`` without comments or strings: most headers, found fast.
+_SIMPLE_HEADER = re.compile(r"(?:INSERT|REPLACE)\b[^;'()\-/#]*?(?:\([^;'()\-/#]*\)[^;'()\-/#]*?)?(\bVALUES\b)", re.I)
+_NOT_SIMPLE = re.compile(r"\b(?:SELECT|SET|DEFAULT|WITH|TABLE|VALUE)\b", re.I)
+_MYSQL_ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a", "%": "\\%", "_": "\\_"}
+_MYSQL_ESCAPE = {q: re.compile(r"\\([\s\S])|" + re.escape(q * 2)) for q in "'\""}
+_C_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+_C_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([\s\S]))|('')")
+
+
+def unescape_mysql(raw: str, quote: str = "'") -> str:
+    """Decode a MySQL string body: ``\\n``, ``\\'``, ``\\\\``, doubled quotes...
+
+    >>> unescape_mysql(r"it\\'s a \\"test\\"\\nok''")
+    'it\\'s a "test"\\nok\\''
+    """
+    if "\\" not in raw and quote * 2 not in raw:
+        return raw
+
+    def decode(m: re.Match[str]) -> str:
+        char = m.group(1)
+        return quote if char is None else _MYSQL_ESCAPES.get(char, char)
+
+    return _MYSQL_ESCAPE[quote].sub(decode, raw)
+
+
+def unescape_c(raw: str, *, unicode_escapes: bool = True) -> str:
+    """Decode Postgres ``E'...'`` / ``COPY`` escapes: ``\\n``, octal and hex bytes (UTF-8), ``\\uXXXX``.
+
+    >>> unescape_c(r"caf\\303\\251\\tok\\x21")
+    'café\\tok!'
+    """
+    if "\\" not in raw and "''" not in raw:
+        return raw
+    out: list[str] = []
+    pending = bytearray()
+    pos = 0
+
+    def flush() -> None:
+        if pending:
+            out.append(pending.decode("utf-8", errors="replace"))
+            pending.clear()
+
+    for m in _C_ESCAPE.finditer(raw):
+        if m.start() > pos:
+            flush()
+            out.append(raw[pos : m.start()])
+        pos = m.end()
+        octal, hexa, u4, u8, char, doubled = m.groups()
+        if octal is not None:
+            pending.append(int(octal, 8) & 0xFF)
+            continue
+        if hexa is not None:
+            pending.append(int(hexa, 16))
+            continue
+        flush()
+        if doubled is not None:
+            out.append("'")
+        elif u4 is not None or u8 is not None:
+            digits = u4 if u4 is not None else u8
+            if not unicode_escapes:
+                out.append(("u" if u4 is not None else "U") + digits)
+                continue
+            code = int(digits, 16)
+            out.append(chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd")
+        else:
+            out.append(_C_ESCAPES.get(char, char))
+    flush()
+    out.append(raw[pos:])
+    return "".join(out)
+
+
+def unquote(name: str) -> str:
+    """An identifier without its quotes: `a`, "a", [a], 'a' -> a (doubled quotes undone)."""
+    if len(name) >= 2:
+        first, last = name[0], name[-1]
+        if first == last and first in "`\"'":
+            return name[1:-1].replace(first * 2, first)
+        if first == "[" and last == "]":
+            return name[1:-1]
+    return name
+
+
+def _number(literal: str) -> int | float | str:
+    body = literal.lstrip("+-")
+    if len(body) > 30:
+        return literal
+    try:
+        if "." in body or "e" in body or "E" in body:
+            value = float(literal)
+            return value if value not in (float("inf"), float("-inf")) else literal
+        return int(literal)
+    except ValueError:  # pragma: no cover - the regex only matches numbers
+        return literal
+
+
+def _call(name: str, args: list[Value]) -> Value | Expr | None:
+    """The value of the few functions dumps use around literals; ``None`` if not evaluated."""
+    if name == "REPLACE" and len(args) == 3 and all(isinstance(a, str) for a in args):
+        text, old, new = args
+        assert isinstance(text, str) and isinstance(old, str) and isinstance(new, str)
+        return text.replace(old, new) if old else text
+    if name == "CHAR" and args and all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        try:
+            return "".join(chr(a) for a in args)  # type: ignore[arg-type]
+        except (ValueError, OverflowError):
+            return None
+    if name in ("UNHEX", "FROM_BASE64", "DECODE") and args and isinstance(args[0], str):
+        return Blob(name.lower() + "()", len(args[0]) // 2)
+    return None
+
+
+class Scanner:
+    """A window (:attr:`text`) over a dump's text stream, and readers for its pieces."""
+
+    def __init__(self, stream: IO[str], dialect: Dialect, *, chunk: int | None = None) -> None:
+        self.stream = stream
+        self.dialect = dialect
+        self.delimiter = ";"
+        self.text = ""
+        self.eof = False
+        self._chunk = chunk or CHUNK
+        self._line_pos = 0
+        self._line_no = 1
+        self._patterns: dict[tuple[str, Dialect, bool], re.Pattern[str]] = {}
+
+    # -- the window -------------------------------------------------------------------
+
+    def fill(self, keep_from: int) -> int:
+        """Drop the text before ``keep_from``, read more; return ``keep_from``'s new position."""
+        if self.eof:
+            return keep_from
+        if self._line_pos < keep_from:
+            self.line_at(keep_from)
+        kept = len(self.text) - keep_from
+        chunk = self.stream.read(max(self._chunk, kept))
+        if not chunk:
+            self.eof = True
+        if keep_from:
+            self.text = self.text[keep_from:] + chunk
+            self._line_pos -= keep_from
+        elif chunk:
+            self.text += chunk
+        return 0
+
+    def retry(self, read: Callable[[int], T], pos: int) -> tuple[T, int]:
+        """Call ``read(pos)`` until the window holds all it needs; ``(result, pos)``, pos as moved."""
+        while True:
+            try:
+                return read(pos), pos
+            except NeedMore:
+                pos = self.fill(pos)
+
+    def ensure(self, pos: int, size: int) -> int:
+        """Make the window hold ``size`` characters from ``pos`` (or all that is left)."""
+        while len(self.text) - pos < size and not self.eof:
+            pos = self.fill(pos)
+        return pos
+
+    def line_at(self, pos: int) -> int:
+        """The 1-based line number of a position in the window (cheap when positions move forward)."""
+        if pos >= self._line_pos:
+            self._line_no += self.text.count("\n", self._line_pos, pos)
+        else:
+            self._line_no -= self.text.count("\n", pos, self._line_pos)
+        self._line_pos = pos
+        return self._line_no
+
+    def where(self, pos: int) -> str:
+        """``line L, column C`` of a position in the window."""
+        pos = max(0, min(pos, len(self.text)))
+        return f"line {self.line_at(pos)}, column {pos - self.text.rfind(chr(10), 0, pos)}"
+
+    # -- space, comments and strings ------------------------------------------------------
+
+    def skip_space(self, pos: int) -> int:
+        """The position after whitespace and comments from ``pos`` (the text's length at the end of file)."""
+        text = self.text
+        n = len(text)
+        if pos < n:  # the common case: nothing to skip
+            c = text[pos]
+            if c not in "-/#" and not c.isspace():
+                return pos
+        while True:
+            pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+            if pos >= n:
+                if self.eof:
+                    return n
+                raise NeedMore
+            c = text[pos]
+            if c == "#" and self.dialect.hash_comments:
+                end = "\n"
+            elif c in "-/":
+                if pos + 1 >= n:
+                    if self.eof:
+                        return pos
+                    raise NeedMore
+                pair = text[pos : pos + 2]
+                if pair == "--":
+                    end = "\n"
+                elif pair == "/*":
+                    end = "*/"
+                else:
+                    return pos
+            else:
+                return pos
+            found = text.find(end, pos + 2 if end == "*/" else pos + 1)
+            if found < 0:
+                if not self.eof:
+                    raise NeedMore
+                if end == "*/":
+                    raise SqlSyntaxError("a /* comment that is never closed", pos, truncated=True)
+                return n
+            pos = found + len(end)
+
+    def string(self, pos: int, *, backslash: bool | None = None) -> tuple[str, int, bool]:
+        """The raw body of the quoted string at ``pos``; ``(body, end, escaped)``.
+
+        ``escaped`` says the body holds backslashes or doubled quotes to decode.
+        """
+        text = self.text
+        n = len(text)
+        quote = text[pos]
+        if backslash is None:
+            backslash = self.dialect.backslash_escapes and quote != "`"
+        special = _QUOTE_OR_BACKSLASH[quote] if backslash else None
+        i = pos + 1
+        escaped = False
+        while True:
+            if special is not None:
+                m = special.search(text, i)
+                j = m.start() if m else -1
+            else:
+                j = text.find(quote, i)
+            if j < 0:
+                break
+            if text[j] == "\\":
+                if j + 1 >= n:
+                    break
+                escaped = True
+                i = j + 2
+                continue
+            if j + 1 >= n and not self.eof:
+                raise NeedMore  # a quote at the window's end may be the first of a doubled pair
+            if j + 1 < n and text[j + 1] == quote:
+                escaped = True
+                i = j + 2
+                continue
+            return text[pos + 1 : j], j + 1, escaped
+        if not self.eof:
+            raise NeedMore
+        raise SqlSyntaxError(f"a string (opened with {quote}) that is never closed", pos, truncated=True)
+
+    def _text_string(self, pos: int, *, c_escapes: bool = False) -> tuple[str, int]:
+        quote = self.text[pos]
+        if c_escapes:
+            body, end, escaped = self.string(pos, backslash=True)
+            return (unescape_c(body) if escaped else body), end
+        body, end, escaped = self.string(pos)
+        if not escaped:
+            return body, end
+        if self.dialect.backslash_escapes and quote in "'\"":
+            return unescape_mysql(body, quote), end
+        return body.replace(quote * 2, quote), end
+
+    def _dollar(self, pos: int, tag: str) -> tuple[str, int]:
+        end = self.text.find(tag, pos + len(tag))
+        if end < 0:
+            if not self.eof:
+                raise NeedMore
+            raise SqlSyntaxError(f"a {tag}-quoted string that is never closed", pos, truncated=True)
+        return self.text[pos + len(tag) : end], end + len(tag)
+
+    # -- values and tuples ------------------------------------------------------------------
+
+    def tuple(self, pos: int, depth: int = 0) -> tuple[list[Value], int]:
+        """The values of the parenthesised tuple at ``pos``; ``(values, position after ')')``."""
+        text = self.text
+        if text[pos] != "(":
+            raise SqlSyntaxError(f"expected '(' to open a row of values, found {text[pos]!r}", pos)
+        values: list[Value] = []
+        q = self._next(pos + 1, "inside a row of values")
+        if text[q] == ")":
+            return values, q + 1
+        n = len(text)
+        while True:
+            value, q = self.value(q, depth)
+            values.append(value)
+            c = text[q] if q < n else ""
+            if c != "," and c != ")":
+                q = self._next(q, "inside a row of values")
+                c = text[q]
+            if c == ",":
+                q += 1
+                if q >= n or text[q].isspace() or text[q] in "-/#":
+                    q = self._next(q, "inside a row of values")
+                continue
+            if c == ")":
+                return values, q + 1
+            raise SqlSyntaxError(f"expected ',' or ')' after value {len(values)} of the row, found {c!r}", q)
+
+    def _next(self, pos: int, where: str) -> int:
+        """The next significant position; a truncation error at the end of file."""
+        pos = self.skip_space(pos)
+        if pos >= len(self.text):
+            raise SqlSyntaxError(f"the file ends {where}", pos, truncated=True)
+        return pos
+
+    def value(self, pos: int, depth: int = 0) -> tuple[Value, int]:
+        """The literal at ``pos`` (an :class:`Expr` for anything else); ``(value, end)``."""
+        text = self.text
+        n = len(text)
+        c = text[pos]
+        value: Value
+        if c in "'\"":
+            value, end = self._text_string(pos)
+            return self._postfix(value, pos, end, depth)
+        if c.isdigit() or c in "+-.":
+            if c == "0" and pos + 1 < n and text[pos + 1] in "xXbB":
+                m = (_HEX_NUMBER if text[pos + 1] in "xX" else _BIT_NUMBER).match(text, pos)
+                assert m is not None
+                digits = m.end() - pos - 2
+                blob = Blob("hex literal", digits // 2) if text[pos + 1] in "xX" else Blob("bit literal", digits // 8)
+                return self._postfix(blob, pos, m.end(), depth)
+            m = _NUMBER.match(text, pos)
+            if m is not None:
+                return self._postfix(_number(m.group()), pos, m.end(), depth)
+            return self._expression(pos)
+        if c == "$" and self.dialect.dollar_quotes:
+            m = _DOLLAR_TAG.match(text, pos)
+            if m is not None:
+                value, end = self._dollar(pos, m.group())
+                return self._postfix(value, pos, end, depth)
+        if c.isalpha() or c == "_":
+            return self._word_value(pos, depth)
+        if c in "([":
+            return self._expression(pos)
+        if c in ",);":
+            raise SqlSyntaxError(f"a value is missing before {c!r}", pos)
+        return self._expression(pos)
+
+    def _word_value(self, pos: int, depth: int) -> tuple[Value, int]:
+        text = self.text
+        n = len(text)
+        m = _WORD.match(text, pos)
+        assert m is not None
+        word, end = m.group(), m.end()
+        if end >= n and not self.eof:
+            raise NeedMore
+        nxt = text[end] if end < n else ""
+        up = word.upper()
+        if nxt == "'" and len(up) == 1 and up in "XBNE":
+            if up == "X":
+                body, end, _ = self.string(end, backslash=False)
+                return self._postfix(Blob("hex literal", len(body) // 2), pos, end, depth)
+            if up == "B":
+                body, end, _ = self.string(end, backslash=False)
+                return self._postfix(Blob("bit literal", len(body) // 8), pos, end, depth)
+            value, end = self._text_string(end, c_escapes=up == "E")
+            return self._postfix(value, pos, end, depth)
+        if word.startswith("_") and len(word) > 1:  # a MySQL character set introducer: _utf8mb4'...'
+            q = self.skip_space(end)
+            if q < n and text[q] in "'\"":
+                value, end = self._text_string(q)
+                blob = Blob("_binary string", len(value)) if up == "_BINARY" else value
+                return self._postfix(blob, pos, end, depth)
+            if q + 1 < n and text[q] == "0" and text[q + 1] in "xX":
+                m = _HEX_NUMBER.match(text, q)
+                assert m is not None
+                return self._postfix(Blob("hex literal", (m.end() - q - 2) // 2), pos, m.end(), depth)
+        if up == "NULL":
+            return self._postfix(None, pos, end, depth)
+        if up in ("TRUE", "FALSE"):
+            return self._postfix(up == "TRUE", pos, end, depth)
+        q = self.skip_space(end)
+        if q < n and text[q] == "(" and depth < _MAX_DEPTH:
+            args, end = self.tuple(q, depth + 1)
+            result = _call(up, args)
+            if result is not None:
+                return self._postfix(result, pos, end, depth)
+        return self._expression(pos)
+
+    def _postfix(self, value: Value, start: int, end: int, depth: int) -> tuple[Value, int]:
+        """What may follow a literal: adjacent strings (concatenated), ``::type`` casts."""
+        text = self.text
+        n = len(text)
+        if end < n and text[end] in ",)":  # the common case
+            return value, end
+        q = self.skip_space(end)
+        while q < n:
+            c = text[q]
+            if c in ",)":
+                return value, q
+            if c in "'\"" and isinstance(value, str):
+                more, q = self._text_string(q)
+                value += more
+                q = self.skip_space(q)
+                continue
+            if text.startswith("::", q):
+                stop = self._balanced(q + 2)
+                cast = text[q + 2 : stop].lower()
+                if isinstance(value, str) and "bytea" in cast:
+                    value = Blob("bytea", max(0, len(value) - 2) // 2)
+                q = stop
+                continue
+            break
+        if q >= n:
+            if not self.eof:
+                raise NeedMore
+            return value, q
+        return self._expression(start)
+
+    def _expression(self, pos: int) -> tuple[Expr, int]:
+        end = self._balanced(pos)
+        return Expr(self.text[pos:end].strip()), end
+
+    def _balanced(self, pos: int) -> int:
+        """The position of the first ``,`` or ``)`` outside brackets and quotes from ``pos``."""
+        text = self.text
+        n = len(text)
+        pattern = self._pattern("", block=False, balanced=True)
+        depth = 0
+        while True:
+            m = pattern.search(text, pos)
+            if m is None:
+                if not self.eof:
+                    raise NeedMore
+                raise SqlSyntaxError("the file ends inside an expression", n, truncated=True)
+            tok, start = m.group(), m.start()
+            pos = m.end()
+            if tok in "([":
+                depth += 1
+            elif tok in ")]":
+                if depth == 0:
+                    if tok == ")":
+                        return start
+                    raise SqlSyntaxError("a ']' that closes nothing", start)
+                depth -= 1
+            elif tok == ",":
+                if depth == 0:
+                    return start
+            elif tok in ("'", '"', "`"):
+                _, pos, _ = self.string(start)
+            elif tok in ("E'", "e'"):
+                _, pos, _ = self.string(start + 1, backslash=True)
+            elif tok in ("--", "#", "/*"):
+                pos = self.skip_space(start)
+                if pos == start:  # pragma: no cover - skip_space always moves past a comment
+                    pos += len(tok)
+            elif tok.startswith("$"):
+                _, pos = self._dollar(start, tok)
+
+    # -- statements -------------------------------------------------------------------------
+
+    def _pattern(self, delimiter: str, *, block: bool, balanced: bool = False) -> re.Pattern[str]:
+        key = (delimiter if not balanced else "\0", self.dialect, block)
+        pattern = self._patterns.get(key)
+        if pattern is None:
+            alts = [r"[(),\[\]]"] if balanced else [re.escape(delimiter)]
+            if self.dialect.dollar_quotes:
+                alts += [r"(?<![\w$])[Ee]'", r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$"]
+            alts += ["'", '"', "`", "--", r"/\*"]
+            if self.dialect.hash_comments:
+                alts.append("#")
+            if block:
+                alts.append(r"(?i:\b(?:BEGIN|CASE|END)\b)")
+            pattern = self._patterns[key] = re.compile("|".join(alts))
+        return pattern
+
+    def statement(self, pos: int, *, keep: int = 0, block: bool = False) -> tuple[int, str, str | None]:
+        """Move past the statement that starts at ``pos``; ``(end, head, problem)``.
+
+        ``end`` is the position after its delimiter (or the end of file), ``head`` its first
+        ``keep`` characters, ``problem`` a message when the file ends inside a string or comment.
+        With ``block``, ``BEGIN ... END`` (and ``CASE ... END``) pairs hide delimiters, as in
+        SQLite triggers. Reads on by itself (this is not a :meth:`retry` method); what it has
+        moved past is dropped from the window.
+        """
+        delimiter = self.delimiter
+        pattern = self._pattern(delimiter, block=block)
+        parts: list[str] = []
+        kept = 0
+        seg = pos
+        mode: str | None = None  # None, a quote character, or the text that ends a comment / dollar quote
+        backslash = False
+        depth = 0
+        opened = pos
+        opened_line: int | None = None
+
+        def keep_text(upto: int) -> None:
+            nonlocal kept
+            if kept < keep and upto > seg:
+                piece = self.text[seg : min(upto, seg + keep - kept)]
+                parts.append(piece)
+                kept += len(piece)
+
+        while True:
+            text = self.text
+            n = len(text)
+            resume = n
+            if mode is None:
+                m = pattern.search(text, pos)
+                if m is not None and (m.end() < n or self.eof):
+                    tok, start = m.group(), m.start()
+                    pos = m.end()
+                    if tok == delimiter:
+                        if depth == 0:
+                            keep_text(start)
+                            return pos, "".join(parts), None
+                        continue
+                    opened = start
+                    opened_line = None
+                    if tok in ("'", '"'):
+                        mode, backslash = tok, self.dialect.backslash_escapes
+                    elif tok == "`":
+                        mode, backslash = tok, False
+                    elif tok in ("E'", "e'"):
+                        mode, backslash = "'", True
+                    elif tok in ("--", "#"):
+                        mode = "\n"
+                    elif tok == "/*":
+                        mode = "*/"
+                    elif tok.startswith("$"):
+                        mode = tok
+                    elif tok.upper() == "END":
+                        depth = max(0, depth - 1)
+                    else:
+                        depth += 1
+                    continue
+                resume = m.start() if m is not None else max(pos, n - _LOOKBACK)
+            elif mode in ("'", '"', "`"):
+                if backslash:
+                    m = _QUOTE_OR_BACKSLASH[mode].search(text, pos)
+                    j = m.start() if m else -1
+                else:
+                    j = text.find(mode, pos)
+                if j >= 0 and text[j] == "\\":
+                    if j + 1 < n:
+                        pos = j + 2
+                        continue
+                    resume = j
+                elif j >= 0:
+                    if j + 1 < n or self.eof:
+                        if j + 1 < n and text[j + 1] == mode:
+                            pos = j + 2
+                        else:
+                            pos, mode = j + 1, None
+                        continue
+                    resume = j
+            else:
+                j = text.find(mode, pos)
+                if j >= 0:
+                    pos, mode = j + len(mode), None
+                    continue
+                resume = max(pos, n - len(mode) + 1)
+            if self.eof:
+                keep_text(n)
+                if mode is None or mode == "\n":
+                    return n, "".join(parts), None
+                if opened_line is None:
+                    opened_line = self.line_at(opened)
+                what = _OPENED.get(mode, f"a {mode}-quoted string")
+                return n, "".join(parts), f"{what} opened on line {opened_line} is never closed"
+            if mode is not None and opened_line is None:
+                opened_line = self.line_at(opened)
+            keep_text(resume)
+            pos = seg = self.fill(resume)
+
+    def insert_header(self, pos: int) -> tuple[int | None, int]:
+        """``(end, pos)``: where ``INSERT ... VALUES`` from ``pos`` ends, None when no ``VALUES`` list follows.
+
+        Reads on to see :data:`HEADER_MAX` characters if needed; ``pos`` is the start's new position.
+        """
+        text = self.text
+        m = _SIMPLE_HEADER.match(text, pos)
+        if m is not None and (m.end() < len(text) or self.eof) and not _NOT_SIMPLE.search(text, pos, m.start(1)):
+            return m.end(), pos
+        pos = self.ensure(pos, HEADER_MAX)
+        return self._header_end(pos), pos
+
+    def _header_end(self, pos: int) -> int | None:
+        text = self.text
+        limit = min(len(text), pos + HEADER_MAX)
+        depth = 0
+        previous = ""
+        delimiter = self.delimiter
+        while pos < limit:
+            if depth == 0 and text.startswith(delimiter, pos):
+                return None
+            m = _HEADER_TOKEN.match(text, pos)
+            assert m is not None
+            if m.end() > limit and not self.eof:
+                return None
+            tok = m.group()
+            pos = m.end()
+            c = tok[0]
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                depth = max(0, depth - 1)
+            elif depth == 0 and (c.isalpha() or c == "_"):
+                up = tok.upper()
+                if up == "VALUES" or (up == "VALUE" and previous not in ("SYSTEM", "USER")):
+                    return pos
+                if up in ("SELECT", "SET", "DEFAULT", "WITH", "TABLE"):
+                    return None
+                previous = up
+        return None
+
+    def line(self, pos: int) -> tuple[str, int, bool] | None:
+        """``(line, position after it, ended)`` for the line at ``pos``; None at the end of file.
+
+        ``ended`` is False for a last line that the file cuts off before its line end.
+        """
+        text = self.text
+        if pos >= len(text):
+            if self.eof:
+                return None
+            raise NeedMore
+        end = text.find("\n", pos)
+        if end < 0:
+            if not self.eof:
+                raise NeedMore
+            return text[pos:], len(text), False
+        return text[pos:end], end + 1, True

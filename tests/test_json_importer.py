@@ -1,0 +1,501 @@
+"""The built-in JSON / JSON Lines importer.
+
+Golden files: each input under tests/data/json/ has a ``<name>.expected.jsonl`` beside it, one
+line per record (``Record.to_dict()``) or problem (``{"problem": {...}}``), in order; options for
+an input live in ``<stem>.options.json``. After an intentional change of behaviour, regenerate
+them with ``python -m tests.test_json_importer --regen`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from curate.plugins import json_importer
+from curate.plugins.json_importer import JsonImporter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from curate.errors import ConfigError
+from curate.formats import FORMATS, ROLE_ALIASES, FormatOptions, to_row
+from curate.importing import InputFile, Problem
+from curate.records import Record
+
+DATA = Path(__file__).parent / "data" / "json"
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FEWER = settings(SETTINGS, max_examples=25)
+
+
+def _inputs() -> list[Path]:
+    return sorted(
+        p for p in DATA.iterdir() if not p.name.endswith((".expected.jsonl", ".options.json")) and p.is_file()
+    )
+
+
+def _options(path: Path) -> dict[str, Any]:
+    opts = DATA / f"{path.name.split('.')[0]}.options.json"
+    return json.loads(opts.read_text()) if opts.exists() else {}
+
+
+def as_dicts(items: list[Record | Problem]) -> list[dict[str, Any]]:
+    out = []
+    for item in items:
+        if isinstance(item, Record):
+            out.append(item.to_dict())
+        else:
+            out.append({"problem": {"locator": item.locator, "message": item.message, "raw": item.raw}})
+    return out
+
+
+def read_path(path: Path, display: str | None = None, **options: Any) -> list[Record | Problem]:
+    importer = JsonImporter.from_options(options)
+    items = list(importer.read(InputFile(path, display or path.name)))
+    assert all(isinstance(i, (Record, Problem)) for i in items)
+    return items
+
+
+def read_text(tmp_path: Path, content: str | bytes, name: str = "in.jsonl", **options: Any) -> list[Record | Problem]:
+    path = tmp_path / name
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return read_path(path, **options)
+
+
+def read_rows(tmp_path: Path, rows: list[Any], **options: Any) -> list[Record | Problem]:
+    return read_text(tmp_path, "".join(json.dumps(r) + "\n" for r in rows), **options)
+
+
+def records(items: list[Record | Problem]) -> list[Record]:
+    return [i for i in items if isinstance(i, Record)]
+
+
+def problems(items: list[Record | Problem]) -> list[Problem]:
+    return [i for i in items if isinstance(i, Problem)]
+
+
+def golden(path: Path) -> list[dict[str, Any]]:
+    return as_dicts(read_path(path, f"json/{path.name}", **_options(path)))
+
+
+def regenerate() -> None:
+    for path in _inputs():
+        expected = path.with_name(path.name.split(".")[0] + ".expected.jsonl")
+        lines = [json.dumps(d, ensure_ascii=False) for d in golden(path)]
+        expected.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        print(f"wrote {expected}")
+
+
+# -- golden files -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", _inputs(), ids=lambda p: p.name)
+def test_golden(path: Path) -> None:
+    expected_path = path.with_name(path.name.split(".")[0] + ".expected.jsonl")
+    expected = [json.loads(line) for line in expected_path.read_text(encoding="utf-8").splitlines()]
+    assert golden(path) == expected
+
+
+def test_mixed_jsonl_detects_every_shape_and_reports_bad_lines() -> None:
+    items = read_path(DATA / "mixed.jsonl")
+    by_line = {i.source.locator if isinstance(i, Record) else i.locator: i for i in items}
+    assert by_line["line 1"].text.startswith("The Nile")
+    assert by_line["line 1"].meta == {"format": "text", "fields": {"id": "doc-1", "source": "wiki", "tokens": 9}}
+    assert "line 3" not in by_line  # blank
+    assert (by_line["line 5"].input, by_line["line 5"].output) == ("Capital of Peru?", "Lima.")
+    assert by_line["line 6"].input == "Summarise the text.\n\nBees pollinate a third of the crops we eat."
+    assert by_line["line 7"].messages[0] == {"role": "system", "content": "You are a butler."}
+    assert by_line["line 8"].messages[1] == {"role": "user", "content": "What is 2+2?"}
+    assert by_line["line 9"].meta == {"format": "sharegpt", "fields": {"id": "sg-7"}}
+    assert by_line["line 10"].meta["guessed"] == "question/answer"
+    dolly = by_line["line 11"]
+    assert dolly.input == "Who wrote it?\n\nMiddlemarch is a novel by George Eliot."
+    assert dolly.meta["fields"] == {"category": "closed_qa"}
+    assert by_line["line 12"].meta["fields"] == {"url": "https://example.org/n/1"}  # the list is not a scalar
+    for n, words in [
+        (13, "not valid JSON at column 1"),
+        (14, "a JSON array, not an object"),
+        (15, "no known record shape in keys 'title', 'body_html'"),
+        (16, "empty"),
+        (17, "unknown role 'narrator'"),
+        (18, "more than one JSON value on the line"),
+        (19, "may be truncated"),
+    ]:
+        problem = by_line[f"line {n}"]
+        assert isinstance(problem, Problem)
+        assert words in problem.message
+        assert problem.raw and problem.raw.startswith(("n", "[", "{"))
+    assert "--text-column" in by_line["line 15"].message
+
+
+def test_sharegpt_role_spellings() -> None:
+    items = read_path(DATA / "sharegpt_roles.jsonl")
+    convs = [r.messages for r in records(items)]
+    assert [t["role"] for t in convs[0]] == ["system", "user", "assistant"]
+    assert [t["role"] for t in convs[1]] == ["user", "assistant"]
+    assert [t["role"] for t in convs[2]] == ["user", "assistant"]  # Human, bing
+    assert [t["role"] for t in convs[3]] == ["user", "assistant", "user", "assistant"]  # bard
+    assert convs[4][0] == {"role": "system", "content": "Answer in French."}  # a top-level system key
+    assert [t["role"] for t in convs[5]] == ["user", "assistant", "tool", "assistant"]
+    bad = problems(items)
+    assert [p.locator for p in bad] == ["line 7", "line 8"]
+    assert "non-empty list" in bad[0].message
+    assert "has no role" in bad[1].message
+
+
+@pytest.mark.parametrize("role", ["human", "user", "gpt", "chatgpt", "assistant", "bing", "bard", "system", "GPT "])
+def test_every_listed_role_spelling_is_known(tmp_path: Path, role: str) -> None:
+    row = {"conversations": [{"from": "human", "value": "q"}, {"from": role, "value": "a"}]}
+    (rec,) = read_rows(tmp_path, [row])
+    assert isinstance(rec, Record)
+    assert rec.messages[1]["role"] == ROLE_ALIASES[role.strip().lower()]
+
+
+def test_arrays_stream_items_and_stop_at_damage() -> None:
+    items = read_path(DATA / "alpaca_array.json")
+    assert [i.source.locator if isinstance(i, Record) else i.locator for i in items] == [
+        "item 1",
+        "item 2",
+        "item 3",
+        "item 4",
+    ]
+    assert isinstance(items[2], Problem) and items[2].raw == '"a stray string"'
+    assert items[1].input == "Classify the sentiment.\n\nI loved this film!"  # the trailing comma was harmless
+
+    truncated = read_path(DATA / "truncated_array.json")
+    assert [r.text for r in records(truncated)] == ["first complete item", "second complete item"]
+    (cut,) = problems(truncated)
+    assert cut.locator == "item 3"
+    assert "truncated" in cut.message and "line 4" in cut.message and "the 2 item(s) before" in cut.message
+    assert cut.raw == '{"text": "third item is cut o'
+
+    corrupt = read_path(DATA / "corrupt_array.json")
+    assert len(records(corrupt)) == 2
+    (damage,) = problems(corrupt)
+    assert damage.locator == "item 3"
+    assert "expected ',' or ']' after item 2 at line 4, column 3" in damage.message
+
+
+def test_top_level_objects() -> None:
+    holder = read_path(DATA / "holder.json")
+    assert [(r.input, r.output) for r in records(holder)][1] == ("Largest planet?", "Jupiter.")
+    assert records(holder)[0].meta["fields"] == {"id": 1}
+    assert [p.locator for p in problems(holder)] == ["item 3"]
+    single = read_path(DATA / "single.json")
+    assert len(single) == 1 and single[0].source.locator == "item 1"
+    assert single[0].meta == {"format": "sharegpt", "fields": {"id": "conv-42"}}
+    stream = read_path(DATA / "jq_stream.json")
+    assert [r.messages[1]["content"] for r in stream] == ["7", "2"]
+
+
+def test_list_key_and_ambiguous_holders(tmp_path: Path) -> None:
+    doc = {"train": [{"text": "a"}], "test": [{"text": "b"}, {"text": "c"}]}
+    (problem,) = read_text(tmp_path, json.dumps(doc, indent=2), "d.json")
+    assert isinstance(problem, Problem) and "list_key" in problem.message
+    assert [r.text for r in read_text(tmp_path, json.dumps(doc), "d.json", list_key="test")] == ["b", "c"]
+    (missing,) = read_text(tmp_path, json.dumps(doc), "d.json", list_key="valid")
+    assert isinstance(missing, Problem) and "no list under key 'valid'" in missing.message
+
+
+def test_encodings_and_compression() -> None:
+    bom = read_path(DATA / "utf8_bom_crlf.ndjson")
+    assert bom[0].text == "Grüße aus Köln — café"
+    assert bom[1].output == "Son las tres."
+    utf16 = read_path(DATA / "utf16.jsonl")
+    assert utf16[0].text == "日本語のテキスト" and utf16[1].input == "Ça va ?"
+    gz = read_path(DATA / "compressed.jsonl.gz")
+    assert [r.text for r in gz] == ["inside a gzip file", "second line"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-16-le", "utf-8-sig"])
+def test_array_in_other_encodings(tmp_path: Path, encoding: str) -> None:
+    content = '[\n {"text": "é"},\n {"text": "ü"}\n]\n'
+    assert [r.text for r in read_text(tmp_path, content.encode(encoding), "a.json")] == ["é", "ü"]
+
+
+def test_cp1252_is_read_with_a_warning(tmp_path: Path) -> None:
+    items = read_text(tmp_path, '{"text": "caf\u00e9 cr\u00e8me"}\n'.encode("cp1252"))
+    assert isinstance(items[0], Problem) and items[0].locator is None and "cp1252" in items[0].message
+    assert items[1].text == "café crème"
+
+
+def test_truncated_gzip_keeps_records_before(tmp_path: Path) -> None:
+    rng = random.Random(0)
+    body = "".join(json.dumps({"text": f"row {i} {rng.getrandbits(128):x}"}) + "\n" for i in range(20_000))
+    data = gzip.compress(body.encode(), mtime=0)
+    items = read_text(tmp_path, data[: len(data) // 2], "cut.jsonl.gz")
+    assert len(records(items)) > 100
+    assert isinstance(items[-1], Problem) and "truncated" in items[-1].message
+
+
+def test_layout_edge_cases(tmp_path: Path) -> None:
+    assert read_text(tmp_path, "") == []
+    assert read_text(tmp_path, " \n\n \t\n") == []
+    # CR-only line ends; a raw CR inside a JSON Lines string stays inside it.
+    assert [r.text for r in read_text(tmp_path, '{"text": "a"}\r{"text": "b"}\r')] == ["a", "b"]
+    assert [r.text for r in read_text(tmp_path, '{"text": "a\rb"}\n{"text": "c"}\n')] == ["a\rb", "c"]
+    # a raw tab inside a string is tolerated; a BOM left mid-file by concatenation too.
+    assert [r.text for r in read_text(tmp_path, '{"text": "a\tb"}\n\ufeff{"text": "c"}\n')] == ["a\tb", "c"]
+    # JSON Lines whose first line is broken, named .json, still reads line by line.
+    items = read_text(tmp_path, '{"text": broken\n{"text": "b"}\n{"text": "c"}\n', "x.json")
+    assert [i.locator for i in problems(items)] == ["line 1"] and len(records(items)) == 2
+    # a one-line array in a .jsonl file is an array.
+    assert [r.source.locator for r in read_text(tmp_path, '[{"text": "a"}, {"text": "b"}]')] == ["item 1", "item 2"]
+    # an empty array, trailing garbage.
+    assert read_text(tmp_path, "[ ]", "e.json") == []
+    items = read_text(tmp_path, '[\n{"text": "a"}\n]\n\nxyz\n', "e.json")
+    assert [type(i).__name__ for i in items] == ["Record", "Problem"] and items[1].locator == "line 5"
+    # one array per line is JSON Lines of arrays: each line is a problem, not a record.
+    items = read_text(tmp_path, '[{"text": "a"}]\n[{"text": "b"}]\n', "e.json")
+    assert [p.locator for p in problems(items)] == ["line 1", "line 2"]
+
+
+def test_hostile_lines_are_problems(tmp_path: Path) -> None:
+    content = "[" * 100_000 + "\n" + '{"n": ' + "9" * 5000 + "}\n" + '{"text": "ok"}\n'
+    items = read_text(tmp_path, content)
+    assert [type(i).__name__ for i in items] == ["Problem", "Problem", "Record"]
+    assert "nested too deeply" in items[0].message
+    assert items[1].locator == "line 2" and "not usable JSON" in items[1].message
+    deep = read_text(tmp_path, "[" + "[" * 100_000, "deep.json")
+    assert len(deep) == 1 and isinstance(deep[0], Problem)
+
+
+def test_overlong_lines_are_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json_importer, "_MAX_VALUE_CHARS", 100)
+    items = read_rows(tmp_path, [{"text": "a"}, {"text": "x" * 500}, {"text": "b"}])
+    assert [type(i).__name__ for i in items] == ["Record", "Problem", "Record"]
+    assert items[1].locator == "line 2" and "longer than 100 characters" in items[1].message
+    big = read_text(tmp_path, json.dumps([{"text": "a"}, {"text": "x" * 500}], indent=1), "big.json")
+    assert [type(i).__name__ for i in big] == ["Record", "Problem"] and "larger than 100" in big[1].message
+
+
+def test_array_reading_keeps_memory_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json_importer, "_CHUNK", 64)
+    sizes: list[int] = []
+    fill = json_importer._Scanner.fill
+
+    def spy(self: json_importer._Scanner, at_least: int = 64) -> bool:
+        sizes.append(len(self.buf))
+        return fill(self, at_least)
+
+    monkeypatch.setattr(json_importer._Scanner, "fill", spy)
+    rows = [{"text": f"item number {i}", "n": i} for i in range(3000)]
+    items = read_text(tmp_path, json.dumps(rows, indent=2), "big.json")
+    assert [r.meta["fields"]["n"] for r in items] == list(range(3000))
+    assert max(sizes) < 400  # the window never holds more than a few items
+
+
+def test_cut_anywhere_yields_a_prefix_and_one_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json_importer, "_CHUNK", 16)
+    rows = [{"text": f"t{i}", "k": [i, {"z": None}]} for i in range(4)]
+    full = json.dumps(rows, indent=1)
+    expected = [r["text"] for r in rows]
+    for cut in range(1, len(full.rstrip())):
+        items = read_text(tmp_path, full[:cut], "cut.json")
+        texts = [r.text for r in records(items)]
+        assert texts == expected[: len(texts)], cut
+        assert len(problems(items)) == 1 and isinstance(items[-1], Problem), (cut, items)
+    assert [r.text for r in read_text(tmp_path, full, "cut.json")] == expected
+
+
+# -- options ----------------------------------------------------------------------------------
+
+
+def test_format_override(tmp_path: Path) -> None:
+    rows = [{"prompt": "p", "response": "r", "text": "t"}, {"text": "only text"}]
+    auto = read_rows(tmp_path, rows)
+    assert auto[0].output == "r" and auto[0].meta["fields"] == {"text": "t"}
+    forced = read_rows(tmp_path, rows, format="text")
+    assert [r.text for r in forced] == ["t", "only text"]
+    items = read_rows(tmp_path, rows, format="prompt-generation")
+    assert isinstance(items[1], Problem)
+    assert "does not fit format 'prompt-generation': missing 'generation'" in items[1].message
+
+
+def test_column_mapping(tmp_path: Path) -> None:
+    rows = [{"q": "Why?", "a": "Because.", "sys": "Be terse.", "n": 3}, {"q": "How?", "a": 42, "sys": ""}]
+    items = read_rows(tmp_path, rows, input_column="q", output_column="a")
+    assert [(r.input, r.output) for r in items] == [("Why?", "Because."), ("How?", "42")]
+    assert items[0].meta == {"fields": {"sys": "Be terse.", "n": 3}}
+    items = read_rows(tmp_path, rows, input_column="q", output_column="a", system_column="sys")
+    assert items[0].messages == [
+        {"role": "system", "content": "Be terse."},
+        {"role": "user", "content": "Why?"},
+        {"role": "assistant", "content": "Because."},
+    ]
+    assert items[1].shape == "input-output"  # an empty system prompt adds nothing
+    assert [r.text for r in read_rows(tmp_path, rows, text_column="q")] == ["Why?", "How?"]
+    (problem, _) = read_rows(tmp_path, [{"x": 1}, {"q": "y"}], text_column="q")
+    assert isinstance(problem, Problem) and "key 'q' (text_column) is missing; keys here: 'x'" in problem.message
+    (problem,) = read_rows(tmp_path, [{"q": ["a"]}], text_column="q")
+    assert isinstance(problem, Problem) and "key 'q' (text_column) holds a array, not text" in problem.message
+
+
+def test_template(tmp_path: Path) -> None:
+    rows = [{"title": "T", "body": "B", "meta": {"lang": "en"}, "summary": "S"}, {"title": "T2", "summary": "S2"}]
+    items = read_rows(tmp_path, rows, template="{title} ({meta[lang]})\n\n{body}")
+    assert items[0].text == "T (en)\n\nB" and items[0].meta == {"fields": {"summary": "S"}}
+    assert isinstance(items[1], Problem) and "template needs key 'meta'" in items[1].message
+    items = read_rows(tmp_path, rows[:1], template="Summarise: {body}", output_column="summary")
+    assert (items[0].input, items[0].output) == ("Summarise: B", "S")
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"format": "chatml"}, "format must be one of"),
+        ({"format": "text", "text_column": "x"}, "exclude each other"),
+        ({"input_column": "x"}, "input_column needs output_column"),
+        ({"text_column": "x", "output_column": "y"}, "text_column excludes"),
+        ({"template": "{a}", "input_column": "x", "output_column": "y"}, "template builds the prompt"),
+        ({"system_column": "s"}, "system_column needs output_column"),
+        ({"template": "{unclosed"}, "not a valid format string"),
+        ({"template": "{0}"}, "use key names"),
+        ({"bogus": 1}, "unknown option"),
+    ],
+)
+def test_bad_options_are_config_errors(options: dict[str, Any], words: str) -> None:
+    with pytest.raises(ConfigError, match="importer 'json'") as info:
+        JsonImporter.from_options(options)
+    assert words in str(info.value)
+
+
+def test_meta_fields_keep_small_scalars_only(tmp_path: Path) -> None:
+    row = {"text": "t", "long": "x" * 500, "nested": {"a": 1}, "flag": True, "none": None, "nan": float("nan")}
+    row |= {f"k{i}": i for i in range(30)}
+    (rec,) = read_text(tmp_path, json.dumps(row) + "\n")
+    assert rec.meta["fields"]["flag"] is True
+    assert not {"long", "nested", "none", "nan"} & set(rec.meta["fields"])
+    assert len(rec.meta["fields"]) == 16
+
+
+# -- registration and sniffing ----------------------------------------------------------------
+
+
+def test_registered_through_the_hook() -> None:
+    registered: list[type] = []
+    json_importer.register_importers(registered.append)
+    assert registered == [JsonImporter]
+    assert {".json", ".jsonl", ".ndjson", ".jsonlines"} <= set(JsonImporter.suffixes)
+
+
+@pytest.mark.parametrize(
+    ("head", "claimed"),
+    [
+        (b'  {"text": "a"}', True),
+        (b"\n[\n  {", True),
+        (b"[1, 2]", True),
+        ('{"a": 1}'.encode("utf-16"), True),
+        (b"[section]\nkey = value\n", False),
+        (b"{{ template }}", False),
+        (b"hello", False),
+        (b"\x00\x01\x02{", False),
+    ],
+)
+def test_sniff(tmp_path: Path, head: bytes, claimed: bool) -> None:
+    assert JsonImporter.sniff(head, InputFile(tmp_path / "x", "x")) is claimed
+
+
+# -- properties -------------------------------------------------------------------------------
+
+
+@SETTINGS
+@given(data=st.binary(max_size=600), name=st.sampled_from(["f.json", "f.jsonl", "f.ndjson"]))
+def test_arbitrary_bytes_never_crash(tmp_path: Path, data: bytes, name: str) -> None:
+    read_text(tmp_path, data, name)
+
+
+_JSON_CHARS = st.sampled_from(list('{}[],:"\\ \n\r\t0123456789-+.eEtrufalsnxyz\u00e9\ufeff'))
+
+
+@SETTINGS
+@given(text=st.text(_JSON_CHARS, max_size=300), name=st.sampled_from(["f.json", "f.jsonl"]))
+def test_json_like_noise_never_crashes(tmp_path: Path, text: str, name: str) -> None:
+    read_text(tmp_path, text, name)
+
+
+_KEYS = st.sampled_from(["text", "input", "output", "prompt", "generation", "messages", "instruction", "id", "x"])
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@FEWER  # (min_size=2: a file holding one line that is an array is read as an array)
+@given(values=st.lists(_VALUES | st.dictionaries(_KEYS, _VALUES, max_size=4), min_size=2, max_size=8))
+def test_each_line_is_kept_or_rejected(tmp_path: Path, values: list[Any]) -> None:
+    items = read_rows(tmp_path, values)
+    locators = [i.source.locator if isinstance(i, Record) else i.locator for i in items]
+    assert locators == [f"line {n}" for n in range(1, len(values) + 1)]
+    assert all(i.raw == json.dumps(v) for i, v in zip(items, values, strict=True) if isinstance(i, Problem))
+
+
+@FEWER
+@given(
+    values=st.lists(st.dictionaries(_KEYS, _VALUES, max_size=4), min_size=1, max_size=8),
+    indent=st.sampled_from([None, 1]),
+)
+def test_arrays_read_like_lines(tmp_path: Path, values: list[Any], indent: int | None) -> None:
+    lines = read_rows(tmp_path, values)
+    array = read_text(tmp_path, json.dumps(values, indent=indent), "a.json")
+    assert len(array) == len(lines)
+    for a, b in zip(array, lines, strict=True):
+        assert type(a) is type(b)
+        if isinstance(a, Record):
+            assert a.content_key() == b.content_key() and a.meta == b.meta
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=30)
+_SOME_TEXT = _TEXT.filter(lambda s: s.strip() != "")
+
+
+def _turns(roles: list[str]) -> st.SearchStrategy[list[dict[str, str]]]:
+    return st.lists(st.tuples(st.sampled_from(roles), _SOME_TEXT), min_size=1, max_size=5)
+
+
+#: Row shapes that survive row -> record -> row unchanged. Lossy on purpose, and so not generated:
+#: alpaca with a non-empty ``input`` (joined into the prompt) or a ``system`` key (written back into
+#: ``input``); prompt-generation with ``completion``/``response`` (written back as ``generation``);
+#: ShareGPT roles other than human/gpt/system/tool (normalised); a missing ``input`` (written as "");
+#: numbers where text belongs (turned into strings); extra keys (kept in meta, not in the row).
+LOSSLESS_ROWS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
+    "text": st.builds(lambda t: {"text": t}, _SOME_TEXT),
+    "input-output": st.builds(lambda i, o: {"input": i, "output": o}, _TEXT, _SOME_TEXT),
+    "prompt-generation": st.builds(lambda p, g: {"prompt": p, "generation": g}, _TEXT, _SOME_TEXT),
+    "alpaca": st.builds(lambda i, o: {"instruction": i, "input": "", "output": o}, _TEXT, _SOME_TEXT),
+    "messages": _turns(["system", "user", "assistant", "tool"]).map(
+        lambda ts: {"messages": [{"role": r, "content": c} for r, c in ts]}
+    ),
+    "sharegpt": _turns(["system", "human", "gpt", "tool"]).map(
+        lambda ts: {"conversations": [{"from": r, "value": c} for r, c in ts]}
+    ),
+}
+
+
+def test_round_trip_covers_every_format() -> None:
+    assert set(LOSSLESS_ROWS) == set(FORMATS)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_round_trip(tmp_path: Path, fmt: str) -> None:
+    @SETTINGS
+    @given(row=LOSSLESS_ROWS[fmt], auto=st.booleans())
+    def check(row: dict[str, Any], auto: bool) -> None:
+        (rec,) = read_rows(tmp_path, [row], **({} if auto else {"format": fmt}))
+        assert isinstance(rec, Record), rec
+        if auto:
+            assert rec.meta["format"] == fmt
+        assert to_row(rec, FormatOptions(format=fmt)) == row
+
+    check()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--regen"]:
+        regenerate()
+    else:
+        print(__doc__)

@@ -1,0 +1,218 @@
+"""The built-in plain-text importer.
+
+Golden files: each input under tests/data/text/ has a ``<stem>.expected.jsonl`` beside it (one
+``Record.to_dict()`` or ``{"problem": {...}}`` per line); options live in ``<stem>.options.json``.
+After an intentional change of behaviour, regenerate with ``python -m tests.test_text_importer --regen``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from curate.plugins import text_importer
+from curate.plugins.text_importer import TextImporter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from curate.errors import ConfigError
+from curate.importing import InputFile, Problem
+from curate.records import Record
+
+DATA = Path(__file__).parent / "data" / "text"
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _inputs() -> list[Path]:
+    return sorted(p for p in DATA.iterdir() if p.is_file() and not p.name.endswith((".expected.jsonl", ".json")))
+
+
+def _options(path: Path) -> dict[str, Any]:
+    opts = DATA / f"{path.name.split('.')[0]}.options.json"
+    return json.loads(opts.read_text()) if opts.exists() else {}
+
+
+def as_dicts(items: list[Record | Problem]) -> list[dict[str, Any]]:
+    return [
+        i.to_dict()
+        if isinstance(i, Record)
+        else {"problem": {"locator": i.locator, "message": i.message, "raw": i.raw}}
+        for i in items
+    ]
+
+
+def read_path(path: Path, display: str | None = None, **options: Any) -> list[Record | Problem]:
+    items = list(TextImporter.from_options(options).read(InputFile(path, display or path.name)))
+    assert all(isinstance(i, (Record, Problem)) for i in items)
+    return items
+
+
+def read_bytes(tmp_path: Path, data: bytes | str, name: str = "in.txt", **options: Any) -> list[Record | Problem]:
+    path = tmp_path / name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return read_path(path, **options)
+
+
+def located(items: list[Record | Problem]) -> list[tuple[str | None, str]]:
+    return [(i.source.locator, i.text) if isinstance(i, Record) else (i.locator, "PROBLEM") for i in items]
+
+
+def golden(path: Path) -> list[dict[str, Any]]:
+    return as_dicts(read_path(path, f"text/{path.name}", **_options(path)))
+
+
+def regenerate() -> None:
+    for path in _inputs():
+        expected = path.with_name(path.name.split(".")[0] + ".expected.jsonl")
+        expected.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in golden(path)), encoding="utf-8")
+        print(f"wrote {expected}")
+
+
+@pytest.mark.parametrize("path", _inputs(), ids=lambda p: p.name)
+def test_golden(path: Path) -> None:
+    expected_path = path.with_name(path.name.split(".")[0] + ".expected.jsonl")
+    expected = [json.loads(line) for line in expected_path.read_text(encoding="utf-8").splitlines()]
+    assert golden(path) == expected
+
+
+def test_one_record_per_file() -> None:
+    (rec,) = read_path(DATA / "essay.md")
+    assert rec.source.locator == "file"
+    assert rec.text.startswith("# Why rivers meander") and rec.text.endswith("as a lake.")
+
+
+def test_paragraph_locators_name_the_first_line() -> None:
+    items = read_path(DATA / "notes.txt", split="paragraph", min_chars=10)
+    assert [loc for loc, _ in located(items)] == ["line 3", "line 5", "line 8", "line 11"]
+    problem = items[2]
+    assert isinstance(problem, Problem) and problem.raw == "ok\n" and "min_chars=10" in problem.message
+    assert items[1].text.startswith("Call the plumber about the kitchen tap;")
+    assert items[1].text.endswith("since Tuesday.\nAsk whether they work on Saturdays.")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_paragraphs_with_every_line_end(tmp_path: Path, newline: str) -> None:
+    text = newline.join(["", "one", "still one", "", "", "two", "   ", "three", ""])
+    items = read_bytes(tmp_path, text, split="paragraph")
+    assert located(items) == [("line 2", "one\nstill one"), ("line 6", "two"), ("line 8", "three")]
+
+
+def test_cr_only_file() -> None:
+    items = read_path(DATA / "old_mac.txt", split="paragraph")
+    assert located(items) == [
+        ("line 1", "First paragraph,\nstill first."),
+        ("line 4", "Second paragraph."),
+        ("line 7", "Third."),
+    ]
+
+
+def test_length_split() -> None:
+    items = read_path(DATA / "article.txt", split="length", max_chars=120)
+    assert len(items) > 4 and all(isinstance(i, Record) for i in items)
+    assert [i.source.locator for i in items] == [f"chunk {n}" for n in range(1, len(items) + 1)]
+    words = (DATA / "article.txt").read_text().split()
+    assert [w for i in items for w in i.text.split()] == words  # no word was cut
+    assert all(len(i.text) <= 120 for i in items)
+    assert items[0].text.startswith("The first bicycles")
+
+
+def test_length_split_prefers_paragraph_then_line_breaks(tmp_path: Path) -> None:
+    text = "aaa bbb\n\nccc ddd\neee fff ggg"
+    assert [r.text for r in read_bytes(tmp_path, text, split="length", max_chars=16)] == [
+        "aaa bbb",
+        "ccc ddd",
+        "eee fff ggg",
+    ]
+    # a word longer than max_chars is cut: nothing else is possible
+    assert [r.text for r in read_bytes(tmp_path, "x" * 25 + " y", split="length", max_chars=10)] == [
+        "x" * 10,
+        "x" * 10,
+        "xxxxx y",
+    ]
+
+
+@SETTINGS
+@given(
+    words=st.lists(st.text(st.characters(codec="utf-8", exclude_categories=["Z", "Cc"]), min_size=1, max_size=9)),
+    seps=st.lists(st.sampled_from([" ", "  ", "\n", "\n\n", "\t", " \n \n"]), min_size=1),
+    max_chars=st.integers(1, 40),
+)
+def test_length_chunks_fit_and_keep_words(tmp_path: Path, words: list[str], seps: list[str], max_chars: int) -> None:
+    text = "".join(w + seps[i % len(seps)] for i, w in enumerate(words))
+    items = read_bytes(tmp_path, text, split="length", max_chars=max_chars, min_chars=0)
+    texts = [r.text for r in items]
+    assert all(isinstance(r, Record) for r in items)
+    assert all(0 < len(t) <= max_chars for t in texts)
+    assert "".join(re.split(r"\s+", "".join(texts))) == "".join(re.split(r"\s+", text))
+    if all(len(w) <= max_chars for w in words):
+        assert [w for t in texts for w in t.split()] == [w for w in words for w in w.split()]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16(tmp_path: Path, encoding: str) -> None:
+    text = "Grüße\n\nnoch ein Absatz — ganz kurz\n"
+    items = read_bytes(tmp_path, text.encode(encoding), split="paragraph")
+    assert located(items) == [("line 1", "Grüße"), ("line 3", "noch ein Absatz — ganz kurz")]
+    (whole,) = read_bytes(tmp_path, text.encode(encoding))
+    assert whole.text.startswith("Grüße")  # no byte-order mark left in front
+
+
+def test_binary_file_is_one_problem(tmp_path: Path) -> None:
+    (problem,) = read_bytes(tmp_path, bytes(range(256)) * 8, "blob.txt")
+    assert isinstance(problem, Problem) and problem.locator is None and "binary" in problem.message
+
+
+@pytest.mark.parametrize("split", ["file", "paragraph", "length"])
+def test_empty_and_blank_files_give_nothing(tmp_path: Path, split: str) -> None:
+    assert read_bytes(tmp_path, b"", split=split) == []
+    assert read_bytes(tmp_path, b" \n\t\n\n", split=split) == []
+
+
+def test_compressed_and_truncated(tmp_path: Path) -> None:
+    rng = random.Random(0)
+    text = "".join(f"Paragraph {i} {rng.getrandbits(2000):x}\n\n" for i in range(400))
+    data = gzip.compress(text.encode(), mtime=0)
+    assert len(read_bytes(tmp_path, data, "a.txt.gz", split="paragraph")) == 400
+    items = read_bytes(tmp_path, data[: len(data) // 2], "b.txt.gz", split="paragraph")
+    assert isinstance(items[-1], Problem) and "truncated" in items[-1].message
+
+
+def test_cp1252_warns_and_reads(tmp_path: Path) -> None:
+    warning, rec = read_bytes(tmp_path, "Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e".encode("cp1252"))
+    assert isinstance(warning, Problem) and "cp1252" in warning.message
+    assert rec.text == "Café crème brûlée"
+
+
+@pytest.mark.parametrize(("options", "words"), [({"max_chars": 0}, "max_chars"), ({"min_chars": -1}, "min_chars")])
+def test_bad_options(options: dict[str, Any], words: str) -> None:
+    with pytest.raises(ConfigError, match=words):
+        TextImporter.from_options(options)
+
+
+def test_registered_through_the_hook() -> None:
+    registered: list[type] = []
+    text_importer.register_importers(registered.append)
+    assert registered == [TextImporter]
+
+
+@SETTINGS
+@given(
+    data=st.binary(max_size=500),
+    split=st.sampled_from(["file", "paragraph", "length"]),
+    max_chars=st.integers(1, 50),
+)
+def test_arbitrary_bytes_never_crash(tmp_path: Path, data: bytes, split: str, max_chars: int) -> None:
+    read_bytes(tmp_path, data, split=split, max_chars=max_chars)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--regen"]:
+        regenerate()
+    else:
+        print(__doc__)
