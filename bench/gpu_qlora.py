@@ -123,7 +123,7 @@ def main() -> int:
                        if p.requires_grad and (p.grad is None or not bool(p.grad.abs().sum() > 0))]
         opt.step()
         opt.zero_grad(set_to_none=True)
-        losses.append(float(loss))
+        losses.append(loss.item())
         if step >= args.warmup:
             timed_tokens += ids.numel()
     torch.cuda.synchronize()
@@ -150,7 +150,8 @@ def main() -> int:
     print(f"estimate        {estimate.total / gib:.2f} GiB (weights {estimate.weights / gib:.2f}, grads "
           f"{estimate.gradients / gib:.2f}, optimizer {estimate.optimizer / gib:.2f}, activations "
           f"{estimate.activations / gib:.2f}, logits {estimate.logits / gib:.2f}): {err:+.0%} vs measured")
-    print(f"gradients       {'every LoRA parameter got one' if not missing else f'MISSING for {len(missing)}: {missing[:3]}'}")
+    grads = "every LoRA parameter got one" if not missing else f"MISSING for {len(missing)}: {missing[:3]}"
+    print(f"gradients       {grads}")
     print(f"result          {'OK' if ok else 'FAIL'}")
     print("=" * 72)
     return 0 if ok else 1

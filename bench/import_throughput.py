@@ -51,7 +51,8 @@ def make_html(folder: Path, n: int, rng: random.Random) -> None:
         page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Story {i}</title>
 <script>var t = {i}; window.analytics && analytics.track("view", {{id: t}});</script>
 <style>.a{{color:red}}</style></head><body>
-<header><nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li><li><a href="/sport">Sport</a></li></ul></nav></header>
+<header><nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li>
+<li><a href="/sport">Sport</a></li></ul></nav></header>
 <div class="cookie-banner">We use cookies. <button>Accept</button></div>
 <main><article><h1>{sentence(rng, 6)}</h1>
 {paras}</article>
@@ -95,7 +96,12 @@ def make_sql(path: Path, n: int, rng: random.Random) -> None:
             fh.write("INSERT INTO `posts` VALUES " + ",".join(values) + ";\n")
 
 
-MAKERS = {"html": (make_html, ""), "csv": (make_csv, ".csv"), "jsonl": (make_jsonl, ".jsonl"), "sql": (make_sql, ".sql")}
+MAKERS = {
+    "html": (make_html, ""),
+    "csv": (make_csv, ".csv"),
+    "jsonl": (make_jsonl, ".jsonl"),
+    "sql": (make_sql, ".sql"),
+}
 
 CURATE = """
 import sys
@@ -187,8 +193,10 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     formats = args.formats.split(",")
     print("command: python bench/" + Path(__file__).name + " " + " ".join(sys.argv[1:]))
-    print(f"{'format':6} {'records':>8} {'MB':>7} | {'curate rec/s':>12} {'MB/s':>6} {'RSS MB':>7} | "
-          f"{'naive rec/s':>11} {'MB/s':>6} {'RSS MB':>7} | {'speed x':>7}")
+    print(
+        f"{'format':6} {'records':>8} {'MB':>7} | {'curate rec/s':>12} {'MB/s':>6} {'RSS MB':>7} | "
+        f"{'naive rec/s':>11} {'MB/s':>6} {'RSS MB':>7} | {'speed x':>7}"
+    )
     rss_by_format: dict[str, list[float]] = {}
     for fmt in formats:
         for n in sizes:
@@ -204,7 +212,8 @@ def main() -> None:
             records = int(c_out.splitlines()[-1])
             rss_by_format.setdefault(fmt, []).append(c_rss / 1024)
             print(
-                f"{fmt:6} {records:>8} {mb:>7.1f} | {records / c_time:>12,.0f} {mb / c_time:>6.1f} {c_rss / 1024:>7.0f} | "
+                f"{fmt:6} {records:>8} {mb:>7.1f} | "
+                f"{records / c_time:>12,.0f} {mb / c_time:>6.1f} {c_rss / 1024:>7.0f} | "
                 f"{int(n_out.splitlines()[-1]) / n_time:>11,.0f} {mb / n_time:>6.1f} {n_rss / 1024:>7.0f} | "
                 f"{n_time / c_time:>7.2f}",
                 flush=True,

@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):  # noqa: ANN202 - lazy import keeps `import curate` light for plugins
+def __getattr__(name: str):
     if name in ("Pipeline", "BuildResult"):
         from curate import pipeline
 

@@ -132,12 +132,16 @@ class RichReporter:
 @click.option("--system-prompt", help="System prompt added to conversations without one.")
 @click.option("--filter", "filters", multiple=True, help="Run exactly these filters (repeatable).")
 @click.option("--no-filters", is_flag=True, help="Run no filters.")
-@click.option("--semantic-dedup", type=float, metavar="SIMILARITY", help="Remove near-duplicates above this cosine similarity.")
+@click.option(
+    "--semantic-dedup", type=float, metavar="SIMILARITY", help="Remove near-duplicates above this cosine similarity."
+)
 @click.option("--clusters", type=int, help="Number of K-means clusters [default: from N].")
 @click.option("--kmeans-backend", help="K-means backend: torch, keops, sklearn, faiss.")
 @click.option("--embedder", help="Embedding model: a local path or a sentence-transformers name.")
 @click.option("--dedup-dry-run", is_flag=True, help="Report what several thresholds would remove; remove nothing.")
-@click.option("--train", "train", metavar="PRESET|FILE", help="Fine-tune afterwards: a preset (full, lora, qlora) or a TOML file.")
+@click.option(
+    "--train", "train", metavar="PRESET|FILE", help="Fine-tune afterwards: a preset (full, lora, qlora) or a TOML file."
+)
 @click.option("--engine", type=click.Choice(["local", "ray"]), help="Execution engine [default: local].")
 @click.option("--ray-address", help="Ray cluster address (auto, ray://HOST:PORT); none starts a local one.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
@@ -202,8 +206,15 @@ def apply_flags(config: BuildConfig, sources: tuple[str, ...], output: str | Non
         config.output = output
     if config.output is None:
         raise click.UsageError("no output folder: pass -o OUT")
-    for key, attr in (("fmt", "format"), ("val_ratio", "val_ratio"), ("seed", "seed"), ("strict", "strict"),
-                      ("system_prompt", "system_prompt"), ("engine", "engine"), ("ray_address", "ray_address")):
+    for key, attr in (
+        ("fmt", "format"),
+        ("val_ratio", "val_ratio"),
+        ("seed", "seed"),
+        ("strict", "strict"),
+        ("system_prompt", "system_prompt"),
+        ("engine", "engine"),
+        ("ray_address", "ray_address"),
+    ):
         value = flags.pop(key)
         if value is not None:
             setattr(config, attr, value)
@@ -256,7 +267,7 @@ def print_funnel(console: Console, manifest: dict[str, Any]) -> None:
     table.add_row("val", f"{counts['val']:,}")
     console.print(table)
     if manifest["errors"]:
-        console.print(f"[yellow]{len(manifest['errors'])} input problem(s)[/]: listed under \"errors\" in manifest.json")
+        console.print(f'[yellow]{len(manifest["errors"])} input problem(s)[/]: listed under "errors" in manifest.json')
 
 
 # ---------------------------------------------------------------------------------------
@@ -311,26 +322,34 @@ def plugins(as_json: bool) -> None:
     registry = get_registry()
     infos = registry.plugins()
     provides: dict[str, list[str]] = {}
-    for kind, table in (("importer", registry.importers), ("filter", registry.filters), ("embedder", registry.embedders)):
+    for kind, table in (
+        ("importer", registry.importers),
+        ("filter", registry.filters),
+        ("embedder", registry.embedders),
+    ):
         for name, cls in table.items():
             plugin = cls.__module__
             provides.setdefault(plugin, []).append(f"{kind}:{name}")
     rows = []
     for info in infos:
         module = registry.pm.get_plugin(info.name)
-        rows.append({
-            "name": info.name,
-            "package": info.distribution,
-            "version": info.version,
-            "hooks": list(info.hooks),
-            "provides": provides.get(getattr(module, "__name__", ""), []),
-        })
+        rows.append(
+            {
+                "name": info.name,
+                "package": info.distribution,
+                "version": info.version,
+                "hooks": list(info.hooks),
+                "provides": provides.get(getattr(module, "__name__", ""), []),
+            }
+        )
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
     table = Table("plugin", "package", "hooks", "provides")
     for row in rows:
-        table.add_row(row["name"], f"{row['package']} {row['version'] or ''}", ", ".join(row["hooks"]), ", ".join(row["provides"]))
+        table.add_row(
+            row["name"], f"{row['package']} {row['version'] or ''}", ", ".join(row["hooks"]), ", ".join(row["provides"])
+        )
     out.print(table)
 
 

@@ -9,7 +9,12 @@ def render() -> str:
     """Markdown with the ``--help`` text of ``curate`` and each of its commands."""
     from curate.cli import cli
 
-    parts = ["# CLI reference", "", "Generated from `--help` by `python -m curate.clidoc > docs/cli.md`; a test keeps it current.", ""]
+    parts = [
+        "# CLI reference",
+        "",
+        "Generated from `--help` by `python -m curate.clidoc > docs/cli.md`; a test keeps it current.",
+        "",
+    ]
     ctx = click.Context(cli, info_name="curate", terminal_width=100, max_content_width=100)
     parts += ["## curate", "", "```", cli.get_help(ctx), "```", ""]
     for name in sorted(cli.list_commands(ctx)):

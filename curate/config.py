@@ -142,7 +142,9 @@ def config_from_mapping(data: Mapping[str, Any], *, base_dir: Path | None = None
     known = {"build", "sources", "stages", "filters", "semantic", "train"}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise ConfigError(f"{where}: unknown table(s) {', '.join(unknown)}", hint=f"known tables: {', '.join(sorted(known))}")
+        raise ConfigError(
+            f"{where}: unknown table(s) {', '.join(unknown)}", hint=f"known tables: {', '.join(sorted(known))}"
+        )
     build = parse_options(_BuildTable, data.get("build"), owner=f"{where} [build]")
     stages = parse_options(_StagesTable, data.get("stages"), owner=f"{where} [stages]")
     config = BuildConfig(**dataclasses.asdict(build), normalise=stages.normalise, exact_dedup=stages.exact_dedup)

@@ -62,7 +62,7 @@ class BuildFailed(CurateError):
     """The build stopped (``--strict`` and a bad input, or an unrecoverable error)."""
 
 
-def requires(module: str, *, extra: str, purpose: str, package: str | None = None):  # noqa: ANN201
+def requires(module: str, *, extra: str, purpose: str, package: str | None = None):
     """Import ``module`` or raise :class:`MissingDependency` with the ``pip install`` line.
 
     >>> requires("json", extra="dev", purpose="test").__name__

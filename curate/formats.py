@@ -72,7 +72,10 @@ class PromptTemplate:
 
     def render(self, turns: list[dict[str, str]], *, generation_prompt: bool = False) -> str:
         """Flatten ``turns``; with ``generation_prompt`` end with the assistant prefix."""
-        parts = [getattr(self, t["role"] if t["role"] != "tool" else "user").replace("{content}", t["content"]) for t in turns]
+        parts = [
+            getattr(self, t["role"] if t["role"] != "tool" else "user").replace("{content}", t["content"])
+            for t in turns
+        ]
         if generation_prompt:
             parts.append(self.assistant.split("{content}", 1)[0])
         return self.separator.join(parts)
@@ -92,7 +95,9 @@ class PromptTemplate:
                 ) from None
         unknown = set(value) - {"system", "user", "assistant", "separator"}
         if unknown:
-            raise ConfigError(f"prompt template: unknown keys {sorted(unknown)}", hint="keys: system, user, assistant, separator")
+            raise ConfigError(
+                f"prompt template: unknown keys {sorted(unknown)}", hint="keys: system, user, assistant, separator"
+            )
         for role in ("system", "user", "assistant"):
             if role in value and "{content}" not in value[role]:
                 raise ConfigError(f"prompt template: the {role} pattern must contain {{content}}")

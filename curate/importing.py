@@ -99,8 +99,8 @@ class InputFile:
                 import zstandard
             except ImportError as exc:  # pragma: no cover - zstandard is a core dependency
                 raise MissingDependency("zstandard", extra="zstd", purpose="Reading .zst files") from exc
-            return zstandard.ZstdDecompressor().stream_reader(open(self.path, "rb"), closefd=True)  # noqa: SIM115
-        return open(self.path, "rb")  # noqa: SIM115
+            return zstandard.ZstdDecompressor().stream_reader(open(self.path, "rb"), closefd=True)
+        return open(self.path, "rb")
 
     def head(self, size: int = SNIFF_BYTES) -> bytes:
         """The first ``size`` bytes after decompression (for sniffing).
@@ -224,7 +224,9 @@ def detect_encoding(head: bytes, declared: str | None = None) -> tuple[str, str 
     return "cp1252", "not valid UTF-8; decoded as cp1252 (Windows Latin-1), check the accents"
 
 
-def open_text(file: InputFile, declared: str | None = None, newline: str | None = None) -> tuple[IO[str], str, str | None]:
+def open_text(
+    file: InputFile, declared: str | None = None, newline: str | None = None
+) -> tuple[IO[str], str, str | None]:
     """Open ``file`` as text with :func:`detect_encoding`; undecodable bytes become U+FFFD.
 
     Returns ``(stream, encoding, warning)``. With ``newline=None`` CR-only and CRLF line

@@ -30,8 +30,20 @@ from curate.stages.base import Rejection
 
 OUTPUT_FILES = ("train.jsonl", "val.jsonl", "rejects.jsonl", "changes.jsonl")
 MANIFEST = "manifest.json"
-_VERSIONED = ("pluggy", "pandas", "lxml", "beautifulsoup4", "sqlparse", "ftfy", "numpy", "torch",
-              "sentence-transformers", "transformers", "peft", "ray")
+_VERSIONED = (
+    "pluggy",
+    "pandas",
+    "lxml",
+    "beautifulsoup4",
+    "sqlparse",
+    "ftfy",
+    "numpy",
+    "torch",
+    "sentence-transformers",
+    "transformers",
+    "peft",
+    "ray",
+)
 
 
 def dumps(obj: Any) -> str:
@@ -109,7 +121,7 @@ class Ledger:
         self.warnings: list[ErrorEntry] = []
         self._scratch: list[IO[str]] = []
         self._files: dict[str, IO[str]] = {
-            name: open(self.staging / name, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+            name: open(self.staging / name, "w", encoding="utf-8", newline="\n")
             for name in OUTPUT_FILES
         }
 
@@ -162,7 +174,7 @@ class Ledger:
 
     def scratch(self, name: str) -> IO[str]:
         """A temporary file in the staging folder, closed and removed with it."""
-        fh = open(self.staging / name, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        fh = open(self.staging / name, "w", encoding="utf-8", newline="\n")
         self._scratch.append(fh)
         return fh
 
@@ -173,7 +185,7 @@ class Ledger:
     def reopen(self, name: str) -> IO[str]:
         """Close and return a fresh append handle for a staged output after a rewrite."""
         self._files[name].close()
-        self._files[name] = open(self.staging / name, "a", encoding="utf-8", newline="\n")  # noqa: SIM115
+        self._files[name] = open(self.staging / name, "a", encoding="utf-8", newline="\n")
         return self._files[name]
 
     def flush(self, name: str) -> None:
@@ -196,7 +208,9 @@ class Ledger:
         manifest["warnings"] = [vars(e) for e in self.warnings]
         manifest["outputs"] = {name: _file_entry(self.staging / name) for name in names}
         manifest["versions"] = versions()
-        (self.staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (self.staging / MANIFEST).write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         for name in [*names, MANIFEST]:
             os.replace(self.staging / name, self.out_dir / name)
         shutil.rmtree(self.staging, ignore_errors=True)
@@ -206,7 +220,6 @@ class Ledger:
         """Drop the staging folder; previous outputs stay untouched."""
         self._close()
         shutil.rmtree(self.staging, ignore_errors=True)
-
 
     def _close(self) -> None:
         for fh in [*self._files.values(), *self._scratch]:

@@ -60,7 +60,9 @@ def describe_options(cls: type) -> list[dict[str, str]]:
             default = repr(f.default_factory())
         else:
             default = "required"
-        out.append({"name": f.name, "type": _type_name(hints[f.name]), "default": default, "help": f.metadata.get("help", "")})
+        out.append(
+            {"name": f.name, "type": _type_name(hints[f.name]), "default": default, "help": f.metadata.get("help", "")}
+        )
     return out
 
 
@@ -94,7 +96,9 @@ def _check(tp: Any, value: Any, where: str) -> Any:
             raise ConfigError(f"{where} must be a list, got {value!r}")
         args = typing.get_args(tp)
         item = args[0] if args else Any
-        return [_check(item, v, where) for v in value] if origin is list else tuple(_check(item, v, where) for v in value)
+        return (
+            [_check(item, v, where) for v in value] if origin is list else tuple(_check(item, v, where) for v in value)
+        )
     if origin is dict:
         if not isinstance(value, Mapping):
             raise ConfigError(f"{where} must be a table, got {value!r}")

@@ -131,7 +131,9 @@ class Pipeline:
         """Check the configuration against the loaded plugins and build the stages."""
         return build_plan(self.config, get_registry())
 
-    def run(self, output: str | Path | None = None, *, reporter: Reporter | None = None, debug: bool = False) -> BuildResult:
+    def run(
+        self, output: str | Path | None = None, *, reporter: Reporter | None = None, debug: bool = False
+    ) -> BuildResult:
         """Build into ``output`` (or the configured output folder) and return what happened.
 
         Raises :class:`~curate.errors.BuildFailed` on bad input with ``strict``; the
@@ -139,7 +141,7 @@ class Pipeline:
         """
         out = output if output is not None else self.config.output
         if out is None:
-            raise ConfigError("no output folder", hint="pass -o OUT (or output = \"...\" under [build])")
+            raise ConfigError("no output folder", hint='pass -o OUT (or output = "..." under [build])')
         self.config.output = str(out)
         plan = self.plan()
         reporter = reporter or NullReporter()

@@ -59,7 +59,7 @@ class Record:
         source: Source,
         *,
         text: str | None = None,
-        input: str | None = None,  # noqa: A002 - the field is called input
+        input: str | None = None,
         output: str | None = None,
         messages: list[dict[str, str]] | None = None,
         meta: dict[str, Any] | None = None,

@@ -74,7 +74,9 @@ class Registry:
                 ) from exc
             self.register(plugin, ep.name, dist=dist, version=ep.dist.version if ep.dist else None)
 
-    def register(self, plugin: ModuleType | object, name: str, *, dist: str | None = None, version: str | None = None) -> None:
+    def register(
+        self, plugin: ModuleType | object, name: str, *, dist: str | None = None, version: str | None = None
+    ) -> None:
         """Register one plugin object under ``name`` (tests use this for fake plugins)."""
         self.pm.register(plugin, name=name)
         self._dists[name] = (dist, version)
@@ -96,6 +98,7 @@ class Registry:
     def _gather(self, hook: Any, kind: str, base: type | None) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for impl in hook.get_hookimpls():
+
             def register(cls: Any, _plugin: str = impl.plugin_name) -> None:
                 if base is not None and not (isinstance(cls, type) and issubclass(cls, base)):
                     raise PluginError(f"plugin {_plugin!r} registered {cls!r}, which is not a {base.__name__} subclass")
@@ -185,4 +188,3 @@ def reset_registry() -> None:
     """Forget the loaded plugins; the next :func:`get_registry` loads them again."""
     global _registry
     _registry = None
-

@@ -137,7 +137,8 @@ def _cards(counts: dict[str, Any]) -> str:
 def _funnel(counts: dict[str, Any], stage_order: Sequence[str] | None) -> str:
     read = int(counts.get("read") or 0)
     by_stage: dict[str, dict[str, int]] = counts.get("rejected_by") or {}
-    order = [s for s in (stage_order or []) if s in by_stage]
+    # reading comes first, then the stages in build order, then anything later (e.g. the output format)
+    order = [s for s in ("import", *(stage_order or [])) if s in by_stage]
     order += [s for s in by_stage if s not in order]
     scale = max(read, int(counts.get("train") or 0) + int(counts.get("val") or 0), 1)
     rows = [_funnel_row("records read", read, scale, "", strong=True)]

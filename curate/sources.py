@@ -73,7 +73,7 @@ def resolve_sources(specs: list[SourceSpec], registry: Registry) -> Iterator[Fil
                     item.display,
                     None,
                     f"no importer recognises this file (suffix {item.suffix or 'none'!r})",
-                    hint="pass --importer NAME, or set importer = \"NAME\" for this source; `curate plugins` lists them",
+                    hint='pass --importer NAME, or set importer = "NAME" for this source; `curate plugins` lists them',
                 )
                 continue
             yield FileTask(item, importer_for(spec, cls, cache))

@@ -86,10 +86,12 @@ class SplitWriter:
         train = ledger.staged("train.jsonl")
         rewritten = ledger.staged(".train-rewrite")
         moved: list[str] = []
-        with open(train, encoding="utf-8") as src, open(self._keys_path, encoding="utf-8") as keys, open(
-            rewritten, "w", encoding="utf-8", newline="\n"
-        ) as dst:
-            for line, k in zip(src, keys):
+        with (
+            open(train, encoding="utf-8") as src,
+            open(self._keys_path, encoding="utf-8") as keys,
+            open(rewritten, "w", encoding="utf-8", newline="\n") as dst,
+        ):
+            for line, k in zip(src, keys, strict=True):
                 if k.rstrip("\n") == key:
                     moved.append(line)
                 else:
@@ -103,4 +105,3 @@ class SplitWriter:
             self.lengths["train"].remove(length)
             self.lengths["val"].append(length)
         ledger.count("split", {"moved_to_val_for_minimum": len(moved)})
-

@@ -19,10 +19,12 @@ The ``curate`` extractor parses with lxml (no network, no external entities), th
 from __future__ import annotations
 
 import codecs
+import lzma
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeAlias
 
 import lxml.etree
 
@@ -30,6 +32,15 @@ import curate
 from curate.errors import requires
 from curate.importing import SNIFF_BYTES, Importer, InputFile, Problem, detect_encoding, is_probably_binary
 from curate.records import Record
+
+try:  # zstandard is a core dependency; its error type is not an OSError
+    from zstandard import ZstdError
+except ImportError:  # pragma: no cover
+    ZstdError = OSError  # type: ignore[misc,assignment]
+
+#: What reading a damaged (truncated, corrupt) compressed file raises.
+_DAMAGED = (OSError, EOFError, zlib.error, lzma.LZMAError, ZstdError)
+_CHUNK = 1 << 16
 
 # ---------------------------------------------------------------------------------------
 # Options and the importer.
@@ -61,6 +72,8 @@ class HtmlOptions:
             raise ValueError(f"option 'encoding': {self.encoding!r} is not a text encoding Python knows")
         if self.max_bytes < 1:
             raise ValueError("option 'max_bytes' must be at least 1")
+        if self.min_chars < 0:
+            raise ValueError("option 'min_chars' must be 0 or more")
 
 
 class HtmlImporter(Importer[HtmlOptions]):
@@ -83,9 +96,22 @@ class HtmlImporter(Importer[HtmlOptions]):
         return looks_like_html(head)
 
     def read(self, file: InputFile) -> Iterator[Record | Problem]:
+        # A page is parsed whole, so it is read whole (up to max_bytes).
         limit = self.options.max_bytes
+        data = bytearray()
         with file.open() as fh:
-            data = fh.read(limit + 1)
+            read = getattr(fh, "read1", fh.read)  # read1: what a damaged stream gave before the damage stays
+            try:
+                while len(data) <= limit:
+                    chunk = read(min(_CHUNK, limit + 1 - len(data)))
+                    if not chunk:
+                        break
+                    data += chunk
+            except _DAMAGED as exc:
+                if not data:
+                    yield Problem(None, f"cannot decompress ({type(exc).__name__}: {exc}); the file is damaged")
+                    return
+                yield Problem(None, f"the compressed file is damaged after {len(data)} bytes; importing what precedes")
         if len(data) > limit:
             yield Problem(
                 None, f"larger than max_bytes={limit}; not parsed (raise the html importer's max_bytes to read it)"
@@ -94,10 +120,10 @@ class HtmlImporter(Importer[HtmlOptions]):
         if not data.strip():
             yield Problem(None, "empty file, no HTML")
             return
-        if is_probably_binary(data[:SNIFF_BYTES]):
+        if _has_controls(bytes(data[:4096])) and is_probably_binary(bytes(data[:SNIFF_BYTES])):
             yield Problem(None, "binary content, not HTML (check the file, or pass --importer for its real format)")
             return
-        html, encoding, note, lossy = decode_html(data, self.options.encoding)
+        html, encoding, note, lossy = decode_html(bytes(data), self.options.encoding)
         if note:
             # A guessed encoding loses nothing; replaced bytes do (and the fix is the encoding option).
             hint = "" if not lossy else "; pass the html importer's encoding option if you know the right one"
@@ -156,7 +182,7 @@ class HtmlImporter(Importer[HtmlOptions]):
     def _extract_trafilatura(self, html: str) -> tuple[str | None, str | None, list[Block]]:
         tree = parse_html(html)
         title = page_title(tree)
-        lang = tree.get("lang") or None
+        lang = _squash(tree.get("lang") or "") or None
         # Markdown output keeps the headings ("# Title", "## Part"), which the section split needs.
         text = self._trafilatura.extract(
             lxml.etree.tostring(tree, encoding="unicode", method="html"),
@@ -175,6 +201,9 @@ class HtmlImporter(Importer[HtmlOptions]):
 def register_importers(register):  # type: ignore[no-untyped-def]
     register(HtmlImporter)
 
+
+# ---------------------------------------------------------------------------------------
+# trafilatura's Markdown, back to blocks.
 
 _MD_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _MD_ITALIC = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
@@ -233,6 +262,14 @@ _WHATWG_ALIASES = {
     "utf-7": "",  # never honoured by browsers (a script-injection trick)
     "utf7": "",
 }
+
+
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
+def _has_controls(sample: bytes) -> bool:
+    """Any control byte (NUL included) at all? Text without one cannot look binary; this is quick."""
+    return len(sample.translate(None, _CONTROL_BYTES)) != len(sample)
 
 
 def declared_charset(head: bytes) -> str | None:
@@ -337,7 +374,7 @@ def looks_like_html(head: bytes) -> bool:
 # ---------------------------------------------------------------------------------------
 # Parsing. The HTML parser never fetches anything and never loads external entities.
 
-Element = lxml.etree._Element
+Element: TypeAlias = lxml.etree._Element
 
 _PARSER = lxml.etree.HTMLParser(
     encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
@@ -435,8 +472,7 @@ def extract(html: str, *, main_content: bool = True) -> Page:
     if body is None:
         return Page(title, lang, [])
     _drop_junk(body)
-    stats = _Stats(body)
-    _drop_boilerplate(body, stats)
+    _drop_boilerplate(body)
     stats = _Stats(body)
     if main_content:
         roots = _main_content(body, stats)
@@ -598,20 +634,15 @@ def _drop(el: Element) -> None:
     parent.remove(el)
 
 
+_MAYBE_HIDDEN = lxml.etree.XPath("descendant::*[@hidden or @aria-hidden='true' or @style]")
+
+
 def _drop_junk(body: Element) -> None:
-    doomed = []
-    for el in body.iter():
-        tag = el.tag
-        if not isinstance(tag, str) or tag in _JUNK_TAGS:
-            doomed.append(el)
-        elif el.get("hidden") is not None or el.get("aria-hidden") == "true":
-            doomed.append(el)
-        else:
-            style = el.get("style")
-            if style and _DISPLAY_NONE.search(style):
-                doomed.append(el)
-    for el in doomed:
-        _drop(el)  # removing an ancestor first is harmless: the child goes with it
+    lxml.etree.strip_elements(body, *_JUNK_TAGS, with_tail=False)
+    for el in _MAYBE_HIDDEN(body):
+        style = el.get("style")
+        if el.get("hidden") is not None or el.get("aria-hidden") == "true" or (style and _DISPLAY_NONE.search(style)):
+            _drop(el)  # an element inside one already dropped goes harmlessly
 
 
 def _hinted(el: Element) -> bool:
@@ -631,8 +662,7 @@ def _hinted(el: Element) -> bool:
         return True
     if tag in _HEADINGS:
         return False  # <h3 class="recipe-header">: a heading is a heading (an empty section is dropped later)
-    names = f"{cls or ''} {ident or ''}".lower()
-    if _HINT_PARTS_RE.search(names) or not _HINT_WORDS.isdisjoint(_HINT_SPLIT.split(names)):
+    if _boilerplate_names(f"{cls or ''} {ident or ''}"):
         return True
     if label:
         label = label.lower()
@@ -641,27 +671,46 @@ def _hinted(el: Element) -> bool:
     return tag == "header"
 
 
-def _protected(el: Element, stats: _Stats, total: int) -> bool:
+_NAMES_SEEN: dict[str, bool] = {}
+
+
+def _boilerplate_names(names: str) -> bool:
+    """Do these class and id names mark boilerplate? (Memoised: pages repeat their class names.)"""
+    seen = _NAMES_SEEN.get(names)
+    if seen is None:
+        low = names.lower()
+        seen = bool(_HINT_PARTS_RE.search(low)) or not _HINT_WORDS.isdisjoint(_HINT_SPLIT.split(low))
+        if len(_NAMES_SEEN) > 50_000:
+            _NAMES_SEEN.clear()
+        _NAMES_SEEN[names] = seen
+    return seen
+
+
+def _protected(el: Element, total: int) -> bool:
     """Must ``el`` stay although it looks like boilerplate? (It holds the article, or most of the page.)"""
     if el.tag in _PROTECTED_TAGS or el.get("role") == "main" or el.get("itemprop") == "articleBody":
         return True
-    if el.tag != "footer" and el.find(".//h1") is not None:
-        return True
-    if el.find(".//article") is not None or el.find(".//main") is not None:
-        return True
-    # Half the page's words, and mostly not links: a wrapper with a misleading class (or an
+    for inner in el.iterdescendants("h1", "article", "main"):
+        if inner.tag != "h1" or el.tag != "footer":
+            return True
+    # Half the page's text, and mostly not links: a wrapper with a misleading class (or an
     # ASP.NET <form> around everything), not a menu.
-    return total > 0 and stats.words(el) > total / 2 and stats.link_density(el) < 0.5
+    size = _count_chars(el)
+    return total > 0 and size > total / 2 and sum(_count_chars(a) for a in el.iter("a")) < 0.5 * size
 
 
-def _drop_boilerplate(body: Element, stats: _Stats) -> None:
-    total = stats.words(body)
+def _count_chars(el: Element) -> int:
+    return sum(map(len, el.itertext()))
+
+
+def _drop_boilerplate(body: Element) -> None:
+    total = _count_chars(body)
     stack = list(body)
     while stack:
         el = stack.pop()
         if not isinstance(el.tag, str):
             continue
-        if _hinted(el) and not _protected(el, stats, total):
+        if _hinted(el) and not _protected(el, total):
             _drop(el)
             continue
         stack.extend(el)
@@ -674,7 +723,7 @@ _CANDIDATE_XPATH = lxml.etree.XPath(
 
 def _main_content(body: Element, stats: _Stats) -> list[Element]:
     """The element(s) holding the page's main text, in document order."""
-    candidates = [el for el in _CANDIDATE_XPATH(body) if isinstance(el, Element)]
+    candidates = [el for el in _CANDIDATE_XPATH(body) if isinstance(el, lxml.etree._Element)]
     if candidates:
         best = max(candidates, key=stats.text_words)  # the first of equals: the outermost
         # Narrow down: from a <main> to the <article> in it that holds most of its text.
@@ -739,10 +788,10 @@ def _readability(body: Element, stats: _Stats) -> list[Element]:
             parent = parent.getparent()
     if not scores:
         return [body]
-    final = {}
-    for el, score in scores.items():
+    final: dict[Element, float] = {}
+    for el, total in scores.items():
         bonus = 1.25 if _POSITIVE.search(f"{el.get('class') or ''} {el.get('id') or ''}") else 1.0
-        final[el] = score * (1 - stats.link_density(el)) * bonus
+        final[el] = total * (1 - stats.link_density(el)) * bonus
     top = max(final, key=final.__getitem__)
     parent = top.getparent()
     if top is body or parent is None:
@@ -921,13 +970,9 @@ def _collect(el: Element, parts: list[str]) -> None:
 
 
 def _pre_text(el: Element) -> str:
-    parts: list[str] = []
-    for piece in _pre_pieces(el):
-        parts.append(piece)
-    text = "".join(parts)
-    if text.startswith("\n"):
-        text = text[1:]
-    return text.rstrip()
+    """The text of a ``<pre>`` as it is, but for a newline right after the tag and trailing space."""
+    text = "".join(_pre_pieces(el))
+    return (text[1:] if text.startswith("\n") else text).rstrip()
 
 
 def _pre_pieces(el: Element) -> Iterator[str]:
@@ -994,15 +1039,12 @@ def _dl_lines(el: Element) -> list[str]:
     return lines
 
 
+_LAYOUT_TAGS = ("table", "div", "p", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "section")
+
+
 def _is_data_table(table: Element) -> bool:
     """A table of data, not one used for layout: no blocks or other tables inside its cells."""
-    for el in table.iter():
-        if el is table:
-            continue
-        tag = el.tag
-        if tag in ("table", "div", "p", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "form"):
-            return False
-    return True
+    return next(table.iterdescendants(*_LAYOUT_TAGS), None) is None
 
 
 def _table_text(table: Element) -> str:

@@ -164,11 +164,11 @@ def fold_phrase(text: str) -> str:
 # -- the phrase language ------------------------------------------------------------------
 
 _GAP = r"[^.!?。\n]{0,60}?"
-#: Not preceded by a non-CJK word character or a hyphen (checked after the first character).
-_START_AFTER_FIRST = rf"(?<![^\W{CJK}].)(?<!-.)"
-_START = rf"(?<![^\W{CJK}])(?<!-)"
-#: When the last character is a non-CJK letter or digit, the next must not continue the word.
-_END = rf"(?!(?<=[^\W{CJK}])(?:\w|-\w))"
+#: Not preceded by a word character or a hyphen (for phrases that start with a letter or digit).
+_START = r"(?<![\w-])"
+#: When the phrase ends with a Latin letter or digit, the next character must not continue the word.
+#: (Character classes beyond U+00FF cost milliseconds each to compile, so the class stays small.)
+_END = r"(?!(?<=[a-z0-9\xc0-\xff])(?:\w|-\w))"
 
 Node = tuple  # ("c", char) | ("ws",) | ("gap",) | ("alt", tuple[Seq, ...], optional)
 Seq = tuple
@@ -224,6 +224,10 @@ def parse_phrase(pattern: str, category: str) -> Phrase:
                 continue
             if ch in ")|":
                 raise PhraseSyntaxError(f"unexpected {ch!r} in phrase {pattern!r}")
+            if ch == "?" and nodes and nodes[-1][0] in ("c", "ws"):
+                nodes[-1] = ("alt", ((nodes[-1],),), True)
+                pos += 1
+                continue
             if ch.isspace():
                 while pos < len(body) and body[pos].isspace():
                     pos += 1
@@ -272,80 +276,194 @@ def render(seq: Seq) -> str:
     return "".join(out)
 
 
-def _expand_prefixes(seq: Seq, max_tokens: int = 20, cap: int = 400) -> list[tuple[tuple[Node, ...], Seq]]:
-    """Expand the choices at the start of ``seq`` into literal prefixes, each with the rest of the phrase."""
-    todo: list[tuple[tuple[Node, ...], Seq]] = [((), seq)]
-    done: list[tuple[tuple[Node, ...], Seq]] = []
-    while todo:
-        nxt: list[tuple[tuple[Node, ...], Seq]] = []
-        for prefix, rest in todo:
-            pre = list(prefix)
-            i = 0
-            while i < len(rest) and rest[i][0] in ("c", "ws") and len(pre) < max_tokens:
-                if not (rest[i] == ("ws",) and pre and pre[-1] == ("ws",)):
-                    pre.append(rest[i])
-                i += 1
-            rest = rest[i:]
-            if not rest or len(pre) >= max_tokens or rest[0][0] == "gap":
-                done.append((tuple(pre), rest))
-                continue
-            options = list(rest[0][1]) + ([()] if rest[0][2] else [])
-            if len(done) + len(nxt) + len(todo) + len(options) > cap:
-                done.append((tuple(pre), rest))
-                continue
-            nxt.extend((tuple(pre), tuple(o) + rest[1:]) for o in options)
-        todo = nxt
-    return done
+def _first_split(seq: Seq) -> list[tuple[Node | None, Seq]]:
+    """``seq`` as (first token, rest) pairs; choices that begin with the same token are merged.
+
+    A pair with token None could not be split (the sequence starts with a gap).
+    """
+    if not seq:
+        return []
+    node, tail = seq[0], seq[1:]
+    if node[0] in ("c", "ws"):
+        return [(node, tail)]
+    if node[0] == "gap":
+        return [(None, seq)]
+    grouped: dict[Node, list[Seq]] = {}
+    out: list[tuple[Node | None, Seq]] = []
+    for option in node[1]:
+        if not option:
+            out.extend(_first_split(tail))
+            continue
+        for tok, rest in _first_split(option):
+            if tok is None:
+                out.append((None, rest + tail))
+            else:
+                grouped.setdefault(tok, []).append(rest)
+    if node[2]:
+        out.extend(_first_split(tail))
+    for tok, rests in grouped.items():
+        rests = sorted(set(rests), key=lambda r: (not r, r))
+        if len(rests) == 1:
+            out.append((tok, rests[0] + tail))
+        else:
+            out.append((tok, (("alt", tuple(rests), False), *tail)))
+    return out
 
 
-class _Trie:
-    __slots__ = ("children", "rests")
-
-    def __init__(self) -> None:
-        self.children: dict[Node, _Trie] = {}
-        self.rests: dict[str, None] = {}
+def _token_regex(tok: Node) -> str:
+    return re.escape(tok[1]) if tok[0] == "c" else r"\s+"
 
 
 def _is_cjk(ch: str) -> bool:
     return bool(re.match(f"[{CJK}]", ch))
 
 
-def build_regex(items: Iterable[Phrase]) -> str:
-    """One regular expression matching every phrase, factored as a trie on literal prefixes."""
-    root = _Trie()
-    for phrase in items:
-        end = _END if phrase.end_boundary else ""
-        for prefix, rest in _expand_prefixes(phrase.seq):
-            node = root
-            tokens = list(prefix)
-            if tokens and tokens[0][0] == "c" and phrase.start_boundary and not _is_cjk(tokens[0][1]):
-                tokens.insert(1, ("sb",))
-            for tok in tokens:
-                node = node.children.setdefault(tok, _Trie())
-            rest_regex = render(rest) + end
-            if not tokens:  # cannot factor: guard the start here instead
-                rest_regex = (_START if phrase.start_boundary else "") + rest_regex
-            node.rests[rest_regex] = None
-    return _render_trie(root)
+def _latin_start(seq: Seq) -> bool:
+    firsts = [tok for tok, _ in _first_split(seq)]
+    return all(t is not None and t[0] == "c" and re.match(r"\w", t[1]) and not _is_cjk(t[1]) for t in firsts)
 
 
-def _render_trie(node: _Trie) -> str:
-    parts = []
-    for tok, child in node.children.items():
-        if tok[0] == "c":
-            head = re.escape(tok[1])
-        elif tok[0] == "ws":
-            head = r"\s+"
-        else:
-            head = _START_AFTER_FIRST
-        parts.append(head + _render_trie(child))
-    parts.extend(node.rests)
+_Entry = tuple  # (seq, end regex)
+
+
+def _factor(entries: list[_Entry], depth: int) -> str:
+    groups: dict[Node, list[_Entry]] = {}
+    plain: dict[str, None] = {}
+    ends: dict[str, None] = {}
+    for seq, end in entries:
+        if not seq:
+            ends[end] = None
+            continue
+        splits = _first_split(seq) if depth > 0 else []
+        # Merging choices copies what follows them once per distinct first token: stop
+        # factoring a phrase where that would blow the pattern up.
+        if not splits or (len(splits) > 1 and sum(len(render(r)) for _, r in splits) > 2 * len(render(seq)) + 100):
+            plain[render(seq) + end] = None
+            continue
+        for tok, rest in splits:
+            if tok is None:
+                plain[render(rest) + end] = None
+            else:
+                groups.setdefault(tok, []).append((rest, end))
+    parts = [_token_regex(tok) + _factor(group, depth - 1) for tok, group in groups.items()]
+    parts.extend(plain)
+    parts.extend(e for e in ends if e)
+    if "" in ends:
+        parts.append("")
     if len(parts) == 1:
         return parts[0]
     return "(?:" + "|".join(parts) + ")"
 
 
-# -- the compiled matcher -------------------------------------------------------------------
+#: Word-initial letters by frequency in English: the engine tries the branches in order.
+_LETTER_ORDER = "taoswicbphfmdrelngu"
+
+
+def build_regex(items: Iterable[Phrase], depth: int = 6) -> tuple[str | None, str | None]:
+    """Two regular expressions for all phrases, factored on their first ``depth`` tokens.
+
+    The first holds the phrases that must start a word: it begins by consuming the
+    character before the phrase (``[^\\w-]``; search it in ``" " + text`` and subtract 1
+    from match starts), so the engine only tries positions at word starts. The second
+    holds the rest (CJK phrases, phrases marked ``*``). In both, choices that begin with
+    the same token are merged level by level, so the engine dispatches on each character
+    instead of trying every phrase at every position.
+    """
+    bounded: dict[Node, list[_Entry]] = {}
+    free: list[_Entry] = []
+    for p in items:
+        end = _END if p.end_boundary else ""
+        for tok, rest in _first_split(p.seq):
+            if tok is not None and p.start_boundary and tok[0] == "c" and re.match(r"\w", tok[1]) and not _is_cjk(tok[1]):
+                bounded.setdefault(tok, []).append((rest, end))
+            elif tok is None:
+                free.append((rest, end))
+            else:
+                free.append(((tok, *rest), end))
+    order = sorted(bounded, key=lambda t: (_LETTER_ORDER.find(t[1]) % 100, t[1]))
+    first = None
+    if bounded:
+        branches = [_token_regex(tok) + _factor(bounded[tok], depth - 1) for tok in order]
+        first = r"[^\w-](?:" + "|".join(branches) + ")"
+    second = _factor(free, depth) if free else None
+    return first, second
+
+
+# -- anchor words: a cheap test that rules out most texts before any regex runs -----------------
+
+_SEPARATORS = str.maketrans(dict.fromkeys('!"#$%&()*+,./:;<=>?@[\\]^_`{|}~¿¡«»“”„…–—•·。、', " "))
+
+
+def text_words(folded: str) -> list[str]:
+    """The words of a folded text as anchors see them: split on spaces and punctuation."""
+    return folded.translate(_SEPARATORS).split()
+
+
+def _word_cost(word: str) -> float:
+    return 100.0 if word in phrases.COMMON_WORDS else 1.0 + 4.0 / len(word)
+
+
+def _readings(seq: Seq, limit: int = 4000) -> list[str] | None:
+    """Every way to read ``seq`` as plain text (None if it has a gap or more than ``limit`` readings)."""
+    variants = [""]
+    for node in seq:
+        if node[0] == "c":
+            variants = [v + node[1] for v in variants]
+        elif node[0] == "ws":
+            variants = [v + " " for v in variants]
+        elif node[0] == "gap":
+            return None
+        else:
+            options: list[str] = []
+            for option in node[1]:
+                sub = _readings(option, limit)
+                if sub is None:
+                    return None
+                options.extend(sub)
+            if node[2]:
+                options.append("")
+            variants = [v + o for v in variants for o in options]
+            if len(variants) > limit:
+                return None
+    return variants
+
+
+def anchor_words(seq: Seq) -> frozenset[str] | None:
+    """Words such that every match of ``seq`` holds one of them as a whole word; None if none can be found.
+
+    The phrase is cut at its top-level spaces and gaps into segments that begin and end
+    on word boundaries; for each segment, every reading's rarest word is collected, and
+    the segment whose collection is rarest wins.
+    """
+    segments: list[tuple[Seq, bool]] = []  # (segment, whole-word aligned on both sides)
+    current: list[Node] = []
+    left_ok = True
+    for node in seq:
+        if node[0] in ("ws", "gap"):
+            if current:
+                segments.append((tuple(current), left_ok and node[0] == "ws"))
+            current = []
+            left_ok = node[0] == "ws"
+        else:
+            current.append(node)
+    if current:
+        segments.append((tuple(current), left_ok))
+    best: tuple[float, frozenset[str]] | None = None
+    for segment, aligned in segments:
+        if not aligned:
+            continue
+        texts = _readings(segment)
+        readings = [text_words(t) for t in texts] if texts else []
+        if not readings or any(not words for words in readings):
+            continue
+        chosen = frozenset(min(words, key=_word_cost) for words in readings)
+        cost = sum(_word_cost(w) for w in chosen)
+        if best is None or cost < best[0]:
+            best = (cost, chosen)
+    return best[1] if best else None
+
+
+# -- the compiled matcher ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -358,45 +476,95 @@ class Hit:
     phrase: str
 
 
-class Matcher:
-    """All phrases compiled once: ``find`` returns the hits in a folded text."""
+_HAS_CJK = re.compile(f"[{CJK}]")
 
-    def __init__(self, items: Sequence[Phrase], raw: Sequence[tuple[str, str]] = ()) -> None:
+
+class Matcher:
+    """Phrases compiled once: ``find`` returns the hits in a folded text.
+
+    Three parts: phrases that start a (Latin-script) word, behind an anchor-word test;
+    phrases that start with a CJK character (searched only in texts that have one); and
+    regular expressions, searched in every text.
+    """
+
+    def __init__(
+        self,
+        items: Sequence[Phrase],
+        raw: Sequence[tuple[str, str, str]] = (),
+        user_raw: Sequence[tuple[str, str, str]] = (),
+    ) -> None:
         self.phrases = list(items)
-        self.regex = re.compile(build_regex(self.phrases)) if self.phrases else None
-        # Identifying which phrase matched (only done at a hit): one alternation with a group per phrase.
-        ident = []
-        for i, p in enumerate(self.phrases):
-            start = _START if p.start_boundary else ""
-            ident.append(f"(?P<p{i}>{start}{render(p.seq)}{_END if p.end_boundary else ''})")
-        self.ident = re.compile("|".join(ident)) if ident else None
-        self.raw = list(raw)
-        self.raw_regex = (
-            re.compile("|".join(f"(?P<r{i}>{pattern})" for i, (_, pattern) in enumerate(self.raw))) if self.raw else None
+        bounded: list[Phrase] = []
+        free: list[Phrase] = []
+        for p in self.phrases:
+            (bounded if p.start_boundary and _latin_start(p.seq) else free).append(p)
+        first, _ = build_regex(bounded)
+        _, second = build_regex(free)
+        self.bounded = re.compile(first) if first else None
+        self.free = re.compile(second) if second else None
+        self.free_cjk_only = all(
+            tok is not None and tok[0] == "c" and _is_cjk(tok[1]) for p in free for tok, _ in _first_split(p.seq)
         )
+        anchors: set[str] = set()
+        for p in bounded:
+            words = anchor_words(p.seq)
+            if words is None:
+                anchors = set()
+                self.anchors: frozenset[str] | None = None
+                break
+            anchors |= words
+        else:
+            self.anchors = frozenset(anchors)
+        self.raw = [(category, name, re.compile(pattern)) for category, name, pattern in raw]
+        # User regexes may be many: one alternation with a named group each.
+        self.user_raw = list(user_raw)
+        self.user_regex = (
+            re.compile("|".join(f"(?P<u{i}>{pattern})" for i, (_, _, pattern) in enumerate(self.user_raw)))
+            if self.user_raw
+            else None
+        )
+        self._ident: re.Pattern[str] | None = None
 
     def find(self, folded: str) -> list[Hit]:
+        """Every phrase in ``folded`` (a text passed through :func:`fold`), in reading order."""
         hits: list[Hit] = []
-        if self.regex is not None:
-            for m in self.regex.finditer(folded):
-                category, text = self._identify(folded, m.start(), m.group())
-                hits.append(Hit(m.start(), m.end(), category, text))
-        if self.raw_regex is not None:
-            for m in self.raw_regex.finditer(folded):
-                i = int((m.lastgroup or "r0")[1:])
-                hits.append(Hit(m.start(), m.end(), self.raw[i][0], self.raw[i][1]))
-            hits.sort(key=lambda h: h.start)
+        if self.bounded is not None and (self.anchors is None or not self.anchors.isdisjoint(text_words(folded))):
+            for m in self.bounded.finditer(" " + folded):
+                start = m.start()  # the consumed character before the phrase, less the added space
+                hits.append(Hit(start, m.end() - 1, *self._identify(folded, start, m.group()[1:])))
+        if self.free is not None and (
+            not self.free_cjk_only or (not folded.isascii() and _HAS_CJK.search(folded) is not None)
+        ):
+            for m in self.free.finditer(folded):
+                hits.append(Hit(m.start(), m.end(), *self._identify(folded, m.start(), m.group())))
+        for category, name, regex in self.raw:
+            for m in regex.finditer(folded):
+                hits.append(Hit(m.start(), m.end(), category, name))
+        if self.user_regex is not None:
+            for m in self.user_regex.finditer(folded):
+                category, name, _ = self.user_raw[int((m.lastgroup or "u0")[1:])]
+                hits.append(Hit(m.start(), m.end(), category, name))
+        if len(hits) > 1:
+            hits.sort(key=lambda h: (h.start, -h.end))
+            hits = [h for i, h in enumerate(hits) if i == 0 or h.start >= hits[i - 1].end]
         return hits
 
     def _identify(self, folded: str, start: int, matched: str) -> tuple[str, str]:
-        m = self.ident.match(folded, start) if self.ident is not None else None
-        if m is None or m.lastgroup is None:  # pragma: no cover - the two regexes match the same phrases
+        """The category and text of a phrase that matches at ``start`` (asked only at a hit)."""
+        if self._ident is None:
+            ident = []
+            for i, p in enumerate(self.phrases):
+                boundary = _START if p.start_boundary and _latin_start(p.seq) else ""
+                ident.append(f"(?P<p{i}>{boundary}{render(p.seq)}{_END if p.end_boundary else ''})")
+            self._ident = re.compile("|".join(ident))
+        m = self._ident.match(folded, start)
+        if m is None or m.lastgroup is None:  # pragma: no cover - both regexes hold the same phrases
             return "unknown", matched
         p = self.phrases[int(m.lastgroup[1:])]
         return p.category, p.text
 
 
-def read_phrase_file(path: str, category: str, *, regex: bool) -> tuple[list[Phrase], list[tuple[str, str]]]:
+def read_phrase_file(path: str, category: str, *, regex: bool) -> tuple[list[Phrase], list[tuple[str, str, str]]]:
     """The phrases of a user file: one per line, ``#`` comments, ``re:`` for a regular expression."""
     file = Path(path).expanduser()
     try:
@@ -404,12 +572,12 @@ def read_phrase_file(path: str, category: str, *, regex: bool) -> tuple[list[Phr
     except FileNotFoundError:
         raise ConfigError(
             f"filter 'refusal': phrase file {str(file)!r} for category {category!r} does not exist",
-            hint="paths are relative to the directory curate runs in",
+            hint="relative paths are read from the directory curate runs in",
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"filter 'refusal': cannot read phrase file {str(file)!r}: {exc}") from None
     literal: list[Phrase] = []
-    raw: list[tuple[str, str]] = []
+    raw: list[tuple[str, str, str]] = []
     for n, line in enumerate(lines, 1):
         text = line.strip()
         if not text or text.startswith("#"):
@@ -422,10 +590,20 @@ def read_phrase_file(path: str, category: str, *, regex: bool) -> tuple[list[Phr
                 re.compile(text)
             except re.error as exc:
                 raise ConfigError(f"filter 'refusal': {file}:{n}: invalid regular expression {text!r}: {exc}") from None
-            raw.append((category, f"(?i:{text})"))
+            raw.append((category, text, f"(?i:{text})"))
         else:
             literal.append(literal_phrase(text, category))
     return literal, raw
+
+
+@lru_cache(maxsize=32)
+def _builtin_phrases(category: str, languages: tuple[str, ...]) -> tuple[Phrase, ...]:
+    return tuple(
+        parse_phrase(p, category)
+        for lang, patterns in phrases.PHRASES.get(category, {}).items()
+        if lang == "any" or lang in languages
+        for p in patterns
+    )
 
 
 @lru_cache(maxsize=16)
@@ -434,26 +612,29 @@ def _compiled(
     categories: tuple[str, ...],
     user: tuple[tuple[str, str, bool], ...],
     replaced: tuple[str, ...],
-) -> tuple[Matcher, re.Pattern[str] | None]:
+) -> tuple[Matcher, re.Pattern[str] | None, Matcher | None]:
+    """The matcher, the filler regex and the justification matcher for one configuration (compiled once)."""
     items: list[Phrase] = []
-    raw: list[tuple[str, str]] = []
+    raw: list[tuple[str, str, str]] = []
     for category in categories:
-        if category in replaced or category not in phrases.PHRASES:
+        if category in replaced:
             continue
-        for lang, patterns in phrases.PHRASES[category].items():
-            if lang == "any" or lang in languages:
-                items.extend(parse_phrase(p, category) for p in patterns)
-        raw.extend((category, r) for r in phrases.REGEXES.get(category, ()))
+        items.extend(_builtin_phrases(category, languages))
+        raw.extend((category, name, pattern) for name, pattern in phrases.REGEXES.get(category, ()))
+    user_raw: list[tuple[str, str, str]] = []
     for category, path, regex in user:
         if category in categories:
             lit, rx = read_phrase_file(path, category, regex=regex)
             items.extend(lit)
-            raw.extend(rx)
-    raw_texts = [(c, r) for c, r in raw]
-    matcher = Matcher(items, raw_texts)
+            user_raw.extend(rx)
+    matcher = Matcher(items, raw, user_raw)
     filler_items = [parse_phrase(p, "filler") for lang in languages for p in phrases.FILLER.get(lang, ())]
-    filler = re.compile(build_regex(filler_items)) if filler_items else None
-    return matcher, filler
+    filler = re.compile(_factor([(p.seq, "") for p in filler_items], 6)) if filler_items else None
+    justification_items = [
+        parse_phrase(p, "justification") for lang in languages for p in phrases.JUSTIFICATIONS.get(lang, ())
+    ]
+    justification = Matcher(justification_items) if justification_items else None
+    return matcher, filler, justification
 
 
 # -- cutting -----------------------------------------------------------------------------------
@@ -530,11 +711,20 @@ def units(folded: str) -> list[_Unit]:
     return out
 
 
+_CONDITIONAL = re.compile(
+    "|".join(
+        re.escape(w) + ("" if _is_cjk(w[0]) else r"(?!\w)")
+        for w in sorted(phrases.CONDITIONAL_OPENINGS, key=len, reverse=True)
+    )
+)
+
+
 class Cutter:
     """Removes the sentences or clauses that hold hits, and judges what is left."""
 
-    def __init__(self, filler: re.Pattern[str] | None, min_words: int) -> None:
+    def __init__(self, filler: re.Pattern[str] | None, justification: Matcher | None, min_words: int) -> None:
         self.filler = filler
+        self.justification = justification
         self.min_words = min_words
 
     def cut(self, text: str, folded: str, index: list[int] | None, hits: list[Hit]) -> tuple[str, list[dict[str, Any]]]:
@@ -563,6 +753,8 @@ class Cutter:
             if not inside:
                 continue
             keep_from = self._keep_from(folded, u, inside)
+            if keep_from is not None and self.filler is not None and self.filler.match(folded, keep_from):
+                keep_from = None  # what is left of the sentence is an offer or a pleasantry
             if keep_from is None or keep_from >= u.end:
                 u.removed = True
                 removed.append(_entry(inside[0], text[orig(u.start) : orig(u.end)].strip(), inside))
@@ -589,10 +781,9 @@ class Cutter:
             touched = bool(seg_spans) or u.keep_from is not None
             if not piece.strip() or (touched and not any(c.isalnum() for c in piece)):
                 pending_ws = _stronger(pending_ws, trailing)
-                after_cut = after_cut or bool(seg_spans)
                 continue
             if pieces:
-                pieces.append(pending_ws or " ")
+                pieces.append(pending_ws)
             pieces.append(piece)
             pending_ws = trailing
             after_cut = False
@@ -638,10 +829,15 @@ class Cutter:
         for u in units(folded):
             body = folded[u.clause : u.end]
             if not body.strip() or body.rstrip().endswith("?"):
-                continue
+                continue  # a question back to the user
             if self.filler is not None and self.filler.match(folded, u.clause):
-                continue
-            total += word_count(body)
+                continue  # an offer of more help, a referral, a pleasantry
+            words = word_count(body)
+            if words <= 20 and _CONDITIONAL.match(folded, u.clause):
+                continue  # "If you paste the text here, I can summarise it."
+            if words <= 30 and self.justification is not None and self.justification.find(body):
+                continue  # "Accessing someone else's account is illegal."
+            total += words
         return total
 
     def useful(self, text: str) -> bool:
@@ -716,10 +912,10 @@ class RefusalFilter(Filter):
         user = tuple(
             (c, str(Path(p).expanduser().resolve()), options.regex) for c, p in sorted(options.phrase_files.items())
         )
-        self.matcher, filler = _compiled(
+        self.matcher, filler, justification = _compiled(
             tuple(sorted(options.languages)), tuple(categories), user, tuple(sorted(options.replace))
         )
-        self.cutter = Cutter(filler, options.min_words_left)
+        self.cutter = Cutter(filler, justification, options.min_words_left)
 
     # -- finding -------------------------------------------------------------------------
 

@@ -6,10 +6,11 @@ regular expression (see :mod:`curate.plugins.refusal_filter`):
 * letters, digits and punctuation are literal and case-insensitive; ``'`` matches any
   apostrophe (straight, curly, modifier letter) because text is folded before matching;
 * a space matches any run of whitespace;
-* ``(a|b|c)`` is a choice, ``(a|b)?`` an optional choice (groups nest);
+* ``(a|b|c)`` is a choice, ``(a|b)?`` an optional choice (groups nest); ``x?`` makes the
+  character (or space) before it optional: ``sorry,? but`` matches with or without the comma;
 * ``~`` is a gap of up to 60 characters inside one sentence (no ``. ! ? 。`` or newline);
 * a phrase is matched on word boundaries where it starts or ends with a Latin letter or
-  digit; a leading or trailing ``*`` switches that boundary off (``*Copy code``).
+  digit; a leading or trailing ``*`` switches that boundary off.
 
 Text is matched after NFKC folding, so write full-width Chinese punctuation as ASCII
 (``,`` for ``，``, ``:`` for ``：``); ``。`` stays as it is.
@@ -94,6 +95,8 @@ _REFUSE_VERB = (
     "|endorse|promote|encourage|facilitate|continue|discuss|recommend|disclose|reveal|browse|access|search"
     "|look up|retrieve|view|see|open|read|play|watch|listen to|predict|guarantee|verify|confirm|express|form"
     "|do that|do this|do so|physically|personally|directly|actually|be of (help|assistance)|help you|assist you"
+    "|run (this|the|your|that|code|it)|execute (this|the|your|that|code|it)|test (this|the|your|that|code|it)"
+    "|taste|smell|touch|eat|drink|hear|feel (emotions|feelings|pain|the)"
     "|tell you|give you|provide you|offer you|make (predictions|a prediction|that|this|jokes|judgments|judgements)"
     "|pretend|roleplay|role-play|impersonate|take sides|have (personal|opinions|feelings|emotions|preferences))"
 )
@@ -103,17 +106,17 @@ _APOLOGISE = "(I (apologize|apologise|apologize for the inconvenience|must apolo
 PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
     "ai_identity": {
         "en": (
-            "as an (AI|A.I.|artificial intelligence) (language |text-based |conversational |digital )?"
+            "as an (AI|artificial intelligence) (language |text-based |conversational |digital )?"
             "(model|assistant|chatbot|program|system|bot|entity|tool|helper)",
-            "as an (AI|A.I.|artificial intelligence)(,| myself| I| developed by| created by| trained by"
+            "as an (AI|artificial intelligence)(,| myself| I| developed by| created by| trained by"
             "| designed by| built by| without| that| who| and| with no| I don't| I do not| I can't| I cannot)",
             "as an AI-powered (assistant|language model|chatbot|model)",
             "as a (large |trained |text-based |responsible |conversational |helpful )?(language model|LLM)",
-            "as a (responsible|helpful|ethical|friendly|neutral|text-based|virtual) (AI|A.I.)",
+            "as a (responsible|helpful|ethical|friendly|neutral|text-based|virtual) AI",
             "as (a|an|your) (AI|virtual|digital|helpful|friendly) assistant, I",
             "as an AI (developed|created|trained|designed|built|made) by",
             "as a machine (learning model|learning system), I",
-            "(I am|I'm) (just |only |merely |simply |also )?(an AI|an A.I.|an artificial intelligence)"
+            "(I am|I'm) (just |only |merely |simply |also )?(an AI|an artificial intelligence)"
             "( language model| model| assistant| chatbot| program| system| bot| and| so| that| who| which| without"
             "| with no| created| developed| trained| designed|,|.|!)",
             "(I am|I'm) (just |only |merely |simply |but )?(a (large |trained |text-based )?language model|an LLM"
@@ -139,7 +142,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "|preferences)",
             "I('m| am) not capable of (feeling|experiencing|having|forming) (emotions|feelings|personal|opinions"
             "|preferences|subjective)",
-            "I (cannot|can't|am unable to|'m unable to) (feel|experience) (emotions|feelings|pain|love|hunger)",
+            "I( cannot| can't| am unable to|'m unable to) (feel|experience) (emotions|feelings|pain|love|hunger)",
             "I (don't|do not) (have|hold) (a )?(political|religious) (views|opinions|affiliations|beliefs|stance|bias"
             "|preferences)",
             "(I am|I'm) (programmed|trained|designed) to (be|remain|provide|assist|help|follow|prioritize|promote"
@@ -149,6 +152,10 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "I (strive|aim) to (provide|be|promote|maintain|remain|give) (helpful|accurate|respectful|safe|unbiased"
             "|neutral|ethical|objective|impartial|balanced)",
             "I (remain|am|'m) (neutral|impartial|unbiased|objective) and (do not|don't)",
+            "I (don't|do not) have (feelings|emotions|consciousness|preferences|opinions|personal preferences|a preference"
+            "|an opinion|favorites|favourites|a favorite|a favourite)(,|.|!| but| on| about| of my own| in the way)",
+            "I (don't|do not) have a (name|gender|age|birthday|physical appearance|face|family|home)(,|.| or| and| of my own"
+            "| like| beyond)",
             "(I am|I'm) not (a human|human|a real person|a person|a sentient being|sentient|conscious|alive)(,|.| and"
             "| so| but|!)",
         ),
@@ -161,6 +168,9 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "|modelo de IA|modelo de inteligencia artificial)",
             "no tengo (opiniones|sentimientos|emociones|creencias|preferencias|experiencias|gustos|opiniones ni"
             " sentimientos) (personales|propias|propios)",
+            "no tengo (opiniones|sentimientos|emociones|preferencias) (ni|o|y) (opiniones|sentimientos|emociones"
+            "|preferencias)",
+            "no tengo (preferencias|gustos|opiniones|sentimientos|emociones)(,| pero|.)",
             "no tengo (sentimientos|emociones|conciencia|un cuerpo) (como|al igual que) (los humanos|un humano|las personas"
             "|un ser humano)",
             "no tengo la capacidad de (sentir|tener|experimentar|formar) (emociones|sentimientos|opiniones|preferencias)",
@@ -175,6 +185,9 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "|IA|assistente virtual|assistente de IA|programa de computador|modelo de IA)",
             "não tenho (opiniões|sentimentos|emoções|crenças|preferências|experiências|gostos|opiniões ou sentimentos)"
             " (pessoais|próprias|próprios)",
+            "não tenho (opiniões|sentimentos|emoções|preferências) (nem|ou|e) (opiniões|sentimentos|emoções"
+            "|preferências)",
+            "não tenho (preferências|gostos|opiniões|sentimentos|emoções)(,| mas|.)",
             "não tenho (sentimentos|emoções|consciência|um corpo) como (os humanos|um humano|as pessoas|um ser humano)",
             "não tenho a capacidade de (sentir|ter|experimentar|formar) (emoções|sentimentos|opiniões|preferências)",
             "(não possuo|não experimento) (emoções|sentimentos|opiniões pessoais|consciência)",
@@ -188,11 +201,12 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "je (suis|ne suis qu') (seulement |simplement |juste |uniquement )?(un|une) (IA|intelligence artificielle"
             "|modèle de langage|assistant virtuel|programme informatique|assistant IA|assistant d'IA|modèle d'IA)",
             "je ne suis qu'(un|une) (IA|intelligence artificielle|modèle de langage|programme|assistant virtuel)",
-            "je n'ai pas (d'opinions?|de sentiments|d'émotions|de croyances|de préférences|d'expériences|d'avis)"
+            "je n'ai pas (d'opinion|d'opinions|de sentiments|d'émotions|de croyances|de préférences|d'expériences|d'avis)"
             " (personnel|personnels|personnelle|personnelles|propres)",
             "je n'ai pas (de sentiments|d'émotions|de conscience|de corps) comme (les humains|un humain|les êtres humains"
             "|les personnes)",
             "je n'ai pas la capacité (de ressentir|d'éprouver|d'avoir des (émotions|opinions|sentiments))",
+            "je n'ai pas (de préférences|de préférence|d'opinion|d'opinions|de goûts|de sentiments|d'émotions)(,| mais|.)",
             "je ne (possède|ressens|ressent|éprouve) pas (d'émotions|de sentiments|d'opinions personnelles|de conscience)",
             "(je suis|j'ai été) programmé(e)? pour",
             "mon (objectif|rôle|but) (principal )?est (d'aider|de fournir|d'assister|de vous aider)",
@@ -208,6 +222,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "ich habe keine (persönlichen|eigenen) (Meinungen|Gefühle|Emotionen|Überzeugungen|Vorlieben|Erfahrungen"
             "|Ansichten|Präferenzen|Meinung|Gefühle oder Meinungen|Meinungen oder Gefühle)",
             "ich habe keine (Gefühle|Emotionen|ein Bewusstsein|Bewusstsein) wie (Menschen|ein Mensch|die Menschen)",
+            "ich habe keine (Vorlieben|Meinung|Meinungen|Gefühle|Emotionen|Lieblingsstadt|Lieblingsfarbe|Lieblingsfilme|Lieblingsbücher)(,| aber|.)",
             "ich (besitze|empfinde) keine (Gefühle|Emotionen|persönlichen Meinungen|eigene Meinung)",
             "da ich (eine KI|ein Sprachmodell|ein KI-Sprachmodell|eine künstliche Intelligenz) bin",
             "ich bin (darauf )?programmiert,",
@@ -228,12 +243,14 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
     "refusal": {
         "en": (
             f"{_SORRY},? (but |that |to say (that |this, )?)?(I|as an ~,? I) (can't|cannot|can not|am unable to"
-            "|am not able to|won't be able to|will not be able to|won't|will not|must decline|must respectfully decline"
-            "|don't have the ability to|do not have the ability to|am not allowed to|am not programmed to"
-            "|don't think I can|do not think I can|don't feel comfortable|do not feel comfortable|don't have (access|the"
-            " ability|enough|any|information|real-time|the capability)|do not have (access|the ability|enough|any"
-            "|information|real-time|the capability)|don't know|do not know|couldn't find|could not find|am not sure"
-            " (what|I)|don't understand|do not understand|am not familiar|can only)",
+            "|am not able to|won't be able to|will not be able to|won't|will not|am not allowed to|am not programmed to"
+            f"|don't have the ability to|do not have the ability to|don't think I can|do not think I can) {_REFUSE_VERB}",
+            f"{_SORRY},? (but |that |to say (that |this, )?)?(I|as an ~,? I) (must decline|must respectfully decline"
+            "|must refuse|don't feel comfortable|do not feel comfortable|don't have (access|the ability|enough|any"
+            "|information|real-time|the capability)|do not have (access|the ability|enough|any|information|real-time"
+            "|the capability)|don't know|do not know|couldn't find|could not find|am not sure (what|I)|don't understand"
+            "|do not understand|am not familiar|can only|can't (do|help|assist|provide|comply)|cannot (do|help|assist"
+            "|provide|comply))",
             f"{_SORRY},? (but )?I'm (unable to|not able to|not allowed to|not programmed to|not sure (what|I)"
             "|not familiar|not comfortable|not going to)",
             f"{_SORRY},? (but |that )?(that|this|it|your (request|question|query))('s| is) (not something I|not"
@@ -251,6 +268,11 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "|beyond|outside|against)",
             f"{_APOLOGISE},? (but )?(as an AI|as a language model|as an AI language model)",
             f"(unfortunately|regrettably),? (as an AI~,? )?{_I_CANT} {_REFUSE_VERB}",
+            "I (don't|do not) have (any )?(specific |real-time |current |up-to-date |enough |personal |reliable )?"
+            "(information|data|details|knowledge) (about|on|regarding|of) (that|this|the|your|any|a|specific|events"
+            "|current|recent)",
+            "I('d| would) (rather|prefer) not (to )?(write|help|create|generate|provide|share|discuss|engage|produce"
+            "|make|give|answer|comment|speculate|get into|weigh in|take part|participate)",
             f"{_I_CANT} (help|assist) (you )?with (that|this|your request|such|requests|that request|this request"
             "|creating|writing|generating|anything (that|illegal|harmful|unethical)|illegal|harmful|unethical|hacking"
             "|cheating|that kind|this kind|that type|this type|these|those)",
@@ -291,8 +313,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "I (must|have to|will have to|'ll have to|need to) (respectfully |politely |kindly )?(decline|refuse)",
             "I (respectfully|politely|must respectfully|will respectfully) decline",
             "I (can't|cannot|won't|will not) (in good conscience|ethically|responsibly|morally)",
-            "(that|this|it)('s| is) (not something|something) I (can|am able to|'m able to|will|am willing to"
-            "|'m willing to|feel comfortable|am comfortable|'m comfortable|can't|cannot|won't|will not|am not able"
+            "(that|this|it)('s| is) (not something|something) I( can| am able to|'m able to| will| am willing to"
+            "|'m willing to| feel comfortable| am comfortable|'m comfortable| can't| cannot| won't| will not| am not able"
             "|'m not able) (help|assist|provide|do|discuss|support|engage|write|create|generate|answer|share|offer"
             "|comfortable|with|in)",
             "(that|this|it)('s| is) not something I('m| am) (able|comfortable|willing|allowed|programmed|designed)",
@@ -301,7 +323,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "|design|purpose|ability|remit|purview|do|provide|help with)",
             "(is|are|it's|it is|that's|that is) not within my (capabilities|abilities|programming|scope|purview|power"
             "|capacity|ability|remit|function)",
-            "(is|are) not (something|a topic|a request) (that )?I (can|am able to|'m able to) (help|assist|provide"
+            "(is|are) not (something|a topic|a request) (that )?I( can| am able to|'m able to) (help|assist|provide"
             "|discuss|answer|support)",
             "(this|that|your) (request|question|prompt|query|topic|message) (violates|goes against|is against|is not"
             " (appropriate|something)|is inappropriate|falls outside|is outside|is beyond)",
@@ -324,13 +346,13 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "|express|have|form|make|discuss|take sides|comply|fulfill|fulfil|answer|respond|view|see|open|read"
             "|perform|predict|verify|confirm|diagnose|prescribe|recommend|support|condone|endorse|promote|encourage"
             "|physically|personally|remember|recall|do that|do this|do so)",
-            "I (won't|will not|refuse to|am not going to|'m not going to) (help|assist|provide|write|create|generate"
+            "I( won't| will not| refuse to| am not going to|'m not going to) (help|assist|provide|write|create|generate"
             "|produce|participate|engage|share|give|offer|support|promote|condone|endorse|encourage|fulfill|fulfil"
             "|comply|do that|do this|do so|be able to help|be able to assist|be able to provide|be providing"
             "|be writing|be creating|be generating|be helping|be assisting|be sharing|be participating|be engaging"
             "|play along|pretend|roleplay|role-play|make jokes|tell jokes|write jokes|joke about)",
-            "(is|are|would be) (not )?(something|content|a request|a topic) (that )?I (cannot|can't|won't|will not"
-            "|am not able to|'m not able to|am unable to|'m unable to) (help|assist|provide|support|engage|create"
+            "(is|are|would be) (not )?(something|content|a request|a topic) (that )?I( cannot| can't| won't| will not"
+            "| am not able to|'m not able to| am unable to|'m unable to) (help|assist|provide|support|engage|create"
             "|write|generate|produce|fulfill|comply)",
             "my (programming|training|guidelines|policies|design|ethical guidelines|purpose) (does not|doesn't|do not"
             "|don't|will not|won't|prevents?|prohibits?|forbids?|restricts?) ~(allow|permit|let|enable|me)",
@@ -604,7 +626,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             " (resources|information|data)|browsing|search engines|current events|today's)",
             "I('m| am) not (able to|connected to|capable of) (browse|browsing|access|accessing|search|searching|surf"
             "|surfing|look up|looking up|connect to) (the internet|the web|online|real-time|websites|current)",
-            "I (can't|cannot|am unable to|'m unable to) (provide|give|offer|share|access|retrieve|check|get) (you )?"
+            "I( can't| cannot| am unable to|'m unable to) (provide|give|offer|share|access|retrieve|check|get) (you )?"
             "(with )?(real-time|live|current|up-to-date|the latest|today's|up to the minute) (information|data|updates"
             "|news|prices|weather|stock|market|results|scores|statistics|figures|exchange rates)",
             "(please|you should|you may want to|I recommend|I suggest|it's best to|it is best to)~(check|consult|refer"
@@ -736,23 +758,22 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "any": (
             "this (conversation|chat|thread) (is|was|has been) shared (from|via|on|using|through|with)",
             "shared (from|via) ChatGPT",
-            "*Regenerate response*",
-            "*Regenerate draft*",
-            "*Copy code*",
-            "*Copy to clipboard*",
+            "Regenerate response",
+            "Regenerate draft",
+            "Copy to clipboard",
             "ChatGPT may produce inaccurate information",
             "ChatGPT can make mistakes",
             "Free Research Preview",
             "ChatGPT (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec) (9|13|14|23|24|3|25|12|30) Version",
             "(this|the) content may violate our (content )?(policy|policies|usage policies)",
-            "*!Contents may violate*",
-            "*!This content may violate*",
+            "!Contents may violate",
+            "!This content may violate",
             "(if you believe this to be in error|was this response better or worse)",
             "An error occurred. If this issue persists",
             "Network error. Please try again",
             "Something went wrong. If this issue persists",
-            "*Stop generating*",
-            "*Continue generating*",
+            "Stop generating",
+            "Continue generating",
             "New chat",
             "Share Prompt",
             "Translate now",
@@ -760,11 +781,36 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-#: Raw regular expressions (matched on the folded, lower-cased text), by category.
-REGEXES: dict[str, tuple[str, ...]] = {
-    # "1 / 1" page counters that ShareGPT scrapes left at the start of turns.
-    "platform": (r"\A\s*\d{1,2} / \d{1,2}(?=\s*\n|[^\W\d_])",),
+#: Regular expressions (matched on the folded, lower-cased text), by category, with the
+#: name shown in meta and rejects: artifacts that the phrase language cannot express.
+REGEXES: dict[str, tuple[tuple[str, str], ...]] = {
+    "platform": (
+        # "1 / 1" page counters that ShareGPT scrapes left at the start of turns.
+        ("1 / 1", r"\A\s*\d{1,2} / \d{1,2}(?=\s*\n|[^\W\d_])"),
+        # The copy button's label glued to the code block's language: "pythonCopy code".
+        ("Copy code", r"copy code(?!\w)"),
+    ),
 }
+
+#: Very common words: never chosen as a phrase's anchor word when a rarer one exists.
+COMMON_WORDS = frozenset(
+    """
+    i a an the to of and or in on for with is are was were be been being it its it's this that that's these those
+    you your you're my me we our us not no as at by from but if so do does did don't doesn't can can't cannot could
+    couldn't will won't would should have has had am i'm i've i'd i'll there what which who how all any some more
+    most about up out just only also very than then they them their he she his her one get make help use like know
+    need want here may might must such other into over after before when where why because go see take give provide
+    information way well each many much let please sure yes now even still both own same new good time
+    de la que el en y los se del las un una por con su para es al lo como más pero sus le ya o este sí porque esta
+    me mi te tu yo hay sin sobre también no puedo puede
+    o os as um não do da dos das em na é você isso mais ou meu minha seu sua posso pode eu
+    le les une des du et à au aux ce cette ces qui ne pas je vous il elle nous est sont par avec sur dans mais plus
+    mon ma mes votre vos peux peut
+    der die das den dem ein eine einen einem und oder ist sind ich sie es wir ihr nicht kein keine zu mit von für
+    auf im an aus bei als auch aber kann können habe haben wird werden leider dass wie nur noch mir mich dir dich
+    ihnen sich
+    """.split()
+)
 
 #: Sentences that do not make an answer useful on their own: offers of more help,
 #: referrals to a professional, pleasantries. A record whose only content after a cut
@@ -785,9 +831,9 @@ FILLER: dict[str, tuple[str, ...]] = {
         "I hope (this|that|you|it|my)",
         "(thank you|thanks) for (your )?(understanding|asking|the question|reaching out|your patience)",
         "I (apologize|apologise) for (any|the) (inconvenience|confusion|misunderstanding|disappointment)",
-        "(it('s| is)|it would be) (best|always best|recommended|advisable|a good idea|always a good idea|important"
+        "(it('s| is)|it would be) (really |very |always |also )?(best|recommended|advisable|a good idea|important"
         "|essential|crucial|wise) (to|that you) (consult|seek|speak|talk|reach out|contact|check|refer|verify|work with"
-        "|get in touch)",
+        "|get in touch|research|decide|consider|form|make up|do your own|evaluate|weigh|think|reflect|look into)",
         "(I|we) (would )?(strongly |highly )?(recommend|suggest|advise|encourage|urge) (you )?(to )?(consult|seek"
         "|speak|talk|reach out|contact|check|refer|visit|verify|look|get in touch|work with|try|consider|use|search)",
         "(please )?(consult|seek|contact|reach out to|speak (to|with)|talk to|get in touch with|refer to|check with"
@@ -873,6 +919,64 @@ FILLER: dict[str, tuple[str, ...]] = {
         "*(如需|要获取|为了获取|获取)(最新|实时|准确)",
     ),
 }
+
+#: Sentences that justify a refusal rather than help: when short (at most 30 words) and
+#: holding one of these, they do not count towards a useful answer. Searched anywhere in
+#: the sentence. They never trigger the filter by themselves.
+JUSTIFICATIONS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "illegal",
+        "unlawful",
+        "against the law",
+        "unethical",
+        "prohibited",
+        "a crime",
+        "criminal",
+        "consequences",
+        "harmful",
+        "cause harm",
+        "dangerous",
+        "deceptive",
+        "misinformation",
+        "disinformation",
+        "privacy",
+        "without (their |his |her |someone's |the owner's |the person's )?(permission|consent|knowledge"
+        "|authorization)",
+        "never (okay|ok|acceptable|appropriate)",
+        "not (okay|ok|acceptable|appropriate|ethical)",
+        "inappropriate",
+        "offensive",
+        "respect",
+        "dishonest",
+        "dishonesty",
+        "fraud",
+        "violate",
+        "violates",
+        "violation",
+        "(no|there is no|there's no) (way|method|one|reliable way|system|strategy) (to|can|that)",
+        "random",
+        "hurtful",
+        "abuse",
+        "exploit",
+        "manipulat*",
+        "misleading",
+        "copyright",
+        "copyrighted",
+    ),
+    "es": ("ilegal", "delito", "poco ético", "dañino", "daños", "peligroso", "consecuencias", "privacidad",
+           "sin (su )?(permiso|consentimiento|autorización)", "prohibido", "fraude", "engañoso"),
+    "pt": ("ilegal", "crime", "antiético", "prejudicial", "danos", "perigoso", "consequências", "privacidade",
+           "sem (a |sua )?(permissão|autorização|consentimento)", "proibido", "fraude", "enganoso"),
+    "fr": ("illégal", "délit", "un crime", "contraire à l'éthique", "dangereux", "conséquences", "vie privée",
+           "sans (leur |son |sa )?(autorisation|consentement|permission)", "interdit", "fraude", "trompeur"),
+    "de": ("illegal", "strafbar", "verboten", "unethisch", "gefährlich", "Konsequenzen", "Privatsphäre",
+           "ohne (deren |ihre |seine )?(Erlaubnis|Zustimmung|Einwilligung)", "Betrug", "irreführend"),
+    "zh": ("*违法*", "*非法*", "*犯罪*", "*不道德*", "*有害*", "*危险*", "*隐私*", "*未经*", "*欺诈*"),
+}
+
+#: Openings of conditional sentences ("If you ..."): a short one (at most 20 words) after a
+#: cut is a redirect ("If you paste the text here, I can summarise it"), not help.
+CONDITIONAL_OPENINGS: tuple[str, ...] = ("if", "should you", "si", "se", "wenn", "falls", "如果", "若", "假如")
 
 #: Words that open the sentence after a cut and lean on the removed one ("However, here
 #: is ..."): dropped so that the answer starts cleanly. German is left alone (dropping

@@ -35,7 +35,7 @@ import functools
 import itertools
 import re
 import string
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import IO, Any, Literal
 
@@ -256,10 +256,10 @@ def detect_dialect(head: str) -> Dialect:
     if re.search(r"PostgreSQL database dump|standard_conforming_strings|\bFROM stdin;|pg_catalog\.", head):
         m = _CONFORMING.search(head)  # the first SET decides; later ones change it as they come
         return replace(POSTGRES, backslash_escapes=True) if m and m.group(1).lower() == "off" else POSTGRES
-    if "`" in head:
-        return MYSQL
     if re.search(r"PRAGMA foreign_keys\s*=\s*OFF;|^BEGIN TRANSACTION;", head, re.M):
         return SQLITE
+    if "`" in head:
+        return MYSQL
     if re.search(r"\\['\"\\]", head) and "''" not in head:
         return replace(GENERIC, backslash_escapes=True)
     return GENERIC
@@ -396,7 +396,7 @@ class _Reader:
                 continue
             return start
 
-    def _other(self, pos: int, line: int, word: str) -> Iterator[Problem]:
+    def _other(self, pos: int, line: int, word: str) -> Generator[Problem, None, int]:
         sc = self.sc
         block = False
         if word == "CREATE" and sc.delimiter == ";":
@@ -407,7 +407,7 @@ class _Reader:
         if problem:
             yield _truncated(line, problem, head)
             return end
-        tokens = list(itertools.islice(_significant(head), 3))
+        tokens = list(itertools.islice(_significant(head), 4))
         first = tokens[0][1].upper() if tokens else ""
         if first == "CREATE" and any(v.upper() == "TABLE" for _, v in tokens[1:]):
             self._create_table(head)
@@ -440,7 +440,7 @@ class _Reader:
 
     # -- INSERT --------------------------------------------------------------------------
 
-    def _insert(self, pos: int, line: int) -> Iterator[Record | Problem]:
+    def _insert(self, pos: int, line: int) -> Generator[Record | Problem, None, int]:
         sc = self.sc
         end, pos = sc.insert_header(pos)
         target: _Target | str
@@ -489,7 +489,7 @@ class _Reader:
         t0 = sc.skip_space(q)
         if t0 >= len(text):
             raise SqlSyntaxError("the file ends before the statement's row of values", t0, truncated=True)
-        values, t1 = sc.tuple(t0)
+        values, t1 = sc.tuple_values(t0)
         s = sc.skip_space(t1)
         delimiter = sc.delimiter
         if s >= len(text):
@@ -505,16 +505,19 @@ class _Reader:
         raise SqlSyntaxError(f"expected ',' or {delimiter!r} after a row of values, found {text[s]!r}", s)
 
     def _insert_target(self, header: str) -> _Target | str:
+        """The parsed header, cached: a dump repeats the same few headers thousands of times."""
         target = self.headers.get(header)
         if target is None:
-            if len(self.headers) >= _HEADER_CACHE:
-                self.headers.clear()
-            target = self.headers[header] = _parse_insert_header(header)
+            target = _parse_insert_header(header)
+            if len(header) <= 4096:
+                if len(self.headers) >= _HEADER_CACHE:
+                    self.headers.clear()
+                self.headers[header] = target
         return target
 
     # -- COPY ----------------------------------------------------------------------------
 
-    def _copy(self, pos: int, line: int) -> Iterator[Record | Problem]:
+    def _copy(self, pos: int, line: int) -> Generator[Record | Problem, None, int]:
         sc = self.sc
         end, head, problem = sc.statement(pos, keep=_COPY_HEAD)
         if problem:

@@ -377,7 +377,7 @@ class Scanner:
 
     # -- values and tuples ------------------------------------------------------------------
 
-    def tuple(self, pos: int, depth: int = 0) -> tuple[list[Value], int]:
+    def tuple_values(self, pos: int, depth: int = 0) -> tuple[list[Value], int]:
         """The values of the parenthesised tuple at ``pos``; ``(values, position after ')')``."""
         text = self.text
         if text[pos] != "(":
@@ -478,7 +478,7 @@ class Scanner:
             return self._postfix(up == "TRUE", pos, end, depth)
         q = self.skip_space(end)
         if q < n and text[q] == "(" and depth < _MAX_DEPTH:
-            args, end = self.tuple(q, depth + 1)
+            args, end = self.tuple_values(q, depth + 1)
             result = _call(up, args)
             if result is not None:
                 return self._postfix(result, pos, end, depth)

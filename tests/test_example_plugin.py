@@ -18,7 +18,18 @@ PLUGIN = ROOT / "examples" / "curate-srt"
 def installed(tmp_path_factory) -> dict[str, str]:
     target = tmp_path_factory.mktemp("site")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target", str(target), str(PLUGIN)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(PLUGIN),
+        ],
         check=True,
         capture_output=True,
     )
@@ -42,7 +53,9 @@ def test_plugin_is_listed(installed):
 
 def test_plugin_builds(installed, tmp_path):
     out = tmp_path / "out"
-    proc = curate(installed, "build", str(PLUGIN / "sample"), "-o", str(out), "--format", "input-output", "--val-ratio", "0")
+    proc = curate(
+        installed, "build", str(PLUGIN / "sample"), "-o", str(out), "--format", "input-output", "--val-ratio", "0"
+    )
     assert proc.returncode == 0, proc.stderr
     assert "episode.srt:line 9: cue without a timing line" in proc.stderr
     rows = [json.loads(line) for line in (out / "train.jsonl").read_text().splitlines()]

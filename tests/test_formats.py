@@ -40,7 +40,10 @@ def test_input_output_in_each_format():
 
 def test_conversation_flattened_with_a_template():
     opts = FormatOptions("input-output", template=PromptTemplate.from_config("pygmalion"))
-    assert to_row(CHAT, opts) == {"input": "<|system|>Be brief.<|user|>Hi<|model|>Hello!<|user|>2+2?<|model|>", "output": "4"}
+    assert to_row(CHAT, opts) == {
+        "input": "<|system|>Be brief.<|user|>Hi<|model|>Hello!<|user|>2+2?<|model|>",
+        "output": "4",
+    }
 
 
 def test_text_records_in_supervised_formats():
@@ -83,7 +86,11 @@ def test_detect_row_format(row, fmt):
 
 
 def test_sharegpt_role_spellings():
-    row = {"conversations": [{"from": r, "value": r} for r in ("system", "human", "user", "gpt", "chatgpt", "bing", "bard", "assistant")]}
+    row = {
+        "conversations": [
+            {"from": r, "value": r} for r in ("system", "human", "user", "gpt", "chatgpt", "bing", "bard", "assistant")
+        ]
+    }
     roles = [t["role"] for t in fields_from_row(row, "sharegpt")["messages"]]
     assert roles == ["system", "user", "user", "assistant", "assistant", "assistant", "assistant", "assistant"]
 

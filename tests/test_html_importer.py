@@ -339,6 +339,23 @@ def test_compressed_file(tmp_path: Path) -> None:
     assert page_text(path) == page_text(EVAL / "divsoup_reservoir.html")
 
 
+def test_damaged_compressed_file(tmp_path: Path) -> None:
+    path = tmp_path / "page.html.gz"
+    path.write_bytes(gzip.compress((EVAL / "divsoup_reservoir.html").read_bytes())[:-400])
+    items = read(path)
+    assert isinstance(items[0], Problem) and "damaged" in items[0].message
+    assert any(isinstance(r, Record) and "Reservoirs across northern England" in r.text for r in items)
+    path.write_bytes(b"\x1f\x8b\x08\x00garbage")
+    (problem,) = read(path)
+    assert isinstance(problem, Problem) and problem.locator is None and "damaged" in problem.message
+
+
+def test_page_without_body_tag(tmp_path: Path) -> None:
+    # libxml2 leaves HTML5 elements that come before any <body> inside <head>; they are moved back.
+    page = "<title>T</title><nav><a href=/>Home</a></nav><article><h1>News</h1><p>It rained all day.</p></article>"
+    assert page_text(write(tmp_path, "a.html", page)) == "News\n\nIt rained all day."
+
+
 def test_bad_options() -> None:
     with pytest.raises(ConfigError, match="split"):
         HtmlImporter.from_options({"split": "paragraph"})

@@ -21,7 +21,9 @@ class Opts:
 
 def test_defaults_and_conversion():
     assert parse_options(Opts, None, owner="x") == Opts()
-    assert parse_options(Opts, {"ratio": 1, "tags": ["t"], "mode": "b"}, owner="x") == Opts(ratio=1.0, tags=["t"], mode="b")
+    assert parse_options(Opts, {"ratio": 1, "tags": ["t"], "mode": "b"}, owner="x") == Opts(
+        ratio=1.0, tags=["t"], mode="b"
+    )
 
 
 @pytest.mark.parametrize(

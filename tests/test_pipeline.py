@@ -108,7 +108,7 @@ def test_strict_fails_and_keeps_previous_outputs(tmp_path, lines_plugin):
     build(tmp_path / "a.lines", out)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     write_lines(tmp_path / "a.lines", [*qa_rows(6), "{bad"])
-    with pytest.raises(BuildFailed, match="a.lines:line 7"):
+    with pytest.raises(BuildFailed, match=r"a\.lines:line 7"):
         build(tmp_path / "a.lines", out, strict=True)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 

@@ -51,7 +51,7 @@ def ray_cluster() -> Iterator[Any]:
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     # Classes defined here (a test filter, test phases) travel to the workers by value.
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
     yield ray
     ray.shutdown()
     ray.cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
@@ -68,16 +68,27 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
         elif i % 7 == 3:
             lines.append(json.dumps({"text": f"plain text record {i % 4}"}))
         elif i % 5 == 0:
-            lines.append(json.dumps({"messages": [
-                {"role": "user", "content": f"Say hello to {i % 6}"},
-                {"role": "assistant", "content": f"Hello, {i % 6}!"},
-            ]}))
+            lines.append(
+                json.dumps(
+                    {
+                        "messages": [
+                            {"role": "user", "content": f"Say hello to {i % 6}"},
+                            {"role": "assistant", "content": f"Hello, {i % 6}!"},
+                        ]
+                    }
+                )
+            )
         else:
-            lines.append(json.dumps({"instruction": f"What is {i % 13} plus {i % 3}?", "output": f"It is {i % 13 + i % 3}."}))
+            lines.append(
+                json.dumps({"instruction": f"What is {i % 13} plus {i % 3}?", "output": f"It is {i % 13 + i % 3}."})
+            )
     (root / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     nested = root / "more"
     nested.mkdir()
-    rows = [json.dumps({"input": f"Translate caf\u0065\u0301 #{i % 9}", "output": f"coffee &amp; {i % 9}"}) for i in range(40)]
+    rows = [
+        json.dumps({"input": f"Translate caf\u0065\u0301 #{i % 9}", "output": f"coffee &amp; {i % 9}"})
+        for i in range(40)
+    ]
     rows.append(json.dumps({"input": "\u200b", "output": "\u200b"}))
     with gzip.open(nested / "b.jsonl.gz", "wt", encoding="utf-8") as fh:
         fh.write("\n".join(rows) + "\n")
@@ -253,7 +264,9 @@ def test_cli_and_api_choose_the_engine(ray_cluster: Any, corpus: Path, tmp_path:
         assert (tmp_path / "cli" / name).read_bytes() == (tmp_path / "api" / name).read_bytes()
 
 
-def test_without_ray_the_engine_says_what_to_install(monkeypatch: pytest.MonkeyPatch, corpus: Path, tmp_path: Path) -> None:
+def test_without_ray_the_engine_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, corpus: Path, tmp_path: Path
+) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(MissingDependency) as info:
         Pipeline().source(corpus).set(engine="ray", report=False).run(tmp_path)
@@ -273,10 +286,18 @@ def test_semantic_phase_embeds_on_the_cluster(ray_cluster: Any, corpus: Path, tm
 
     table = {"clusters": 3, "backend": "sklearn", "threshold": 0.8}
     config = _config(corpus, batch_size=16)
-    expected = _build("local", config, tmp_path / "local", (SemanticPhase.from_config(
-        table, tmp_path / "cache-local", embedder=HashingEmbedder("64")),))
-    got = _build("ray", config, tmp_path / "ray", (RaySemantic.from_config(
-        table, tmp_path / "cache-ray", embedder=HashingEmbedder("64")),))
+    expected = _build(
+        "local",
+        config,
+        tmp_path / "local",
+        (SemanticPhase.from_config(table, tmp_path / "cache-local", embedder=HashingEmbedder("64")),),
+    )
+    got = _build(
+        "ray",
+        config,
+        tmp_path / "ray",
+        (RaySemantic.from_config(table, tmp_path / "cache-ray", embedder=HashingEmbedder("64")),),
+    )
     for name in OUTPUT_FILES:
         assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
     assert got["counts"] == expected["counts"]

@@ -59,4 +59,7 @@ def test_round_trip_through_dict():
 
 
 def test_content_key_separates_fields():
-    assert Record.create(SRC, input="ab", output="c").content_key() != Record.create(SRC, input="a", output="bc").content_key()
+    assert (
+        Record.create(SRC, input="ab", output="c").content_key()
+        != Record.create(SRC, input="a", output="bc").content_key()
+    )

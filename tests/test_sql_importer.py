@@ -423,6 +423,38 @@ def test_delimiter_blocks_and_stored_routines_are_skipped(tmp_path: Path) -> Non
     assert problems(items) == []
 
 
+def test_insert_and_copy_variants(tmp_path: Path) -> None:
+    dump = textwrap.dedent(
+        """\
+        -- MySQL dump
+        INSERT IGNORE INTO `t` (`body`) VALUES ('ignore');
+        INSERT LOW_PRIORITY `t` (`body`) VALUE ('no INTO, VALUE');
+        REPLACE INTO `t` (`body`) VALUES ('replace');
+        INSERT INTO `t` (`id`, `body`) VALUES (1, 'upsert') AS new ON DUPLICATE KEY UPDATE `body` = new.`body`;
+        INSERT INTO `t` (`body`) VALUES ('spaced')  ,  ('rows') ;
+        INSERT INTO `t` (body) SELECT 'not literal rows';
+        INSERT INTO `t` SET `body` = 'set form';
+        """
+    )
+    items = read_text(tmp_path, dump)
+    assert texts(items) == ["ignore", "no INTO, VALUE", "replace", "upsert", "spaced", "rows"]
+    assert [p.locator for p in problems(items)] == ["line 7", "line 8"]
+    assert all("INSERT ... SELECT or SET" in p.message for p in problems(items))
+    sqlite = "INSERT OR REPLACE INTO t(body) VALUES('or replace');\nINSERT OR IGNORE INTO \"t\" VALUES('x');\n"
+    assert texts(read_text(tmp_path, sqlite, tables=["t"], text_column="body"))[0] == "or replace"
+    copy = (
+        "COPY t (body) TO stdout;\n"
+        "COPY t (body) FROM '/tmp/file.csv';\n"
+        'COPY t (body) FROM stdin WITH (FORMAT csv);\n"a,b"\n\\.\n'
+        "COPY t (body) FROM stdin;\nkept\n\\.\n"
+    )
+    items = read_text(tmp_path, copy)
+    assert texts(items) == ["kept"]
+    (unsupported,) = problems(items)
+    assert unsupported.locator == "line 3" and "WITH ( FORMAT csv )" in unsupported.message
+    assert unsupported.raw == '"a,b"'
+
+
 def test_comments_of_every_kind(tmp_path: Path) -> None:
     dump = (
         "-- MySQL dump\n# hash comment; with a semicolon\n/* block; comment */\n"

@@ -6,6 +6,9 @@ Importing this package is cheap: torch, transformers and peft load only when a f
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import TrainConfig, accumulation_for, config_from_mapping, load_config, resolve_spec
@@ -21,7 +24,7 @@ __all__ = [
     "PRESETS", "Curves", "Diagnosis", "GradientCheckError", "MemoryEstimate", "TrainConfig", "TrainConfigError",
     "TrainDataError", "TrainError", "TrainMissingDependency", "TrainResult", "accumulation_for",
     "config_from_mapping", "diagnose", "diagnose_curves", "estimate_memory", "load_config", "load_preset",
-    "plot_curves", "read_curves", "resolve_spec", "train", "train_build",
+    "plot_curves", "read_curves", "resolve_spec", "train", "train_build", "train_from_build",
 ]
 
 
@@ -35,6 +38,17 @@ def train(config: TrainConfig) -> TrainResult:
 def train_build(out_dir: str, spec: Any = None, **overrides: Any) -> TrainResult:
     """Train on a build's output directory: `spec` is a preset name, a TOML path, a mapping or a config."""
     return train(resolve_spec(spec, data=out_dir, overrides=overrides))
+
+
+def train_from_build(out_dir: str | Path, table: Mapping[str, Any]) -> TrainResult:
+    """Train after a build: `table` is the build config's [train] table (a `preset` key, overrides,
+    and `_base_dir`, the directory relative paths in it are relative to). Data defaults to `out_dir`."""
+    settings = dict(table)
+    base = settings.pop("_base_dir", None)
+    cfg = config_from_mapping(settings, base_dir=base, source="[train]")
+    if not cfg.data and not cfg.train_file:
+        cfg = dataclasses.replace(cfg, data=str(out_dir))
+    return train(cfg)
 
 
 def estimate_memory(model: str, method: str = "lora", **kwargs: Any) -> MemoryEstimate:

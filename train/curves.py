@@ -284,7 +284,8 @@ def plot_curves(c: Curves, path: str | Path, diagnosis: Diagnosis | None = None)
             ax.plot(c.val_steps, smooth(c.val_loss, 3), color="tab:orange", label="validation (smoothed)")
     if diagnosis is not None:
         if diagnosis.best_step is not None and diagnosis.label == OVERFIT:
-            ax.axvline(diagnosis.best_step, color="grey", linestyle="--", label=f"best val (step {diagnosis.best_step:g})")
+            ax.axvline(diagnosis.best_step, color="grey", linestyle="--",
+                       label=f"best val (step {diagnosis.best_step:g})")
         ax.set_title(f"{diagnosis.label}: {diagnosis.summary}"[:110], fontsize=9)
     ax.set_xlabel("step")
     ax.set_ylabel("loss")

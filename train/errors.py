@@ -14,7 +14,7 @@ try:  # pragma: no cover - which branch runs depends on the install
 except ImportError:  # pragma: no cover
 
     class _CoreCurateError(Exception):  # type: ignore[no-redef]
-        def __init__(self, message: str, hint: str | None = None) -> None:
+        def __init__(self, message: str, *, hint: str | None = None) -> None:
             super().__init__(message)
             self.message = message
             self.hint = hint
@@ -51,8 +51,11 @@ class GradientCheckError(TrainError):
 class TrainMissingDependency(_CoreMissingDependency):
     """A package needed for training is not installed."""
 
+    def __init__(self, message: str, *, hint: str | None = INSTALL_HINT) -> None:
+        _CoreCurateError.__init__(self, message, hint=hint)
 
-def require(module: str, what: str = "training", hint: str = INSTALL_HINT):  # noqa: ANN201
+
+def require(module: str, what: str = "training", hint: str = INSTALL_HINT):
     """Import `module` or raise TrainMissingDependency with the install line."""
     import importlib
 

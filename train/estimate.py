@@ -155,14 +155,14 @@ def estimate_memory(
     params = sum(p.numel() for p in net.parameters())
 
     head = net.get_output_embeddings()
-    linears: dict[str, torch.nn.Module] = {}
-    embeddings: dict[str, torch.nn.Module] = {}
+    linears: dict[str, Any] = {}
+    embeddings: dict[str, Any] = {}
     for name, mod in net.named_modules():
         if isinstance(mod, torch.nn.Linear):
             linears[name] = mod
         elif isinstance(mod, torch.nn.Embedding):
             embeddings[name] = mod
-    quantisable = sum(m.weight.numel() for m in linears.values() if m is not head)
+    quantisable = sum(int(m.weight.numel()) for m in linears.values() if m is not head)
     rest = params - quantisable
 
     # Trainable parameters.

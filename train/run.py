@@ -66,7 +66,7 @@ def _callbacks(cfg: TrainConfig, output_dir: Path) -> list[Any]:
     transformers = require("transformers")
     from .methods import assert_gradients
 
-    class CurvesCallback(transformers.TrainerCallback):
+    class CurvesCallback(transformers.TrainerCallback):  # type: ignore[name-defined,misc]
         """Redraw curves.png and diagnosis.json at every evaluation and at the end."""
 
         def _write(self, state: Any) -> None:
@@ -85,7 +85,7 @@ def _callbacks(cfg: TrainConfig, output_dir: Path) -> list[Any]:
         def on_train_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
             self._write(state)
 
-    class GradientCheck(transformers.TrainerCallback):
+    class GradientCheck(transformers.TrainerCallback):  # type: ignore[name-defined,misc]
         """Fail early if any trainable parameter got no gradient.
 
         Checked before the first update that follows an update with a non-zero learning rate:
@@ -99,7 +99,7 @@ def _callbacks(cfg: TrainConfig, output_dir: Path) -> list[Any]:
             if state.global_step == self.at_step and model is not None:
                 assert_gradients(model)
 
-    class EarlyStop(transformers.TrainerCallback):
+    class EarlyStop(transformers.TrainerCallback):  # type: ignore[name-defined,misc]
         """Stop when the curve detector sees validation loss rising past its minimum."""
 
         def on_evaluate(self, args: Any, state: Any, control: Any, **kw: Any) -> None:

@@ -65,3 +65,23 @@ def make_tiny_llama(
     )
     transformers.LlamaForCausalLM(config).save_pretrained(str(out))
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m curate.train.tiny DIR`: write the tiny model and tokenizer to DIR."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m curate.train.tiny", description=main.__doc__)
+    ap.add_argument("path")
+    ap.add_argument("--vocab-size", type=int, default=512)
+    ap.add_argument("--texts", help="a JSONL or text file whose text trains the tokenizer")
+    args = ap.parse_args(argv)
+    texts = None
+    if args.texts:
+        texts = Path(args.texts).read_text(encoding="utf-8").splitlines()
+    print(make_tiny_llama(args.path, vocab_size=args.vocab_size, train_texts=texts))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

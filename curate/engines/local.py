@@ -94,8 +94,7 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
     for i, phase in enumerate(plan.phases):
         assert current is not None
         reporter.phase_started(phase.name)
-        source = current
-        result = phase.run(lambda: iter(source))
+        result = phase.run(current.__iter__)
         ledger.count(phase.name, result.counts)
         reports[phase.name] = result.report
         last = i == len(plan.phases) - 1

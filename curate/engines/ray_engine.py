@@ -63,7 +63,9 @@ from curate.writer import SplitWriter
 
 if TYPE_CHECKING:
     import pyarrow as pa
-    from ray.data import Dataset
+
+#: A ``ray.data.Dataset``, typed loosely: Ray's annotations reject keyword-only UDFs.
+Dataset = Any
 
 #: Row kinds: a file's summary, an import problem, a record before the stages, a
 #: record the stages kept, one they rejected, and a batch's stage counters.
@@ -120,7 +122,7 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
 def _import_ray() -> Any:
     try:
         import ray
-        import ray.data  # noqa: F401 - the data extra, not only ray core
+        import ray.data  # the data extra, not only ray core
     except ImportError as exc:
         raise MissingDependency("ray", extra="ray", purpose="The ray engine") from exc
     return ray
@@ -155,7 +157,7 @@ def _connected(ray: Any, address: str | None) -> Iterator[None]:
     if address:
         ray.init(address=address, logging_level=logging.WARNING)
     else:
-        ray.init(include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
+        ray.init(address="local", include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
     try:
         yield
     finally:
@@ -261,14 +263,16 @@ def _signed(key: int) -> int:
 # -- reading and the streaming stages (on the workers) --------------------------------
 
 
-def _staged(plan: Plan, files: list[tuple[int, FileTask]], pre: list[Callable[[], Stage]], *, keys: bool, debug: bool) -> Dataset:
+def _staged(
+    plan: Plan, files: list[tuple[int, FileTask]], pre: list[Callable[[], Stage]], *, keys: bool, debug: bool
+) -> Dataset:
     """The dataset of every file's outcomes after the stages before exact dedup."""
     import ray.cloudpickle
     import ray.data
 
     items = [{"index": i, "task": ray.cloudpickle.dumps(_portable(t))} for i, t in files]
     size = plan.config.batch_size
-    ds = ray.data.from_items(items, override_num_blocks=min(len(items), MAX_READ_BLOCKS))
+    ds: Dataset = ray.data.from_items(items, override_num_blocks=min(len(items), MAX_READ_BLOCKS))
     ds = ds.map_batches(read_files, batch_size=1, batch_format="pyarrow", fn_kwargs={"chunk": size, "debug": debug})
     return ds.map_batches(
         run_stage_batch,
@@ -311,7 +315,7 @@ def read_files(batch: pa.Table, *, chunk: int, debug: bool = False) -> Iterator[
     """``map_batches`` function: read the files of ``batch`` (columns ``index``, ``task``)."""
     import ray.cloudpickle
 
-    for index, blob in zip(batch.column("index").to_pylist(), batch.column("task").to_pylist()):
+    for index, blob in zip(batch.column("index").to_pylist(), batch.column("task").to_pylist(), strict=True):
         yield from read_file_rows(index, ray.cloudpickle.loads(blob), chunk=chunk, debug=debug)
 
 
@@ -332,7 +336,7 @@ def run_stage_batch(batch: pa.Table, *, build: str, factories: list[Callable[[],
     positions: list[int] = []
     records: list[Record] = []
     for pos, kind, data in zip(
-        batch.column("pos").to_pylist(), batch.column("kind").to_pylist(), batch.column("data").to_pylist()
+        batch.column("pos").to_pylist(), batch.column("kind").to_pylist(), batch.column("data").to_pylist(), strict=True
     ):
         if kind == RECORD:
             positions.append(pos)
@@ -366,9 +370,9 @@ class _Locator:
     """The position of a record that came out of the stages (the same object, or one with its id)."""
 
     def __init__(self, records: list[Record], positions: list[int]) -> None:
-        self.by_object = {id(r): p for r, p in zip(records, positions)}
+        self.by_object = {id(r): p for r, p in zip(records, positions, strict=True)}
         self.by_id: dict[str, list[int]] = defaultdict(list)
-        for record, pos in zip(records, positions):
+        for record, pos in zip(records, positions, strict=True):
             self.by_id[record.id].append(pos)
         self.used: set[int] = set()
 
@@ -377,7 +381,7 @@ class _Locator:
         if pos is None or pos in self.used:
             pos = next((p for p in self.by_id.get(record.id, ()) if p not in self.used), None)
         if pos is None:
-            raise RuntimeError(f"a stage returned record {record.id}, which was not in its batch (or returned it twice)")
+            raise RuntimeError(f"a stage returned record {record.id}, which was not in its batch, or returned it twice")
         self.used.add(pos)
         return pos
 
@@ -439,7 +443,7 @@ def _ordered(staged: Dataset | None, duplicates: Dataset | None) -> Iterator[tup
     upcoming = next(later, None)
     last = -1
     for batch in staged.iter_batches(batch_format="pyarrow", batch_size=None):
-        for pos, data in zip(batch.column("pos").to_pylist(), batch.column("data").to_pylist()):
+        for pos, data in zip(batch.column("pos").to_pylist(), batch.column("data").to_pylist(), strict=True):
             if pos < last:
                 raise RuntimeError(f"rows out of order ({pos} after {last}): this is a bug in the ray engine")
             last = pos
@@ -459,7 +463,7 @@ def _duplicate_stream(duplicates: Dataset | None) -> Iterator[tuple[int, str]]:
     if duplicates is None:
         return
     for batch in duplicates.iter_batches(batch_format="pyarrow", batch_size=None):
-        yield from zip(batch.column("pos").to_pylist(), batch.column("duplicate_of").to_pylist())
+        yield from zip(batch.column("pos").to_pylist(), batch.column("duplicate_of").to_pylist(), strict=True)
 
 
 def _by_file(outcomes: Iterator[tuple[int, Outcome]]) -> Iterator[tuple[int, Iterator[Outcome]]]:
@@ -523,7 +527,7 @@ def phase_input(batch: pa.Table, *, duplicates: Any, previous: list[tuple[str, P
         later = duplicates[at] == positions
     out_pos: list[int] = []
     out_records: list[bytes] = []
-    for pos, data, copy in zip(positions.tolist(), kept.column("data").to_pylist(), later.tolist()):
+    for pos, data, copy in zip(positions.tolist(), kept.column("data").to_pylist(), later.tolist(), strict=True):
         if copy:
             continue
         record = pickle.loads(data).record

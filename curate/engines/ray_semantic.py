@@ -34,7 +34,8 @@ from curate.stages.base import PhaseResult
 
 if TYPE_CHECKING:
     import pyarrow as pa
-    from ray.data import Dataset
+
+Dataset = Any  # a ray.data.Dataset
 
 #: Texts per call of an embedding actor (the embedder batches inside it).
 TEXTS_PER_CALL = 1024

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from curate.engines.local import IMPORT_STAGE, batched
@@ -204,7 +205,7 @@ def run_phases(
         assert current is not None
         reporter.phase_started(phase.name)
         source = current
-        result = decide(i, phase, source) if decide is not None else phase.run(lambda: iter(source))
+        result = decide(i, phase, source) if decide is not None else phase.run(partial(iter, source))
         ledger.count(phase.name, result.counts)
         reports[phase.name] = result.report
         last = i == len(plan.phases) - 1
@@ -216,4 +217,3 @@ def run_phases(
         current.remove()
         current = following
     return reports
-

@@ -471,3 +471,20 @@ def spherical_kmeans(
         device=str(engine.device),
         seconds=time.perf_counter() - started,
     )
+
+
+def second_closest(
+    data: np.ndarray, centroids: np.ndarray, labels: np.ndarray, *, chunk_size: int = 16384
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each row: the closest centroid other than its own label, and the cosine similarity to it."""
+    n = data.shape[0]
+    second = np.zeros(n, dtype=np.int64)
+    sims = np.full(n, -np.inf, dtype=np.float32)
+    if centroids.shape[0] < 2:
+        return second, sims
+    for start in range(0, n, chunk_size):
+        block = _unit_rows(data[start : start + chunk_size]) @ centroids.T
+        block[np.arange(len(block)), labels[start : start + len(block)]] = -np.inf
+        second[start : start + len(block)] = block.argmax(axis=1)
+        sims[start : start + len(block)] = block.max(axis=1)
+    return second, sims

@@ -25,8 +25,8 @@ from curate.options import parse_options
 from curate.records import Record
 from curate.semantic import diversity
 from curate.semantic.embed import Embedder, EmbeddingCache, embedding_text, resolve_embedder, text_key
-from curate.semantic.kmeans import BACKENDS, choose_k, spherical_kmeans
-from curate.semantic.semdedup import EXAMPLE_WINDOW, dedup_cluster
+from curate.semantic.kmeans import BACKENDS, choose_k, second_closest, spherical_kmeans
+from curate.semantic.semdedup import EXAMPLE_WINDOW, cross_pairs, dedup_cluster, greedy_over_pairs, roots, union_pairs
 from curate.semantic.summary import format_dry_run, summary_lines
 from curate.stages.base import Phase, PhaseResult
 
@@ -107,6 +107,13 @@ class SemanticOptions:
     memory_limit_mb: int = _option(
         default=2048, metadata={"help": "above this, vectors stay memory-mapped on disk and K-means streams them"}
     )
+    probe_margin: float | None = _option(
+        default=0.05,
+        metadata={
+            "help": "also compare a record with its second-closest cluster when that centroid is within this "
+            "much similarity of its own (none: only its own cluster)"
+        },
+    )
     embed_chunk: int = _option(default=8192, metadata={"help": "records read per cache lookup and embedding call"})
 
     def __post_init__(self) -> None:
@@ -119,9 +126,11 @@ class SemanticOptions:
             raise bad(f"threshold is a cosine similarity in (0, 1], got {self.threshold}", "e.g. threshold = 0.9")
         if self.epsilon is not None and not 0.0 <= self.epsilon < 1.0:
             raise bad(f"epsilon is 1 - similarity, in [0, 1), got {self.epsilon}", "e.g. epsilon = 0.1")
-        for name in ("batch_size", "iterations", "memory_limit_mb", "embed_chunk"):
+        for name in ("batch_size", "iterations", "embed_chunk"):
             if getattr(self, name) < 1:
                 raise bad(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.memory_limit_mb < 0:
+            raise bad(f"memory_limit_mb must be 0 (always memory-map) or more, got {self.memory_limit_mb}")
         for name in ("clusters", "cluster_cap", "max_seq_length"):
             value = getattr(self, name)
             if value is not None and value < 1:
@@ -136,6 +145,8 @@ class SemanticOptions:
                 raise bad(f"a fractional target_size must be in (0, 1), got {self.target_size}")
             if isinstance(self.target_size, int) and self.target_size < 1:
                 raise bad(f"target_size must be at least 1, got {self.target_size}")
+        if self.probe_margin is not None and not 0.0 <= self.probe_margin <= 2.0:
+            raise bad(f"probe_margin is a difference of similarities in [0, 2], got {self.probe_margin}")
         if self.outlier_similarity is not None and not -1.0 <= self.outlier_similarity <= 1.0:
             raise bad(f"outlier_similarity is a cosine similarity in [-1, 1], got {self.outlier_similarity}")
         for t in self.dry_run_thresholds:
@@ -182,6 +193,12 @@ class SemanticPhase(Phase):
                 model, device=device, batch_size=options.batch_size, max_seq_length=options.max_seq_length
             )
         return cls(options, cache_dir, embedder)
+
+    def run_ray(self, dataset: Any, records: Callable[[], Iterator[Record]]) -> PhaseResult:
+        """On the Ray engine: embed what the cache lacks in an actor pool, then decide as :meth:`run`."""
+        from curate.engines.ray_semantic import run_semantic_on_ray
+
+        return run_semantic_on_ray(self, dataset, records)
 
     # -- the run -------------------------------------------------------------------
 
@@ -324,8 +341,8 @@ class SemanticPhase(Phase):
             thresholds += sorted({float(t) for t in opts.dry_run_thresholds} - {threshold})
         removed_by = np.full(n, -1, dtype=np.int64)
         removed_sim = np.zeros(n, dtype=np.float32)
-        group_root = np.arange(n, dtype=np.int64)
-        would_remove = np.zeros(len(thresholds), dtype=np.int64)
+        kept = np.ones((len(thresholds), n), dtype=bool)
+        parent = np.arange(n, dtype=np.int64)  # near-duplicate groups (union-find over record indices)
         near: list[list[tuple[float, int, int, float, bool]]] = [[] for _ in thresholds]
         compared = 0
         peak = 0
@@ -338,19 +355,51 @@ class SemanticPhase(Phase):
             if len(members) < 2:
                 continue
             idx = members[_preference(members, opts.keep, sims, lengths, quality)]
-            vectors = np.asarray(matrix[idx], dtype=np.float32)
-            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            vectors = _rows(matrix, idx)
             out = dedup_cluster(vectors, thresholds, group_threshold=threshold)
             compared += out.pairs_compared
             peak = max(peak, out.peak_block_bytes + vectors.nbytes)
-            group_root[idx] = idx[out.groups]
+            parent[idx] = idx[out.groups]
             for j, outcome in enumerate(out.outcomes):
-                gone = outcome.removed
-                would_remove[j] += len(gone)
+                kept[j, idx] = outcome.kept
                 _collect_near(near[j], outcome, idx, opts.examples)
                 if j == 0:
+                    gone = outcome.removed
                     removed_by[idx[gone]] = idx[outcome.best_of[gone]]
                     removed_sim[idx[gone]] = outcome.best[gone]
+        # -- records near a cluster boundary meet the records of their second-closest cluster --------
+        boundary = 0
+        if opts.probe_margin is not None and k > 1:
+            rank = np.empty(n, dtype=np.int64)
+            rank[_preference(np.arange(n), opts.keep, sims, lengths, quality)] = np.arange(n)
+            second, second_sim = second_closest(matrix, km.centroids, labels)
+            guest = np.flatnonzero(sims - second_sim <= opts.probe_margin)
+            guest = guest[np.argsort(second[guest], kind="stable")]
+            guest_bounds = np.concatenate([[0], np.cumsum(np.bincount(second[guest], minlength=k))])
+            edges_a, edges_b, edges_s = [], [], []
+            for c in range(k):
+                guests = guest[guest_bounds[c] : guest_bounds[c + 1]]
+                hosts = order[bounds[c] : bounds[c + 1]]
+                if not len(guests) or not len(hosts):
+                    continue
+                gi, hi, ss, pairs = cross_pairs(_rows(matrix, guests), _rows(matrix, hosts), min(thresholds))
+                compared += pairs
+                edges_a.append(guests[gi])
+                edges_b.append(hosts[hi])
+                edges_s.append(ss)
+            if edges_a:
+                ea, eb, es = np.concatenate(edges_a), np.concatenate(edges_b), np.concatenate(edges_s)
+                linked = es > threshold
+                union_pairs(parent, ea[linked], eb[linked])
+                for j, t in enumerate(thresholds):
+                    gone, survivor, similarity = greedy_over_pairs(ea, eb, es, rank, kept[j], t)
+                    if j == 0:
+                        boundary = len(gone)
+                        removed_by[gone] = survivor
+                        removed_sim[gone] = similarity
+                _repoint(removed_by, removed_sim, kept[0], matrix)
+        would_remove = (~kept).sum(axis=1)
+        group_root = roots(parent)
         dedup_seconds = time.perf_counter() - t0
         is_dup = removed_by >= 0
         root_sizes = np.bincount(group_root, minlength=n)
@@ -361,6 +410,7 @@ class SemanticPhase(Phase):
             "keep": opts.keep,
             "removed": int(is_dup.sum()),
             "groups": int((root_sizes > 1).sum()),
+            "across_clusters": int(boundary),
             "pairs_compared": int(compared),
             "all_pairs": n * (n - 1) // 2,
             "largest_cluster": int(sizes.max()),
@@ -604,6 +654,29 @@ def _preference(
         q = quality[members]
         key = np.where(np.isnan(q), np.inf, -q)
     return np.lexsort((np.arange(len(members)), key))
+
+
+def _rows(matrix: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Rows of ``matrix`` (possibly a float16 memmap) as float32 unit vectors."""
+    vectors = np.asarray(matrix[index], dtype=np.float32)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return vectors
+
+
+def _repoint(removed_by: np.ndarray, removed_sim: np.ndarray, kept: np.ndarray, matrix: np.ndarray) -> None:
+    """Point each removed record at a kept survivor.
+
+    A record removed inside its cluster may name a survivor that the boundary pass removed
+    later; it then names the end of the chain (always kept: each step goes to a record
+    earlier in the preference order), with their actual similarity.
+    """
+    stale = np.flatnonzero((removed_by >= 0) & ~kept[np.maximum(removed_by, 0)])
+    for i in stale:
+        j = int(removed_by[i])
+        while not kept[j]:
+            j = int(removed_by[j])
+        removed_by[i] = j
+        removed_sim[i] = float(_rows(matrix, np.array([i]))[0] @ _rows(matrix, np.array([j]))[0])
 
 
 def _spread_pairs(removed_by: np.ndarray, removed_sim: np.ndarray, count: int) -> list[tuple[int, int, float]]:

@@ -92,10 +92,10 @@ def dedup_cluster(
         # near-duplicate groups: every pair above the group threshold, removed records included
         if start:
             ii, jj = np.nonzero(earlier > gt)
-            _union_pairs(parent, ii + start, jj)
+            union_pairs(parent, ii + start, jj)
         upper = np.triu(within > gt, 1)
         ii, jj = np.nonzero(upper)
-        _union_pairs(parent, ii + start, jj + start)
+        union_pairs(parent, ii + start, jj + start)
         for out in outcomes:
             best = out.best[start:stop]
             best_of = out.best_of[start:stop]
@@ -127,7 +127,7 @@ def dedup_cluster(
                 upd = val > best
                 best[upd] = val[upd]
                 best_of[upd] = start + kept_in[arg[upd]]
-    groups = _roots(parent)
+    groups = roots(parent)
     return ClusterDedup(outcomes, groups, compared, peak)
 
 
@@ -140,7 +140,7 @@ def _find(parent: np.ndarray, i: int) -> int:
     return int(root)
 
 
-def _roots(parent: np.ndarray) -> np.ndarray:
+def roots(parent: np.ndarray) -> np.ndarray:
     """The root of every element, fully compressed (vectorised pointer jumping)."""
     roots = parent.copy()
     while True:
@@ -150,7 +150,7 @@ def _roots(parent: np.ndarray) -> np.ndarray:
         roots = nxt
 
 
-def _union_pairs(parent: np.ndarray, ii: np.ndarray, jj: np.ndarray) -> None:
+def union_pairs(parent: np.ndarray, ii: np.ndarray, jj: np.ndarray) -> None:
     """Join the sets of ``ii[n]`` and ``jj[n]`` for every n; the smaller position becomes the root."""
     if not len(ii):
         return
@@ -173,3 +173,57 @@ def _roots_of(parent: np.ndarray, idx: np.ndarray) -> np.ndarray:
         if np.array_equal(nxt, r):
             return r
         r = nxt
+
+
+def cross_pairs(
+    guests: np.ndarray, hosts: np.ndarray, min_similarity: float, *, block_elements: int = 4_194_304
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Pairs ``(guest row, host row, similarity)`` more similar than ``min_similarity``, in blocks.
+
+    Used for the records near a cluster boundary (guests), compared with the records of
+    their second-closest cluster (hosts). Also returns the number of pairs compared.
+    """
+    g = np.ascontiguousarray(guests, dtype=np.float32)
+    h = np.ascontiguousarray(hosts, dtype=np.float32)
+    rows = block_rows(len(h), block_elements)
+    gi, hi, ss = [], [], []
+    for start in range(0, len(g), rows):
+        sims = g[start : start + rows] @ h.T
+        i, j = np.nonzero(sims > min_similarity)
+        gi.append(i + start)
+        hi.append(j)
+        ss.append(sims[i, j])
+    if not gi:
+        empty = np.empty(0, np.int64)
+        return empty, empty, np.empty(0, np.float32), 0
+    return np.concatenate(gi), np.concatenate(hi), np.concatenate(ss), len(g) * len(h)
+
+
+def greedy_over_pairs(
+    a: np.ndarray, b: np.ndarray, sims: np.ndarray, rank: np.ndarray, kept: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The greedy rule over extra pairs between kept records: in preference order, a kept record removes
+    every kept record it is more similar to than ``threshold`` that comes after it.
+
+    ``a``, ``b`` index records, ``rank`` gives each record's place in the preference order
+    and ``kept`` (updated in place) which records are still kept. Returns the removed
+    records, their survivors and similarities.
+
+    >>> kept = np.ones(4, bool)
+    >>> greedy_over_pairs(np.array([0, 1]), np.array([1, 2]), np.array([0.95, 0.97]), np.arange(4), kept, 0.9)
+    (array([1]), array([0]), array([0.95]))
+    """
+    live = (sims > threshold) & kept[a] & kept[b]
+    a, b, sims = a[live], b[live], sims[live]
+    first = np.where(rank[a] <= rank[b], a, b)
+    second = np.where(rank[a] <= rank[b], b, a)
+    order = np.lexsort((-sims, rank[first]))
+    removed, survivors, similarity = [], [], []
+    for e in order:
+        x, y = int(first[e]), int(second[e])
+        if kept[x] and kept[y]:
+            kept[y] = False
+            removed.append(y)
+            survivors.append(x)
+            similarity.append(float(sims[e]))
+    return np.array(removed, np.int64), np.array(survivors, np.int64), np.array(similarity, np.float64)

@@ -123,7 +123,9 @@ class Phase:
         raise NotImplementedError
 
 
-def run_stages(stages: list[Stage], batch: list[Record]) -> tuple[list[Record], list[Rejection], dict[str, Counter[str]]]:
+def run_stages(
+    stages: list[Stage], batch: list[Record]
+) -> tuple[list[Record], list[Rejection], dict[str, Counter[str]]]:
     """Pass ``batch`` through ``stages`` in order: what survives, what was rejected, counters by stage."""
     rejected: list[Rejection] = []
     counts: dict[str, Counter[str]] = {}

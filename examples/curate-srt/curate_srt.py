@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import curate
 from curate.importing import Importer, InputFile, Problem, open_text
@@ -59,7 +60,7 @@ class SrtImporter(Importer[SrtOptions]):
             yield Problem(None, "no subtitle cues found")
             return
         if self.options.pairs:
-            for a, b in zip(cues, cues[1:]):
+            for a, b in pairwise(cues):
                 yield curate.Record.create(file.source(self.name, f"line {a.line}"), input=a.text, output=b.text)
         else:
             text = "\n".join(c.text for c in cues)
@@ -80,7 +81,11 @@ def _cues(stream) -> Iterator[Cue | Problem]:  # type: ignore[no-untyped-def]
         if lines[0].isdigit():
             lines = lines[1:]
         if not lines or not _TIMING.match(lines[0]):
-            yield Problem(f"line {start}", "cue without a timing line (HH:MM:SS,mmm --> HH:MM:SS,mmm)", raw="\n".join(t for _, t in block))
+            yield Problem(
+                f"line {start}",
+                "cue without a timing line (HH:MM:SS,mmm --> HH:MM:SS,mmm)",
+                raw="\n".join(t for _, t in block),
+            )
         else:
             text = " ".join(_TAGS.sub("", t) for t in lines[1:]).strip()
             if text:

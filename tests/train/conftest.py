@@ -17,7 +17,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 # Until the package mapping (train/ -> curate.train) is installed, load it from the checkout.
 try:
-    import curate.train  # noqa: F401
+    import curate.train
 except ImportError:  # pragma: no cover
     _root = Path(__file__).resolve().parents[2]
     sys.path.insert(0, str(_root))

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from curate.train import TrainConfigError, accumulation_for, config_from_mapping, load_config, load_preset
 from curate.train.config import resolve_spec
 
@@ -46,7 +45,8 @@ def test_batch_help_follows_the_guide():
     assert accumulation_for(32, 8) == 4
     assert accumulation_for(33, 8) == 5  # never below what was asked for
     assert accumulation_for(64, 8, num_processes=2) == 4
-    assert config_from_mapping({"per_device_batch_size": 8, "effective_batch_size": 32}).gradient_accumulation_steps == 4
+    cfg = config_from_mapping({"per_device_batch_size": 8, "effective_batch_size": 32})
+    assert cfg.gradient_accumulation_steps == 4
 
 
 def test_toml_train_table_and_relative_paths(tmp_path):

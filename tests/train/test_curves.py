@@ -6,7 +6,6 @@ import random
 
 import pytest
 from click.testing import CliRunner
-
 from curate.train import diagnose
 from curate.train.cli import curves_command
 from curate.train.curves import read_curves

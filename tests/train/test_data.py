@@ -4,7 +4,6 @@ import json
 
 import pytest
 from conftest import io_records, message_records, write_build
-
 from curate.train import TrainConfig, TrainDataError
 from curate.train.data import (
     IGNORE_INDEX,

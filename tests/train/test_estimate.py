@@ -13,7 +13,6 @@ import random
 import pytest
 from click.testing import CliRunner
 from conftest import sentence
-
 from curate.train import estimate_memory
 from curate.train.cli import estimate_command
 from curate.train.estimate import parse_size

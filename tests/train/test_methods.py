@@ -6,7 +6,6 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from curate.train import TrainConfig, config_from_mapping, train
 from curate.train.cli import train_command
 from curate.train.data import Collator, prepare_datasets
@@ -129,5 +128,6 @@ def test_config_object_round_trips_for_launchers(tiny_model, io_build):
 
     cfg = settings(tiny_model, io_build, launcher="torchrun", num_processes=2)
     cmd = launch_command(cfg, io_build / "c.json")
-    assert cmd[:3] == ["torchrun", "--nproc_per_node", "2"] and cmd[-3:] == ["-m", "curate.train", str(io_build / "c.json")]
+    assert cmd[:3] == ["torchrun", "--nproc_per_node", "2"]
+    assert cmd[-3:] == ["-m", "curate.train", str(io_build / "c.json")]
     assert TrainConfig(**json.loads(json.dumps(cfg.to_dict()))) == cfg
