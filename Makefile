@@ -27,9 +27,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	$(BIN)/python -m curate.train.tiny out/tiny-llama
 	$(BIN)/curate build --config examples/curate.toml --train examples/train-tiny.toml
-	@echo "outputs: out/example (train.jsonl, val.jsonl, rejects.jsonl, manifest.json, report.html)"
-	@echo "model:   out/example/model (adapter, curves.png, diagnosis)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

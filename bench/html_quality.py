@@ -31,6 +31,7 @@ import shlex
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,6 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timing rounds; the fastest of each is kept")
     parser.add_argument("--no-trafilatura", action="store_true", help="leave trafilatura out")
     args = parser.parse_args(argv)
+    from bs4 import XMLParsedAsHTMLWarning
+
+    warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)  # the XHTML page, parsed as HTML on purpose
     print("$ python " + shlex.join([sys.argv[0], *(sys.argv[1:] if argv is None else argv)]))
     print()
 

@@ -116,8 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     km = spherical_kmeans(x, k, backend="torch", seed=args.seed)
     labels = km.labels
     print(f"records {len(x):,} ({len(planted):,} planted paraphrases), model {model_id}, embedding {seconds:.1f} s")
-    print(f"k-means: k={k} ({'given' if args.clusters else 'rule round(sqrt(N/2))'}), {km.seconds:.2f} s, "
-          f"cluster sizes min {km.sizes.min()} median {int(np.median(km.sizes))} max {km.sizes.max()}")  # fmt: skip
+    print(
+        f"k-means: k={k} ({'given' if args.clusters else 'rule round(sqrt(N/2))'}), {km.seconds:.2f} s, "
+        f"cluster sizes min {km.sizes.min()} median {int(np.median(km.sizes))} max {km.sizes.max()}"
+    )
     pa = np.array([a for a, _ in planted])
     pb = np.array([b for _, b in planted])
     planted_sims = np.einsum("ij,ij->i", x[pa], x[pb])
@@ -141,8 +143,11 @@ def main(argv: list[str] | None = None) -> int:
             cells.append(_pct(probed))
         ok &= float(probed.mean() if len(i) else 1.0) >= args.goal
         above = int((planted_sims > t).sum())
-        print(f"{t:9.2f}  {len(i):11,}  {above:9,}  {'':22}" + "".join(f"  {c:>13}" for c in cells)
-              + f"   (all-pairs {exact_s:.1f} s)")  # fmt: skip
+        print(
+            f"{t:9.2f}  {len(i):11,}  {above:9,}  {'':22}"
+            + "".join(f"  {c:>13}" for c in cells)
+            + f"   (all-pairs {exact_s:.1f} s)"
+        )
     print()
     t = args.thresholds[len(args.thresholds) // 2]
     started = time.perf_counter()
@@ -150,11 +155,15 @@ def main(argv: list[str] | None = None) -> int:
     dedup_s = time.perf_counter() - started
     n = len(x)
     d = x.shape[1]
-    print(f"clustered dedup at {t}: removed {removed:,} in {dedup_s:.2f} s; pairs compared "
-          f"{int((km.sizes * (km.sizes - 1) // 2).sum()):,} of {n * (n - 1) // 2:,}")  # fmt: skip
-    print(f"peak traced memory of the dedup loop: {peak:.1f} MiB; N^2 float32 would be {n * n * 4 / 2**20:,.0f} MiB; "
-          f"largest cluster {largest:,} -> its vectors {largest * d * 4 / 2**20:.1f} MiB + one {largest}x{largest} "
-          f"block {largest * largest * 4 / 2**20:.1f} MiB")  # fmt: skip
+    print(
+        f"clustered dedup at {t}: removed {removed:,} in {dedup_s:.2f} s; pairs compared "
+        f"{int((km.sizes * (km.sizes - 1) // 2).sum()):,} of {n * (n - 1) // 2:,}"
+    )
+    print(
+        f"peak traced memory of the dedup loop: {peak:.1f} MiB; N^2 float32 would be {n * n * 4 / 2**20:,.0f} MiB; "
+        f"largest cluster {largest:,} -> its vectors {largest * d * 4 / 2**20:.1f} MiB + one {largest}x{largest} "
+        f"block {largest * largest * 4 / 2**20:.1f} MiB"
+    )
     print(f"RESULT recall goal {args.goal:.0%}: {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1
 

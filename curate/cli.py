@@ -24,7 +24,7 @@ from curate.ledger import ErrorEntry
 from curate.options import describe_options
 from curate.sources import FileTask
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 
@@ -129,6 +129,9 @@ class RichReporter:
 @click.option("--input-column", help="Column (or key) holding the prompt.")
 @click.option("--output-column", help="Column (or key) holding the answer.")
 @click.option("--sql-table", "sql_tables", multiple=True, help="SQL table(s) to import (repeatable).")
+@click.option(
+    "-O", "--option", "options", multiple=True, metavar="KEY=VALUE", help="An importer option, JSON value (repeatable)."
+)
 @click.option("--system-prompt", help="System prompt added to conversations without one.")
 @click.option("--filter", "filters", multiple=True, help="Run exactly these filters (repeatable).")
 @click.option("--no-filters", is_flag=True, help="Run no filters.")
@@ -180,6 +183,13 @@ def build(sources: tuple[str, ...], output: str | None, config_path: str | None,
             for line in summary_lines(semantic):
                 console.print(line)
         console.print(f"outputs in {result.output}/: " + ", ".join(p.name for p in result.paths.values()))
+    if result.train_result is not None:
+        trained = result.train_result
+        out.print(f"model: {trained.model_dir}")
+        if trained.curves_png is not None:
+            out.print(f"learning curves: {trained.curves_png}")
+        if trained.diagnosis is not None:
+            out.print(f"diagnosis: {trained.diagnosis}", highlight=False, markup=False)
 
 
 def apply_flags(config: BuildConfig, sources: tuple[str, ...], output: str | None, flags: dict[str, Any]) -> None:
@@ -190,6 +200,7 @@ def apply_flags(config: BuildConfig, sources: tuple[str, ...], output: str | Non
         "output_column": flags.pop("output_column"),
     }
     mapping = {k: v for k, v in mapping.items() if v is not None}
+    mapping.update(_parse_option(o) for o in flags.pop("options"))
     tables = list(flags.pop("sql_tables"))
     importer = flags.pop("importer")
     if sources:
@@ -278,7 +289,7 @@ def print_funnel(console: Console, manifest: dict[str, Any]) -> None:
 @click.argument("source", type=click.Path(path_type=str))
 @click.option("--limit", type=int, default=None, help="Stop after N records.")
 @click.option("--importer", help="Force this importer.")
-@click.option("--option", "options", multiple=True, metavar="KEY=VALUE", help="An importer option (JSON value).")
+@click.option("-O", "--option", "options", multiple=True, metavar="KEY=VALUE", help="An importer option (JSON value).")
 def inspect(source: str, limit: int | None, importer: str | None, options: tuple[str, ...]) -> None:
     """Print the records an importer makes of SOURCE, as JSONL (problems go to stderr)."""
     from curate.importing import Problem

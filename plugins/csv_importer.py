@@ -15,7 +15,7 @@ Why the csv module and not pandas
     lines, pads short rows with NaN without a word, gives ``on_bad_lines`` the parsed
     fields rather than the row's text (and only with its python engine), and loses a whole
     chunk of rows when the file ends inside a quote. The :mod:`csv` reader does all of that
-    exactly. Speed, on a 100k-row export: it tokenizes about 3x slower than a naive
+    exactly. Speed, on a 100k-row export: it tokenizes 2-3x slower than a naive
     ``read_csv`` (C engine, inferred types) and about as fast as ``read_csv`` run faithfully
     (``dtype=str, keep_default_na=False``, chunked); a whole import, where building the
     records takes most of the time, is about 1.2x a naive ``read_csv`` import.
@@ -97,6 +97,7 @@ def _stream_errors() -> tuple[type[BaseException], ...]:
 
 
 _STREAM_ERRORS = _stream_errors()
+_READ_ERRORS: tuple[type[BaseException], ...] = (*_STREAM_ERRORS, UnicodeError)  # and codecs that cannot cope
 
 
 @dataclass(frozen=True)
@@ -406,7 +407,7 @@ class _Text:
                 cut = joined.rfind("\n") + 1
                 parts = [joined[cut:]] if cut < len(joined) else []
                 yield self._add(joined[:cut])
-        except (*_STREAM_ERRORS, UnicodeError) as exc:  # a damaged archive, a failing codec: keep what came before
+        except _READ_ERRORS as exc:  # a damaged archive, a failing codec: keep what came before
             self.error = exc
             self.lost = "".join(parts)
             parts = []
@@ -526,11 +527,11 @@ def _column_names(header: list[str]) -> list[str]:
     """Header cells as column names: blanks by position (``"3"``), repeats as ``name.1``, ``name.2``."""
     names: list[str] = []
     taken: set[str] = set()
+    repeats: dict[str, int] = {}  # base name -> the last suffix tried
     for i, cell in enumerate(header):
         base = name = cell.strip() or str(i + 1)
-        k = 0
         while name in taken:
-            k += 1
+            repeats[base] = k = repeats.get(base, 0) + 1
             name = f"{base}.{k}"
         names.append(name)
         taken.add(name)
@@ -687,8 +688,9 @@ def _empty(part: _Part) -> str:
     return f"{part.empty}: nothing to import; fill it in or map another column"
 
 
-def _listed(columns: list[str]) -> str:
-    return ", ".join(map(repr, columns))
+def _listed(columns: list[str], shown: int = 20) -> str:
+    more = f" and {len(columns) - shown} more" if len(columns) > shown else ""
+    return ", ".join(map(repr, columns[:shown])) + more
 
 
 def _find(columns: list[str], name: str) -> str | None:

@@ -123,52 +123,74 @@ class RefusalOptions:
 
 # -- folding: the form of text that phrases are matched against ---------------------------
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'", "\u00b4": "'", "\u2032": "'"})
+#: Apostrophes that become ``'``. (Replaced one by one where present: ``str.translate`` on a
+#: non-ASCII string goes through a dict per character and is many times slower.)
+_APOSTROPHES = ("\u2019", "\u2018", "\u02bc", "\uff07", "\u00b4", "\u2032")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 
 
 def fold(text: str) -> tuple[str, list[int] | None]:
     """``text`` in NFKC, lower case, with one kind of apostrophe; and an index back to ``text``.
 
-    The index maps each position of the folded text to a position of ``text`` (None
-    when both line up, which is the usual case).
+    The index maps each position of the folded text to a position of ``text``; it is
+    None when both line up, which is the usual case.
 
     >>> fold("I’M ＳＯＲＲＹ")
     ("i'm sorry", None)
-    >>> fold("ﬁne")[0], fold("ﬁne")[1]
+    >>> fold("ﬁne")
     ('fine', [0, 0, 1, 2, 3])
     """
     if text.isascii():
         return text.lower(), None
-    t = text.translate(_APOSTROPHES)
-    low = t.lower()
-    if len(low) == len(t) and unicodedata.is_normalized("NFKC", t):
-        return low, None
+    t = text
+    for apostrophe in _APOSTROPHES:
+        if apostrophe in t:
+            t = t.replace(apostrophe, "'")
+    n = unicodedata.normalize("NFKC", t)
+    if len(n) == len(t):
+        low = n.lower()
+        if len(low) == len(n):
+            return low, None
+    # Some character changes length (a ligature, "…", a combining sequence): fold piece by piece.
     pieces: list[str] = []
     index: list[int] = []
-    for i, ch in enumerate(t):
-        n = ch.lower() if ch.isascii() else unicodedata.normalize("NFKC", ch).lower()
-        pieces.append(n)
-        index.extend([i] * len(n))
+    pos = 0
+    for m in _NON_ASCII_RUN.finditer(t):
+        pieces.append(t[pos : m.start()].lower())
+        index.extend(range(pos, m.start()))
+        for i in range(m.start(), m.end()):
+            ch = unicodedata.normalize("NFKC", t[i]).lower()
+            pieces.append(ch)
+            index.extend([i] * len(ch))
+        pos = m.end()
+    pieces.append(t[pos:].lower())
+    index.extend(range(pos, len(t)))
     index.append(len(t))
-    folded = "".join(pieces)
-    if len(folded) == len(t):
-        return folded, None
-    return folded, index
+    return "".join(pieces), index
 
 
 def fold_phrase(text: str) -> str:
     """A phrase as it is matched: apostrophes straightened, NFKC, lower case."""
-    return unicodedata.normalize("NFKC", text.translate(_APOSTROPHES)).lower()
+    for apostrophe in _APOSTROPHES:
+        text = text.replace(apostrophe, "'")
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+#: A phrase that starts with a letter must start a word: in the text it follows one of these
+#: characters, or nothing.
+_WORD_STARTS = " \n\t\"'([{<*_>|/¿¡“‘«「『（【"
 
 
 # -- the phrase language ------------------------------------------------------------------
 
 _GAP = r"[^.!?。\n]{0,60}?"
+_WS = r"\s+"
 #: Not preceded by a word character or a hyphen (for phrases that start with a letter or digit).
 _START = r"(?<![\w-])"
 #: When the phrase ends with a Latin letter or digit, the next character must not continue the word.
 #: (Character classes beyond U+00FF cost milliseconds each to compile, so the class stays small.)
 _END = r"(?!(?<=[a-z0-9\xc0-\xff])(?:\w|-\w))"
+_WORD_CHAR = re.compile(r"[\w'-]")
 
 Node = tuple  # ("c", char) | ("ws",) | ("gap",) | ("alt", tuple[Seq, ...], optional)
 Seq = tuple
@@ -260,7 +282,7 @@ def literal_phrase(text: str, category: str) -> Phrase:
     return Phrase(category, text.strip(), tuple(nodes))
 
 
-def render(seq: Seq) -> str:
+def render(seq: Seq, ws: str = _WS) -> str:
     """The regular expression for a parsed sequence."""
     out = []
     for node in seq:
@@ -268,11 +290,11 @@ def render(seq: Seq) -> str:
         if kind == "c":
             out.append(re.escape(node[1]))
         elif kind == "ws":
-            out.append(r"\s+")
+            out.append(ws)
         elif kind == "gap":
             out.append(_GAP)
         else:
-            out.append("(?:" + "|".join(render(o) for o in node[1]) + ")" + ("?" if node[2] else ""))
+            out.append("(?:" + "|".join(render(o, ws) for o in node[1]) + ")" + ("?" if node[2] else ""))
     return "".join(out)
 
 
@@ -310,10 +332,6 @@ def _first_split(seq: Seq) -> list[tuple[Node | None, Seq]]:
     return out
 
 
-def _token_regex(tok: Node) -> str:
-    return re.escape(tok[1]) if tok[0] == "c" else r"\s+"
-
-
 def _is_cjk(ch: str) -> bool:
     return bool(re.match(f"[{CJK}]", ch))
 
@@ -323,10 +341,36 @@ def _latin_start(seq: Seq) -> bool:
     return all(t is not None and t[0] == "c" and re.match(r"\w", t[1]) and not _is_cjk(t[1]) for t in firsts)
 
 
+def heads(seq: Seq, length: int = 12, limit: int = 400) -> list[str] | None:
+    """The literal beginnings of a phrase: every way to read its first ``length`` characters.
+
+    A space in the phrase reads as one space. Reading stops early at a gap or at the end
+    of the phrase. None when the phrase starts with a gap, or when there would be more
+    than ``limit`` readings even at a shorter length.
+    """
+    for size in (length, 8, 5, 3):
+        done: set[str] = set()
+        todo: list[tuple[str, Seq]] = [("", seq)]
+        while todo and len(done) + len(todo) <= limit:
+            head, rest = todo.pop()
+            if len(head) >= size or not rest:
+                done.add(head)
+                continue
+            for tok, r in _first_split(rest):
+                if tok is None:
+                    done.add(head)
+                else:
+                    todo.append((head + (tok[1] if tok[0] == "c" else " "), r))
+        if not todo and "" not in done:
+            return sorted(done)
+    return None
+
+
 _Entry = tuple  # (seq, end regex)
 
 
-def _factor(entries: list[_Entry], depth: int) -> str:
+def _factor(entries: list[_Entry], depth: int, ws: str = _WS) -> str:
+    """One regex for several sequences, factored on their first ``depth`` tokens (a trie)."""
     groups: dict[Node, list[_Entry]] = {}
     plain: dict[str, None] = {}
     ends: dict[str, None] = {}
@@ -338,14 +382,16 @@ def _factor(entries: list[_Entry], depth: int) -> str:
         # Merging choices copies what follows them once per distinct first token: stop
         # factoring a phrase where that would blow the pattern up.
         if not splits or (len(splits) > 1 and sum(len(render(r)) for _, r in splits) > 2 * len(render(seq)) + 100):
-            plain[render(seq) + end] = None
+            plain[render(seq, ws) + end] = None
             continue
         for tok, rest in splits:
             if tok is None:
-                plain[render(rest) + end] = None
+                plain[render(rest, ws) + end] = None
             else:
                 groups.setdefault(tok, []).append((rest, end))
-    parts = [_token_regex(tok) + _factor(group, depth - 1) for tok, group in groups.items()]
+    parts = [
+        (re.escape(tok[1]) if tok[0] == "c" else ws) + _factor(group, depth - 1, ws) for tok, group in groups.items()
+    ]
     parts.extend(plain)
     parts.extend(e for e in ends if e)
     if "" in ends:
@@ -353,114 +399,6 @@ def _factor(entries: list[_Entry], depth: int) -> str:
     if len(parts) == 1:
         return parts[0]
     return "(?:" + "|".join(parts) + ")"
-
-
-#: Word-initial letters by frequency in English: the engine tries the branches in order.
-_LETTER_ORDER = "taoswicbphfmdrelngu"
-
-
-def build_regex(items: Iterable[Phrase], depth: int = 6) -> tuple[str | None, str | None]:
-    """Two regular expressions for all phrases, factored on their first ``depth`` tokens.
-
-    The first holds the phrases that must start a word: it begins by consuming the
-    character before the phrase (``[^\\w-]``; search it in ``" " + text`` and subtract 1
-    from match starts), so the engine only tries positions at word starts. The second
-    holds the rest (CJK phrases, phrases marked ``*``). In both, choices that begin with
-    the same token are merged level by level, so the engine dispatches on each character
-    instead of trying every phrase at every position.
-    """
-    bounded: dict[Node, list[_Entry]] = {}
-    free: list[_Entry] = []
-    for p in items:
-        end = _END if p.end_boundary else ""
-        for tok, rest in _first_split(p.seq):
-            if tok is not None and p.start_boundary and tok[0] == "c" and re.match(r"\w", tok[1]) and not _is_cjk(tok[1]):
-                bounded.setdefault(tok, []).append((rest, end))
-            elif tok is None:
-                free.append((rest, end))
-            else:
-                free.append(((tok, *rest), end))
-    order = sorted(bounded, key=lambda t: (_LETTER_ORDER.find(t[1]) % 100, t[1]))
-    first = None
-    if bounded:
-        branches = [_token_regex(tok) + _factor(bounded[tok], depth - 1) for tok in order]
-        first = r"[^\w-](?:" + "|".join(branches) + ")"
-    second = _factor(free, depth) if free else None
-    return first, second
-
-
-# -- anchor words: a cheap test that rules out most texts before any regex runs -----------------
-
-_SEPARATORS = str.maketrans(dict.fromkeys('!"#$%&()*+,./:;<=>?@[\\]^_`{|}~¿¡«»“”„…–—•·。、', " "))
-
-
-def text_words(folded: str) -> list[str]:
-    """The words of a folded text as anchors see them: split on spaces and punctuation."""
-    return folded.translate(_SEPARATORS).split()
-
-
-def _word_cost(word: str) -> float:
-    return 100.0 if word in phrases.COMMON_WORDS else 1.0 + 4.0 / len(word)
-
-
-def _readings(seq: Seq, limit: int = 4000) -> list[str] | None:
-    """Every way to read ``seq`` as plain text (None if it has a gap or more than ``limit`` readings)."""
-    variants = [""]
-    for node in seq:
-        if node[0] == "c":
-            variants = [v + node[1] for v in variants]
-        elif node[0] == "ws":
-            variants = [v + " " for v in variants]
-        elif node[0] == "gap":
-            return None
-        else:
-            options: list[str] = []
-            for option in node[1]:
-                sub = _readings(option, limit)
-                if sub is None:
-                    return None
-                options.extend(sub)
-            if node[2]:
-                options.append("")
-            variants = [v + o for v in variants for o in options]
-            if len(variants) > limit:
-                return None
-    return variants
-
-
-def anchor_words(seq: Seq) -> frozenset[str] | None:
-    """Words such that every match of ``seq`` holds one of them as a whole word; None if none can be found.
-
-    The phrase is cut at its top-level spaces and gaps into segments that begin and end
-    on word boundaries; for each segment, every reading's rarest word is collected, and
-    the segment whose collection is rarest wins.
-    """
-    segments: list[tuple[Seq, bool]] = []  # (segment, whole-word aligned on both sides)
-    current: list[Node] = []
-    left_ok = True
-    for node in seq:
-        if node[0] in ("ws", "gap"):
-            if current:
-                segments.append((tuple(current), left_ok and node[0] == "ws"))
-            current = []
-            left_ok = node[0] == "ws"
-        else:
-            current.append(node)
-    if current:
-        segments.append((tuple(current), left_ok))
-    best: tuple[float, frozenset[str]] | None = None
-    for segment, aligned in segments:
-        if not aligned:
-            continue
-        texts = _readings(segment)
-        readings = [text_words(t) for t in texts] if texts else []
-        if not readings or any(not words for words in readings):
-            continue
-        chosen = frozenset(min(words, key=_word_cost) for words in readings)
-        cost = sum(_word_cost(w) for w in chosen)
-        if best is None or cost < best[0]:
-            best = (cost, chosen)
-    return best[1] if best else None
 
 
 # -- the compiled matcher ---------------------------------------------------------------------
@@ -476,46 +414,61 @@ class Hit:
     phrase: str
 
 
-_HAS_CJK = re.compile(f"[{CJK}]")
+def _automaton(keys: Iterable[str]) -> Any:
+    """An Aho-Corasick automaton over ``keys`` (pyahocorasick), or None when it is not installed."""
+    try:
+        import ahocorasick
+    except ImportError:  # pragma: no cover - exercised by test_refusal_filter with a stub
+        return None
+    automaton = ahocorasick.Automaton()
+    for key in keys:
+        automaton.add_word(key, key)
+    automaton.make_automaton()
+    return automaton
 
 
 class Matcher:
     """Phrases compiled once: ``find`` returns the hits in a folded text.
 
-    Three parts: phrases that start a (Latin-script) word, behind an anchor-word test;
-    phrases that start with a CJK character (searched only in texts that have one); and
-    regular expressions, searched in every text.
+    Every phrase is reduced to its *heads*, the literal strings its first dozen
+    characters can read as ("i'm sorry, b", "as an ai lan"...). One Aho-Corasick
+    automaton finds every head in a single pass over the text; only where a head
+    occurs (after a space, quote or bracket, for a phrase that must start a word) is
+    the phrase itself checked, with a regex anchored there. Clean text
+    rarely holds a head, so most texts cost one pass of the automaton. Without
+    pyahocorasick, one regex over all heads does the same job, more slowly. Regular
+    expressions (built-in artifacts, user ``re:`` lines) are searched in every text.
     """
 
     def __init__(
         self,
         items: Sequence[Phrase],
-        raw: Sequence[tuple[str, str, str]] = (),
+        raw: Sequence[tuple[str, str, str, str]] = (),
         user_raw: Sequence[tuple[str, str, str]] = (),
     ) -> None:
         self.phrases = list(items)
-        bounded: list[Phrase] = []
-        free: list[Phrase] = []
-        for p in self.phrases:
-            (bounded if p.start_boundary and _latin_start(p.seq) else free).append(p)
-        first, _ = build_regex(bounded)
-        _, second = build_regex(free)
-        self.bounded = re.compile(first) if first else None
-        self.free = re.compile(second) if second else None
-        self.free_cjk_only = all(
-            tok is not None and tok[0] == "c" and _is_cjk(tok[1]) for p in free for tok, _ in _first_split(p.seq)
+        self.by_head: dict[str, list[tuple[int, bool]]] = {}  # head -> (phrase, must start a word)
+        self.headless: list[int] = []
+        for i, p in enumerate(self.phrases):
+            found = heads(p.seq)
+            if found is None:
+                self.headless.append(i)
+                continue
+            bounded = p.start_boundary and _latin_start(p.seq)
+            for head in found:
+                self.by_head.setdefault(head, []).append((i, bounded))
+        self.automaton = _automaton(self.by_head)
+        self.head_regex = (
+            re.compile(_factor([(tuple(("c", ch) for ch in key), "") for key in self.by_head], 64))
+            if self.automaton is None and self.by_head
+            else None
         )
-        anchors: set[str] = set()
-        for p in bounded:
-            words = anchor_words(p.seq)
-            if words is None:
-                anchors = set()
-                self.anchors: frozenset[str] | None = None
-                break
-            anchors |= words
-        else:
-            self.anchors = frozenset(anchors)
-        self.raw = [(category, name, re.compile(pattern)) for category, name, pattern in raw]
+        self._regexes: dict[int, re.Pattern[str]] = {}
+        self.headless_regex = (
+            re.compile("|".join(f"(?P<h{i}>{self._source(i)})" for i in self.headless)) if self.headless else None
+        )
+        # (category, name, regex, needle): the regex runs only on texts that hold the needle.
+        self.raw = [(category, name, re.compile(pattern), needle) for category, name, pattern, needle in raw]
         # User regexes may be many: one alternation with a named group each.
         self.user_raw = list(user_raw)
         self.user_regex = (
@@ -523,23 +476,47 @@ class Matcher:
             if self.user_raw
             else None
         )
-        self._ident: re.Pattern[str] | None = None
+
+    def _source(self, i: int) -> str:
+        p = self.phrases[i]
+        start = _START if p.start_boundary and _latin_start(p.seq) else ""
+        return start + render(p.seq) + (_END if p.end_boundary else "")
+
+    def _regex(self, i: int) -> re.Pattern[str]:
+        regex = self._regexes.get(i)
+        if regex is None:  # compiled on first use: most phrases never occur in a given dataset
+            regex = self._regexes[i] = re.compile(self._source(i))
+        return regex
+
+    def _head_ends(self, text: str) -> Iterable[tuple[int, str]]:
+        """Without pyahocorasick: (end, head) for each head, found by one regex over all of them."""
+        assert self.head_regex is not None
+        return ((m.end() - 1, m.group()) for m in self.head_regex.finditer(text))
 
     def find(self, folded: str) -> list[Hit]:
         """Every phrase in ``folded`` (a text passed through :func:`fold`), in reading order."""
         hits: list[Hit] = []
-        if self.bounded is not None and (self.anchors is None or not self.anchors.isdisjoint(text_words(folded))):
-            for m in self.bounded.finditer(" " + folded):
-                start = m.start()  # the consumed character before the phrase, less the added space
-                hits.append(Hit(start, m.end() - 1, *self._identify(folded, start, m.group()[1:])))
-        if self.free is not None and (
-            not self.free_cjk_only or (not folded.isascii() and _HAS_CJK.search(folded) is not None)
-        ):
-            for m in self.free.finditer(folded):
-                hits.append(Hit(m.start(), m.end(), *self._identify(folded, m.start(), m.group())))
-        for category, name, regex in self.raw:
-            for m in regex.finditer(folded):
-                hits.append(Hit(m.start(), m.end(), category, name))
+        if self.by_head:
+            ends = self.automaton.iter(folded) if self.automaton is not None else self._head_ends(folded)
+            for end, head in ends:
+                start = end - len(head) + 1
+                word_start = start == 0 or folded[start - 1] in _WORD_STARTS
+                for i, bounded in self.by_head[head]:
+                    if bounded and not word_start:
+                        continue
+                    m = self._regex(i).match(folded, start)
+                    if m is not None:
+                        p = self.phrases[i]
+                        hits.append(Hit(start, m.end(), p.category, p.text))
+                        break
+        if self.headless_regex is not None:
+            for m in self.headless_regex.finditer(folded):
+                p = self.phrases[int((m.lastgroup or "h0")[1:])]
+                hits.append(Hit(m.start(), m.end(), p.category, p.text))
+        for category, name, regex, needle in self.raw:
+            if needle in folded:
+                for m in regex.finditer(folded):
+                    hits.append(Hit(m.start(), m.end(), category, name))
         if self.user_regex is not None:
             for m in self.user_regex.finditer(folded):
                 category, name, _ = self.user_raw[int((m.lastgroup or "u0")[1:])]
@@ -548,20 +525,6 @@ class Matcher:
             hits.sort(key=lambda h: (h.start, -h.end))
             hits = [h for i, h in enumerate(hits) if i == 0 or h.start >= hits[i - 1].end]
         return hits
-
-    def _identify(self, folded: str, start: int, matched: str) -> tuple[str, str]:
-        """The category and text of a phrase that matches at ``start`` (asked only at a hit)."""
-        if self._ident is None:
-            ident = []
-            for i, p in enumerate(self.phrases):
-                boundary = _START if p.start_boundary and _latin_start(p.seq) else ""
-                ident.append(f"(?P<p{i}>{boundary}{render(p.seq)}{_END if p.end_boundary else ''})")
-            self._ident = re.compile("|".join(ident))
-        m = self._ident.match(folded, start)
-        if m is None or m.lastgroup is None:  # pragma: no cover - both regexes hold the same phrases
-            return "unknown", matched
-        p = self.phrases[int(m.lastgroup[1:])]
-        return p.category, p.text
 
 
 def read_phrase_file(path: str, category: str, *, regex: bool) -> tuple[list[Phrase], list[tuple[str, str, str]]]:
@@ -615,12 +578,12 @@ def _compiled(
 ) -> tuple[Matcher, re.Pattern[str] | None, Matcher | None]:
     """The matcher, the filler regex and the justification matcher for one configuration (compiled once)."""
     items: list[Phrase] = []
-    raw: list[tuple[str, str, str]] = []
+    raw: list[tuple[str, str, str, str]] = []
     for category in categories:
         if category in replaced:
             continue
         items.extend(_builtin_phrases(category, languages))
-        raw.extend((category, name, pattern) for name, pattern in phrases.REGEXES.get(category, ()))
+        raw.extend((category, *entry) for entry in phrases.REGEXES.get(category, ()))
     user_raw: list[tuple[str, str, str]] = []
     for category, path, regex in user:
         if category in categories:
@@ -753,8 +716,13 @@ class Cutter:
             if not inside:
                 continue
             keep_from = self._keep_from(folded, u, inside)
-            if keep_from is not None and self.filler is not None and self.filler.match(folded, keep_from):
-                keep_from = None  # what is left of the sentence is an offer or a pleasantry
+            if (
+                keep_from is not None
+                and self.filler is not None
+                and self.filler.match(folded, keep_from)
+                and word_count(folded[keep_from : u.end]) <= 8
+            ):
+                keep_from = None  # what is left of the sentence is a short offer or pleasantry
             if keep_from is None or keep_from >= u.end:
                 u.removed = True
                 removed.append(_entry(inside[0], text[orig(u.start) : orig(u.end)].strip(), inside))
@@ -813,7 +781,8 @@ class Cutter:
                 if comma >= 0 and not _CLAUSE_BREAK.match(folded, comma):
                     nxt = comma + 1
             if nxt is None:
-                brk = _CLAUSE_BREAK.search(folded, h.end, u.end)
+                # The phrase may have taken the comma of ", but" (``I don't have preferences,``).
+                brk = _CLAUSE_BREAK.search(folded, h.end - 1 if matched.endswith(",") else h.end, u.end)
                 if brk is not None:
                     nxt = brk.end()
             if nxt is None:

@@ -310,6 +310,9 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             f"{_I_CANT} (remember|recall|retain|store|save|access) (previous|past|prior|our|your|earlier|personal"
             "|information (from|about)|conversations|interactions|chats|data)",
             f"{_I_CANT} (answer|respond to|address|discuss) (that|this|your) (question|request|query|prompt|topic)",
+            f"{_I_CANT} (run|execute|test|compile|debug) (this|the|your|that|code|it|programs|scripts)",
+            f"{_I_CANT} (taste|smell|touch|eat|drink|hear|see|feel) (food|things|it|the|your|anything|emotions|feelings"
+            "|pain|music|sounds)",
             "I (must|have to|will have to|'ll have to|need to) (respectfully |politely |kindly )?(decline|refuse)",
             "I (respectfully|politely|must respectfully|will respectfully) decline",
             "I (can't|cannot|won't|will not) (in good conscience|ethically|responsibly|morally)",
@@ -781,14 +784,15 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-#: Regular expressions (matched on the folded, lower-cased text), by category, with the
-#: name shown in meta and rejects: artifacts that the phrase language cannot express.
-REGEXES: dict[str, tuple[tuple[str, str], ...]] = {
+#: Regular expressions (matched on the folded, lower-cased text), by category: artifacts
+#: that the phrase language cannot express. Each entry: the name shown in meta and
+#: rejects, the regex, and a needle that a text must hold for the regex to run at all.
+REGEXES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "platform": (
         # "1 / 1" page counters that ShareGPT scrapes left at the start of turns.
-        ("1 / 1", r"\A\s*\d{1,2} / \d{1,2}(?=\s*\n|[^\W\d_])"),
+        ("1 / 1", r"\A\s*\d{1,2} / \d{1,2}(?=\s*\n|[^\W\d_])", " / "),
         # The copy button's label glued to the code block's language: "pythonCopy code".
-        ("Copy code", r"copy code(?!\w)"),
+        ("Copy code", r"copy code(?!\w)", "copy code"),
     ),
 }
 

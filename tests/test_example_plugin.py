@@ -53,9 +53,8 @@ def test_plugin_is_listed(installed):
 
 def test_plugin_builds(installed, tmp_path):
     out = tmp_path / "out"
-    proc = curate(
-        installed, "build", str(PLUGIN / "sample"), "-o", str(out), "--format", "input-output", "--val-ratio", "0"
-    )
+    args = ["build", str(PLUGIN / "sample"), "-o", str(out), "--format", "input-output", "--val-ratio", "0"]
+    proc = curate(installed, *args, "-O", "pairs=true")
     assert proc.returncode == 0, proc.stderr
     assert "episode.srt:line 9: cue without a timing line" in proc.stderr
     rows = [json.loads(line) for line in (out / "train.jsonl").read_text().splitlines()]

@@ -101,7 +101,7 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
             staged = staged.materialize()
         duplicates = None
         if staged is not None and dedup_at is not None and not _doomed(plan, tasks, staged):
-            duplicates = _duplicates(ray, staged).materialize()
+            duplicates = _duplicates(staged).materialize()
         replay = Replay(
             plan,
             ledger,
@@ -274,9 +274,11 @@ def _staged(
     size = plan.config.batch_size
     ds: Dataset = ray.data.from_items(items, override_num_blocks=min(len(items), MAX_READ_BLOCKS))
     ds = ds.map_batches(read_files, batch_size=1, batch_format="pyarrow", fn_kwargs={"chunk": size, "debug": debug})
+    # batch_size=None: each table a read task yields (``size`` items) is one batch, and
+    # the stages fuse with the read, one task per file (a batch size would bundle files).
     return ds.map_batches(
         run_stage_batch,
-        batch_size=size,
+        batch_size=None,
         batch_format="pyarrow",
         fn_kwargs={"build": uuid.uuid4().hex, "factories": pre, "keys": keys},
     )
@@ -389,32 +391,46 @@ class _Locator:
 # -- exact dedup ---------------------------------------------------------------------
 
 
-def kept_keys(batch: pa.Table) -> pa.Table:
-    """``map_batches`` function: the position, dedup key and id of each kept record."""
+def kept_keys(batch: pa.Table, *, partitions: int) -> pa.Table:
+    """``map_batches`` function: position, dedup key, id and key partition of each kept record."""
+    import numpy as np
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    return batch.filter(pc.equal(batch.column("kind"), KEPT)).select(["pos", "dkey", "id"])
+    kept = batch.filter(pc.equal(batch.column("kind"), KEPT)).select(["pos", "dkey", "id"])
+    keys = np.asarray(kept.column("dkey").to_numpy(), dtype=np.int64).view(np.uint64)
+    return kept.append_column("part", pa.array((keys % np.uint64(partitions)).astype(np.int64)))
 
 
-def later_copies(group: pa.Table) -> pa.Table:
-    """``map_groups`` function: every record of one key but the first, naming the first."""
+def later_copies(part: pa.Table) -> pa.Table:
+    """``map_groups`` function: in one key partition, every record but the first of its key, naming the first."""
+    import numpy as np
     import pyarrow as pa
 
-    group = group.sort_by("pos")
-    rest = group.slice(1)
-    first = group.column("id")[0].as_py() if group.num_rows else ""
+    pos = np.asarray(part.column("pos").to_numpy(), dtype=np.int64)
+    key = np.asarray(part.column("dkey").to_numpy(), dtype=np.int64)
+    order = np.lexsort((pos, key))  # by key, then position
+    key = key[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    leader = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    later = ~first
     return pa.table(
-        {"pos": rest.column("pos"), "duplicate_of": pa.array([first] * rest.num_rows, pa.string())},
+        {"pos": pa.array(pos[order][later]), "duplicate_of": part.column("id").take(order[leader[later]])},
         schema=pa.schema([("pos", pa.int64()), ("duplicate_of", pa.string())]),
     )
 
 
-def _duplicates(ray: Any, staged: Dataset) -> Dataset:
-    """``(pos, duplicate_of)`` of every later copy, sorted by position."""
-    cpus = int(ray.cluster_resources().get("CPU", 1))
-    partitions = max(1, min(2 * cpus, math.ceil(staged.count() / ROWS_PER_PARTITION)))
-    keys = staged.map_batches(kept_keys, batch_format="pyarrow", batch_size=None)
-    return keys.groupby("dkey", num_partitions=partitions).map_groups(later_copies, batch_format="pyarrow").sort("pos")
+def _duplicates(staged: Dataset) -> Dataset:
+    """``(pos, duplicate_of)`` of every later copy, sorted by position.
+
+    The narrow key table is spread over partitions by key; each partition is solved
+    in one vectorised call (one call per key would cost a Python call per record).
+    """
+    partitions = max(1, math.ceil(staged.count() / ROWS_PER_PARTITION))
+    keys = staged.map_batches(kept_keys, batch_format="pyarrow", batch_size=None, fn_kwargs={"partitions": partitions})
+    copies = keys.groupby("part", num_partitions=partitions).map_groups(later_copies, batch_format="pyarrow")
+    return copies.sort("pos")
 
 
 def _doomed(plan: Plan, tasks: list[FileTask | SourceError], staged: Dataset) -> bool:

@@ -248,32 +248,120 @@ class TorchBackend(KMeansBackend):
         return best_vecs
 
 
+_PROBE = """
+import sys, torch
+from pykeops.torch import LazyTensor
+device, d, formula = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+x = torch.nn.functional.normalize(torch.randn(64, d, device=device), dim=1)
+c = torch.nn.functional.normalize(torch.randn(8, d, device=device), dim=1)
+x_i, c_j = LazyTensor(x[:, None, :]), LazyTensor(c[None, :, :])
+if formula == "max_argmax":
+    labels = (x_i | c_j).max_argmax(dim=1)[1]
+elif formula == "argmax":
+    labels = (x_i | c_j).argmax(dim=1)
+else:
+    labels = ((x_i - c_j) ** 2).sum(-1).argmin(dim=1)
+ok = bool((labels.view(-1).long() == (x @ c.T).argmax(dim=1)).float().mean() > 0.9)
+print("keops probe", formula, d, "ok" if ok else "WRONG")
+sys.exit(0 if ok else 1)
+"""
+#: The keops formulations of the assignment, tried in this order by the probe.
+FORMULAS = ("max_argmax", "argmax", "sqdist")
+_probed: dict[tuple[str, int, str], str | None] = {}
+
+
+def probe_keops(device: str, dim: int, formula: str = "max_argmax", *, timeout: float = 900.0) -> str | None:
+    """Compile and run a keops assignment ``formula`` for ``dim`` in a child process; ``None`` when it works.
+
+    pykeops compiles each formula on first use (nvrtc on CUDA, g++ on the CPU), and a
+    broken toolchain can crash the interpreter (a segmentation fault was seen with CUDA 13
+    at d=384), which no ``except`` catches. The probe takes that risk in a child process;
+    the compiled formula stays cached on disk for this process. Returns what went wrong.
+    """
+    key = (device, dim, formula)
+    if key not in _probed:
+        import signal
+        import subprocess
+        import sys
+
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-c", _PROBE, device, str(dim), formula],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            _probed[key] = f"took more than {timeout:.0f} s compiling {formula} for d={dim} on {device}"
+        else:
+            if proc.returncode == 0:
+                _probed[key] = None
+            else:
+                if proc.returncode < 0:
+                    how = f"crashed with {signal.Signals(-proc.returncode).name}"
+                else:
+                    how = f"failed (exit {proc.returncode})"
+                tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
+                _probed[key] = f"{how} compiling or running {formula} for d={dim} on {device}: {tail}"
+    return _probed[key]
+
+
 class KeOpsBackend(TorchBackend):
-    """The assignment as a pykeops ``LazyTensor`` argmax (no (N, k) matrix in memory); for CUDA."""
+    """The assignment as a pykeops ``LazyTensor`` argmax (no (N, k) matrix in memory); for CUDA.
+
+    Before the first use for a dimension, the formula is compiled in a child process
+    (:func:`probe_keops`), so that a toolchain that crashes becomes a :class:`KMeansError`.
+    """
 
     name = "keops"
     purpose = "the keops K-means backend"
 
     def __init__(
-        self, *, device: str | None = None, chunk_size: int | None = None, memory_limit_mb: int = 2048
+        self,
+        *,
+        device: str | None = None,
+        chunk_size: int | None = None,
+        memory_limit_mb: int = 2048,
+        probe: bool = True,
     ) -> None:
         super().__init__(device=device, chunk_size=chunk_size or 1_048_576, memory_limit_mb=memory_limit_mb)
         self.pykeops = requires("pykeops.torch", extra="gpu", purpose=self.purpose, package="pykeops")
+        self.probe = probe
         if self._device.type == "cpu":
             log.warning("the keops backend runs on the CPU here: expect it to be much slower than 'torch'")
 
+    def formula_for(self, dim: int) -> str:
+        """The first of :data:`FORMULAS` that compiles and runs for ``dim`` here (probed once)."""
+        if not self.probe:
+            return FORMULAS[0]
+        problems = []
+        for formula in FORMULAS:
+            problem = probe_keops(self.device, dim, formula)
+            if problem is None:
+                return formula
+            problems.append(problem)
+        raise KMeansError(f"pykeops {'; '.join(problems)}", hint="use --kmeans-backend torch (backend = 'torch')")
+
     def assign(self, x: Any, c: Any) -> tuple[Any, Any]:
+        formula = self.formula_for(int(x.shape[1]))
         lazy = self.pykeops.LazyTensor
         x_i = lazy(x[:, None, :])
         c_j = lazy(c[None, :, :])
         try:
-            sims, labels = (x_i | c_j).max_argmax(dim=1)
+            if formula == "max_argmax":
+                sims, labels = (x_i | c_j).max_argmax(dim=1)
+                return sims.view(-1), labels.view(-1).long()
+            if formula == "argmax":
+                labels = (x_i | c_j).argmax(dim=1).view(-1).long()
+            else:
+                labels = ((x_i - c_j) ** 2).sum(-1).argmin(dim=1).view(-1).long()
         except Exception as exc:  # compilation or CUDA errors surface here, at the first call
             raise KMeansError(
                 f"pykeops failed to compile or run its reduction on {self.device}: {exc}",
                 hint="check that nvcc (for CUDA) or g++ works, or use --kmeans-backend torch",
             ) from exc
-        return sims.view(-1), labels.view(-1).long()
+        return (x * c[labels]).sum(dim=1), labels
 
 
 class FaissBackend(KMeansBackend):
@@ -396,21 +484,15 @@ _CLASSES: dict[str, type[KMeansBackend]] = {
 def get_backend(
     name: str = "auto", *, device: str | None = None, chunk_size: int | None = None, memory_limit_mb: int = 2048
 ) -> KMeansBackend:
-    """The backend called ``name``. ``auto`` is ``keops`` on CUDA when pykeops is installed, else ``torch``."""
+    """The backend called ``name``; ``auto`` is ``torch`` (on CUDA when torch sees one).
+
+    ``keops`` runs only when asked for: it compiles at run time with the machine's CUDA
+    toolchain, which is not always compatible with it (see :func:`probe_keops`).
+    """
     if name not in BACKENDS:
         raise ConfigError(f"unknown K-means backend {name!r}", hint=f"choose one of: {', '.join(BACKENDS)}")
     if name == "auto":
         name = "torch"
-        try:
-            import torch
-
-            on_cuda = str(device).startswith("cuda") or (device in (None, "auto") and torch.cuda.is_available())
-            if on_cuda:
-                import pykeops.torch  # noqa: F401
-
-                name = "keops"
-        except ImportError:
-            name = "torch"
     return _CLASSES[name](device=device, chunk_size=chunk_size, memory_limit_mb=memory_limit_mb)
 
 
@@ -453,14 +535,7 @@ def spherical_kmeans(
         init = kmeans_plus_plus(data, k, seed=seed)
     elif init.shape != (k, data.shape[1]):
         raise KMeansError(f"initial centroids have shape {init.shape}; expected {(k, data.shape[1])}")
-    try:
-        centroids, labels, sims, done, reseeded = engine.fit(data, init, iterations=iterations, tol=tol, seed=seed)
-    except KMeansError as exc:
-        if engine.name != "keops" or backend != "auto":
-            raise
-        log.warning("keops failed (%s); falling back to the torch backend", exc)
-        engine = TorchBackend(device=engine.device, memory_limit_mb=memory_limit_mb)
-        centroids, labels, sims, done, reseeded = engine.fit(data, init, iterations=iterations, tol=tol, seed=seed)
+    centroids, labels, sims, done, reseeded = engine.fit(data, init, iterations=iterations, tol=tol, seed=seed)
     return KMeansResult(
         centroids=centroids,
         labels=labels,

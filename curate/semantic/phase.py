@@ -74,7 +74,7 @@ class SemanticOptions:
         default=None, metadata={"help": "number of K-means clusters (default: round(sqrt(N / 2)))"}
     )
     backend: Literal["auto", "torch", "keops", "faiss", "sklearn"] = _option(
-        default="auto", metadata={"help": "K-means backend; auto: keops on CUDA when installed, else torch"}
+        default="auto", metadata={"help": "K-means backend; auto: torch (on CUDA when present)"}
     )
     iterations: int = _option(default=20, metadata={"help": "K-means iterations at most"})
     seed: int = _option(default=0, metadata={"help": "seed of the K-means initialisation and of cap sampling"})
