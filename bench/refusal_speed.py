@@ -9,10 +9,11 @@ Curate is timed twice: ``find`` (fold the text, run the compiled phrase matcher,
 code and quotes: the detection that the naive loop does) and ``process`` (the whole
 batch stage: detection plus cutting, usefulness checks, meta entries and rejections).
 
-The corpus is synthetic and deterministic: 100,000 assistant answers assembled from the
-replies of the evaluation set (one to six paragraphs each, so lengths run from a
-sentence to a couple of thousand characters), about 5% of them containing a refusal or
-a caveat. Methods take turns on chunks of 2,000 records (so that changes in the
+The corpus is synthetic and deterministic: 100,000 answers of one to six paragraphs
+(from a sentence to a few thousand characters), the paragraphs drawn from the docstrings
+of Python's standard library (ordinary technical prose) and from the clean replies of the
+evaluation set (hard cases: AI, ethics, bias, airports, six languages); about 5% also hold
+a refusal or caveat from the set. The table says how many records each method flags. Methods take turns on chunks of 2,000 records (so that changes in the
 machine's load fall on all of them alike), for several rounds; each method's best round
 is reported.
 
@@ -25,10 +26,16 @@ Run::
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
+import inspect
+import io
 import random
+import re
 import statistics
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,15 +44,49 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from refusal_quality import NAIVE_PHRASES, load  # noqa: E402
 
 
+_SKIP_MODULES = {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "test", "lib2to3", "ensurepip"}
+
+
+def ordinary_paragraphs() -> list[str]:
+    """Paragraphs of ordinary technical prose: the docstrings of Python's standard library.
+
+    They stand in for everyday assistant answers (explanations, with code and lists),
+    which the evaluation set, built around hard cases, under-represents. The exact pool
+    depends on the Python version.
+    """
+    paragraphs: dict[str, None] = {}
+    for name in sorted(sys.stdlib_module_names):
+        if name.startswith("_") or name in _SKIP_MODULES:
+            continue
+        try:
+            with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+                warnings.simplefilter("ignore")
+                module = importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - platform-specific modules fail to import
+            continue
+        for attr in ["", *sorted(dir(module))]:
+            doc = inspect.getdoc(getattr(module, attr, None) if attr else module)
+            if doc and len(doc) > 200:
+                for para in re.split(r"\n\s*\n", doc):
+                    if len(para) > 80:
+                        paragraphs[para] = None
+    return list(paragraphs)
+
+
 def corpus(n: int, seed: int = 0, positive_share: float = 0.05) -> list[str]:
-    """``n`` synthetic assistant answers (deterministic for a given seed)."""
+    """``n`` synthetic assistant answers (deterministic for a given seed and Python version).
+
+    Each answer is one to six paragraphs drawn from the standard library's docstrings and
+    the clean replies of the evaluation set (AI, ethics, airports, several languages);
+    about ``positive_share`` of them also hold a refusal or caveat from the set.
+    """
     rows = load("dev") + load("heldout")
-    clean = [r["reply"] for r in rows if r["label"] == "clean"]
+    pool = ordinary_paragraphs() + [r["reply"] for r in rows if r["label"] == "clean"]
     positive = [r["reply"] for r in rows if r["label"] != "clean"]
     rng = random.Random(seed)
     out = []
     for _ in range(n):
-        paragraphs = rng.sample(clean, rng.randint(1, 6))
+        paragraphs = rng.sample(pool, rng.randint(1, 6))
         if rng.random() < positive_share:
             paragraphs.insert(rng.randrange(len(paragraphs) + 1), rng.choice(positive))
         out.append("\n\n".join(paragraphs))

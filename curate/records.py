@@ -70,8 +70,9 @@ class Record:
         >>> r.shape, len(r.id)
         ('input-output', 16)
         """
-        rec = cls(id="", source=source, text=text, input=input, output=output, messages=messages, meta=meta or {})
-        rec.validate()
+        rec = cls("", source, text, input, output, messages, meta if meta is not None else {})
+        if text.__class__ is not str or input is not None or output is not None or messages is not None:
+            rec.validate()  # the fast path above is a plain text record
         rec.id = stable_id(source, rec.content_key())
         return rec
 
@@ -174,8 +175,5 @@ class RecordError(CurateError):
 
 def stable_id(source: Source, content_key: str) -> str:
     """The id of a record: a hash of its path, locator and content as imported."""
-    h = hashlib.blake2b(digest_size=8)
-    for part in (source.path, source.locator, content_key):
-        h.update(part.encode("utf-8", "surrogatepass"))
-        h.update(b"\0")
-    return h.hexdigest()
+    key = f"{source.path}\0{source.locator}\0{content_key}\0"
+    return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()

@@ -176,11 +176,6 @@ def fold_phrase(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-#: A phrase that starts with a letter must start a word: in the text it follows one of these
-#: characters, or nothing.
-_WORD_STARTS = " \n\t\"'([{<*_>|/¿¡“‘«「『（【"
-
-
 # -- the phrase language ------------------------------------------------------------------
 
 _GAP = r"[^.!?。\n]{0,60}?"
@@ -418,7 +413,7 @@ def _automaton(keys: Iterable[str]) -> Any:
     """An Aho-Corasick automaton over ``keys`` (pyahocorasick), or None when it is not installed."""
     try:
         import ahocorasick
-    except ImportError:  # pragma: no cover - exercised by test_refusal_filter with a stub
+    except ImportError:
         return None
     automaton = ahocorasick.Automaton()
     for key in keys:
@@ -427,17 +422,46 @@ def _automaton(keys: Iterable[str]) -> Any:
     return automaton
 
 
+#: Characters after which a word can start, as keys of the automaton begin with them.
+#: (The automaton looks for its keys' first characters in a linear list at every step from
+#: its root: keys that all begin with one of a dozen characters keep that list short.)
+_KEY_STARTS = " \"'([{*_>/¿¡“‘«「『（【"
+_HAS_CJK = re.compile(f"[{CJK}]")
+
+
+class _Heads:
+    """Heads to find, with an automaton (or a regex when pyahocorasick is missing)."""
+
+    def __init__(self, table: dict[str, list[tuple[int, int]]]) -> None:
+        self.table = table  # key -> (phrase index, offset of the phrase in the key)
+        self.automaton = _automaton(table) if table else None
+        self.regex = (
+            re.compile(_factor([(tuple(("c", ch) for ch in key), "") for key in table], 64))
+            if table and self.automaton is None
+            else None
+        )
+
+    def ends(self, text: str) -> Iterable[tuple[int, str]]:
+        """(end position, key) of each key found in ``text``."""
+        if self.automaton is not None:
+            return self.automaton.iter(text)  # type: ignore[no-any-return]
+        if self.regex is None:
+            return ()
+        return ((m.end() - 1, m.group()) for m in self.regex.finditer(text))
+
+
 class Matcher:
     """Phrases compiled once: ``find`` returns the hits in a folded text.
 
     Every phrase is reduced to its *heads*, the literal strings its first dozen
     characters can read as ("i'm sorry, b", "as an ai lan"...). One Aho-Corasick
-    automaton finds every head in a single pass over the text; only where a head
-    occurs (after a space, quote or bracket, for a phrase that must start a word) is
-    the phrase itself checked, with a regex anchored there. Clean text
-    rarely holds a head, so most texts cost one pass of the automaton. Without
-    pyahocorasick, one regex over all heads does the same job, more slowly. Regular
-    expressions (built-in artifacts, user ``re:`` lines) are searched in every text.
+    automaton finds the heads of phrases that start a word (each behind a character that
+    can precede a word) in a single pass over the text; a second one, run only on texts
+    with CJK characters, finds the others. Only where a head occurs is the phrase itself
+    checked, with a regex anchored there, so clean text costs one pass of the automaton.
+    Without pyahocorasick a regex over all heads does the same job, several times more
+    slowly. Regular expressions (built-in artifacts, user ``re:`` lines) run on every
+    text that holds their needle.
     """
 
     def __init__(
@@ -447,22 +471,23 @@ class Matcher:
         user_raw: Sequence[tuple[str, str, str]] = (),
     ) -> None:
         self.phrases = list(items)
-        self.by_head: dict[str, list[tuple[int, bool]]] = {}  # head -> (phrase, must start a word)
+        words: dict[str, list[tuple[int, int]]] = {}
+        others: dict[str, list[tuple[int, int]]] = {}
         self.headless: list[int] = []
         for i, p in enumerate(self.phrases):
             found = heads(p.seq)
             if found is None:
                 self.headless.append(i)
-                continue
-            bounded = p.start_boundary and _latin_start(p.seq)
-            for head in found:
-                self.by_head.setdefault(head, []).append((i, bounded))
-        self.automaton = _automaton(self.by_head)
-        self.head_regex = (
-            re.compile(_factor([(tuple(("c", ch) for ch in key), "") for key in self.by_head], 64))
-            if self.automaton is None and self.by_head
-            else None
-        )
+            elif p.start_boundary and _latin_start(p.seq):
+                for head in found:
+                    for c in _KEY_STARTS:
+                        words.setdefault(c + head, []).append((i, 1))
+            else:
+                for head in found:
+                    others.setdefault(head, []).append((i, 0))
+        self.words = _Heads(words)
+        self.others = _Heads(others)
+        self.others_cjk_only = all(_is_cjk(key[0]) for key in others)
         self._regexes: dict[int, re.Pattern[str]] = {}
         self.headless_regex = (
             re.compile("|".join(f"(?P<h{i}>{self._source(i)})" for i in self.headless)) if self.headless else None
@@ -477,6 +502,11 @@ class Matcher:
             else None
         )
 
+    @property
+    def uses_automaton(self) -> bool:
+        """Whether pyahocorasick does the scanning (else a slower regex does)."""
+        return self.words.regex is None and self.others.regex is None
+
     def _source(self, i: int) -> str:
         p = self.phrases[i]
         start = _START if p.start_boundary and _latin_start(p.seq) else ""
@@ -488,27 +518,33 @@ class Matcher:
             regex = self._regexes[i] = re.compile(self._source(i))
         return regex
 
-    def _head_ends(self, text: str) -> Iterable[tuple[int, str]]:
-        """Without pyahocorasick: (end, head) for each head, found by one regex over all of them."""
-        assert self.head_regex is not None
-        return ((m.end() - 1, m.group()) for m in self.head_regex.finditer(text))
+    def _check(self, heads: _Heads, text: str, shift: int, folded: str, hits: list[Hit]) -> None:
+        """Verify each head found in ``text`` (``folded`` with ``shift`` characters prepended)."""
+        for end, key in heads.ends(text):
+            start = end - len(key) + 1 - shift
+            for i, offset in heads.table[key]:
+                m = self._regex(i).match(folded, start + offset)
+                if m is not None:
+                    p = self.phrases[i]
+                    hits.append(Hit(start + offset, m.end(), p.category, p.text))
+                    break
 
     def find(self, folded: str) -> list[Hit]:
         """Every phrase in ``folded`` (a text passed through :func:`fold`), in reading order."""
         hits: list[Hit] = []
-        if self.by_head:
-            ends = self.automaton.iter(folded) if self.automaton is not None else self._head_ends(folded)
-            for end, head in ends:
-                start = end - len(head) + 1
-                word_start = start == 0 or folded[start - 1] in _WORD_STARTS
-                for i, bounded in self.by_head[head]:
-                    if bounded and not word_start:
-                        continue
-                    m = self._regex(i).match(folded, start)
-                    if m is not None:
-                        p = self.phrases[i]
-                        hits.append(Hit(start, m.end(), p.category, p.text))
-                        break
+        if self.words.table:
+            # One space in front (a phrase at the very start follows it) and line breaks as
+            # spaces: the same length as ``folded`` plus one, so positions carry over.
+            spaced = " " + folded
+            if "\n" in spaced:
+                spaced = spaced.replace("\n", " ")
+            if "\t" in spaced:
+                spaced = spaced.replace("\t", " ")
+            self._check(self.words, spaced, 1, folded, hits)
+        if self.others.table and (
+            not self.others_cjk_only or (not folded.isascii() and _HAS_CJK.search(folded) is not None)
+        ):
+            self._check(self.others, folded, 0, folded, hits)
         if self.headless_regex is not None:
             for m in self.headless_regex.finditer(folded):
                 p = self.phrases[int((m.lastgroup or "h0")[1:])]

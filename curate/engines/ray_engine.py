@@ -55,9 +55,9 @@ from curate.errors import BuildFailed, MissingDependency, SourceError
 from curate.importing import Problem
 from curate.ledger import Ledger, Spill, sha256_file
 from curate.plan import Plan, Reporter
-from curate.records import Record
+from curate.records import Record, Source
 from curate.sources import FileTask, read_file, resolve_sources
-from curate.stages.base import Phase, PhaseResult, Stage, apply_phase, run_stages
+from curate.stages.base import Phase, PhaseResult, Rejection, Stage, apply_phase, run_stages
 from curate.stages.dedup import ExactDedup, dedup_key
 from curate.writer import SplitWriter
 
@@ -255,6 +255,55 @@ def _dumps(obj: Any) -> bytes:
     return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+# Rows carry plain tuples, not dataclasses: pickling builtins runs in C, several
+# times faster than a slotted dataclass's pure-Python state functions.
+
+
+def pack(record: Record) -> tuple[Any, ...]:
+    """A record as a tuple of builtins (see :func:`unpack`)."""
+    src = record.source
+    return (record.id, src.plugin, src.path, src.locator, record.text, record.input, record.output, record.messages,
+            record.meta)
+
+
+def unpack(fields: tuple[Any, ...]) -> Record:
+    """The record :func:`pack` took apart, as it was (no validation, the id kept)."""
+    rid, plugin, path, locator, text, input_, output, messages, meta = fields
+    return Record(rid, Source(plugin, path, locator), text, input_, output, messages, meta)
+
+
+def encode(kind: int, outcome: Any) -> bytes:
+    """The ``data`` of a row of ``kind``."""
+    if kind in (RECORD, KEPT):
+        record = outcome.record if isinstance(outcome, Kept) else outcome
+        return _dumps(pack(record))
+    if kind == REJECTED:
+        rej = outcome.rejection
+        return _dumps((outcome.stage, rej.stage, rej.reason, rej.details, pack(rej.record)))
+    if kind == PROBLEM:
+        return _dumps((outcome.locator, outcome.message, outcome.raw))
+    if kind == FILE:
+        return _dumps((outcome.size, outcome.sha256))
+    return _dumps(outcome.counts)
+
+
+def decode(kind: int, data: bytes) -> Any:
+    """The outcome (a record for ``RECORD`` rows) that :func:`encode` stored."""
+    value = pickle.loads(data)
+    if kind == RECORD:
+        return unpack(value)
+    if kind == KEPT:
+        return Kept(unpack(value))
+    if kind == REJECTED:
+        index, stage, reason, details, fields = value
+        return Rejected(index, Rejection(unpack(fields), stage, reason, details))
+    if kind == PROBLEM:
+        return Problem(*value)
+    if kind == FILE:
+        return FileSummary(*value)
+    return StageCounts(value)
+
+
 def _signed(key: int) -> int:
     """A 64-bit unsigned key as an Arrow int64."""
     return key - (1 << 64) if key >= 1 << 63 else key
@@ -296,7 +345,7 @@ def read_file_rows(index: int, task: FileTask, *, chunk: int, debug: bool = Fals
     base = index << ITEM_BITS
     rows = _Rows()
     digest, _ = sha256_file(task.file.path)
-    rows.add(base, FILE, _dumps(FileSummary(task.file.path.stat().st_size, digest)))
+    rows.add(base, FILE, encode(FILE, FileSummary(task.file.path.stat().st_size, digest)))
     for n, item in enumerate(read_file(task, debug=debug), start=1):
         if n >= 1 << ITEM_BITS:
             raise BuildFailed(
@@ -304,9 +353,9 @@ def read_file_rows(index: int, task: FileTask, *, chunk: int, debug: bool = Fals
                 hint="split the file, or build it with the local engine",
             )
         if isinstance(item, Problem):
-            rows.add(base + n, PROBLEM, _dumps(item))
+            rows.add(base + n, PROBLEM, encode(PROBLEM, item))
         else:
-            rows.add(base + n, RECORD, _dumps(item))
+            rows.add(base + n, RECORD, encode(RECORD, item))
         if len(rows) >= chunk:
             yield rows.take()
     if len(rows):
@@ -342,7 +391,7 @@ def run_stage_batch(batch: pa.Table, *, build: str, factories: list[Callable[[],
     ):
         if kind == RECORD:
             positions.append(pos)
-            records.append(pickle.loads(data))
+            records.append(decode(RECORD, data))
         else:
             out.append((pos, 1, kind, data, 0, ""))
     if records:
@@ -351,16 +400,16 @@ def run_stage_batch(batch: pa.Table, *, build: str, factories: list[Callable[[],
         for i, stage in enumerate(stages):
             records, rejected, stage_counts = run_stages([stage], records)
             for rejection in rejected:
-                out.append((locate(rejection.record), 1, REJECTED, _dumps(Rejected(i, rejection)), 0, ""))
+                out.append((locate(rejection.record), 1, REJECTED, encode(REJECTED, Rejected(i, rejection)), 0, ""))
             for name, events in stage_counts.items():
                 merged = counts.setdefault(name, {})
                 for event, n in events.items():
                     merged[event] = merged.get(event, 0) + n
         for record in records:
             dkey = _signed(dedup_key(record)) if keys else 0
-            out.append((locate(record), 1, KEPT, _dumps(Kept(record)), dkey, record.id))
+            out.append((locate(record), 1, KEPT, encode(KEPT, Kept(record)), dkey, record.id))
         if counts:
-            out.append((min(positions), 0, COUNTS, _dumps(StageCounts(counts)), 0, ""))
+            out.append((min(positions), 0, COUNTS, encode(COUNTS, StageCounts(counts)), 0, ""))
     out.sort(key=lambda row: (row[0], row[1]))
     rows = _Rows()
     for pos, _, kind, data, dkey, rid in out:
@@ -459,11 +508,12 @@ def _ordered(staged: Dataset | None, duplicates: Dataset | None) -> Iterator[tup
     upcoming = next(later, None)
     last = -1
     for batch in staged.iter_batches(batch_format="pyarrow", batch_size=None):
-        for pos, data in zip(batch.column("pos").to_pylist(), batch.column("data").to_pylist(), strict=True):
+        columns = (batch.column("pos").to_pylist(), batch.column("kind").to_pylist(), batch.column("data").to_pylist())
+        for pos, kind, data in zip(*columns, strict=True):
             if pos < last:
                 raise RuntimeError(f"rows out of order ({pos} after {last}): this is a bug in the ray engine")
             last = pos
-            outcome = pickle.loads(data)
+            outcome = decode(kind, data)
             if isinstance(outcome, Kept) and upcoming is not None:
                 if upcoming[0] < pos:
                     raise RuntimeError(f"a duplicate at position {upcoming[0]} matches no kept record")
@@ -546,14 +596,14 @@ def phase_input(batch: pa.Table, *, duplicates: Any, previous: list[tuple[str, P
     for pos, data, copy in zip(positions.tolist(), kept.column("data").to_pylist(), later.tolist(), strict=True):
         if copy:
             continue
-        record = pickle.loads(data).record
+        record = unpack(pickle.loads(data))
         for name, result in previous:
             survivors, _ = apply_phase(result, name, [record])
             if not survivors:
                 break
         else:
             out_pos.append(pos)
-            out_records.append(_dumps(record))
+            out_records.append(_dumps(pack(record)))
     return pa.table(
         {"pos": pa.array(out_pos, pa.int64()), "record": pa.array(out_records, pa.large_binary())},
     )
@@ -563,9 +613,10 @@ def phase_records(batch: Any) -> list[Record]:
     """The records in a batch of a Ray-aware phase's input dataset.
 
     The dataset has two columns: ``pos`` (the record's place in the canonical order:
-    sort by it when a decision depends on order) and ``record`` (the record, pickled).
+    sort by it when a decision depends on order) and ``record`` (the record, packed
+    and pickled).
     Works with ``pyarrow``, ``pandas`` and ``numpy`` batches.
     """
     column = batch["record"]
     values = column.to_pylist() if hasattr(column, "to_pylist") else list(column)
-    return [pickle.loads(value) for value in values]
+    return [unpack(pickle.loads(value)) for value in values]

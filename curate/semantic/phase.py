@@ -107,11 +107,11 @@ class SemanticOptions:
     memory_limit_mb: int = _option(
         default=2048, metadata={"help": "above this, vectors stay memory-mapped on disk and K-means streams them"}
     )
-    probe_margin: float | None = _option(
-        default=0.05,
+    probe_margin: float | Literal["auto"] = _option(
+        default="auto",
         metadata={
-            "help": "also compare a record with its second-closest cluster when that centroid is within this "
-            "much similarity of its own (none: only its own cluster)"
+            "help": "also compare a record with its second-closest cluster when that centroid is within this much "
+            "similarity of its own; auto: 1 - the lowest threshold; 0: within clusters only"
         },
     )
     embed_chunk: int = _option(default=8192, metadata={"help": "records read per cache lookup and embedding call"})
@@ -145,8 +145,8 @@ class SemanticOptions:
                 raise bad(f"a fractional target_size must be in (0, 1), got {self.target_size}")
             if isinstance(self.target_size, int) and self.target_size < 1:
                 raise bad(f"target_size must be at least 1, got {self.target_size}")
-        if self.probe_margin is not None and not 0.0 <= self.probe_margin <= 2.0:
-            raise bad(f"probe_margin is a difference of similarities in [0, 2], got {self.probe_margin}")
+        if self.probe_margin != "auto" and not 0.0 <= float(self.probe_margin) <= 2.0:
+            raise bad(f"probe_margin is 'auto' or a difference of similarities in [0, 2], got {self.probe_margin}")
         if self.outlier_similarity is not None and not -1.0 <= self.outlier_similarity <= 1.0:
             raise bad(f"outlier_similarity is a cosine similarity in [-1, 1], got {self.outlier_similarity}")
         for t in self.dry_run_thresholds:
@@ -369,11 +369,14 @@ class SemanticPhase(Phase):
                     removed_sim[idx[gone]] = outcome.best[gone]
         # -- records near a cluster boundary meet the records of their second-closest cluster --------
         boundary = 0
-        if opts.probe_margin is not None and k > 1:
+        probed = 0
+        margin = 1.0 - min(thresholds) if opts.probe_margin == "auto" else float(opts.probe_margin)
+        if margin > 0 and k > 1:
             rank = np.empty(n, dtype=np.int64)
             rank[_preference(np.arange(n), opts.keep, sims, lengths, quality)] = np.arange(n)
             second, second_sim = second_closest(matrix, km.centroids, labels)
-            guest = np.flatnonzero(sims - second_sim <= opts.probe_margin)
+            guest = np.flatnonzero(sims - second_sim <= margin)
+            probed = len(guest)
             guest = guest[np.argsort(second[guest], kind="stable")]
             guest_bounds = np.concatenate([[0], np.cumsum(np.bincount(second[guest], minlength=k))])
             edges_a, edges_b, edges_s = [], [], []
@@ -411,6 +414,8 @@ class SemanticPhase(Phase):
             "removed": int(is_dup.sum()),
             "groups": int((root_sizes > 1).sum()),
             "across_clusters": int(boundary),
+            "probe_margin": round(margin, 4),
+            "boundary_records": int(probed),
             "pairs_compared": int(compared),
             "all_pairs": n * (n - 1) // 2,
             "largest_cluster": int(sizes.max()),
