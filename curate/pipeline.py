@@ -116,6 +116,12 @@ class Pipeline:
         self.config.train = table
         return self
 
+    def engine(self, name: str, *, address: str | None = None) -> Pipeline:
+        """Run on ``"local"`` (default) or ``"ray"``; ``address`` names a Ray cluster (none starts one)."""
+        self.config.engine = name  # type: ignore[assignment]
+        self.config.ray_address = address
+        return self
+
     def set(self, **settings: Any) -> Pipeline:
         """Set any :class:`~curate.config.BuildConfig` field by name."""
         names = {f.name for f in dataclasses.fields(BuildConfig)}
@@ -149,7 +155,7 @@ class Pipeline:
             if self.config.engine == "ray":
                 from curate.engines import ray_engine
 
-                writer, reports = ray_engine.run(plan, ledger, reporter)
+                writer, reports = ray_engine.run(plan, ledger, reporter, debug=debug)
             else:
                 from curate.engines import local
 

@@ -363,7 +363,7 @@ def _cluster_bars(clusters: dict[str, Any]) -> str:
         x = pad + i * bw
         bars.append(
             f'<rect x="{x:.1f}" y="{height - pad - h_all:.1f}" width="{max(bw - 1, 0.5):.1f}" height="{h_all:.1f}" '
-            f'fill="#e15759"><title>cluster {c}: {num(sizes[c])} records, {num(kept[c])} kept</title></rect>'
+            f'fill="#d0d5dd"><title>cluster {c}: {num(sizes[c])} records, {num(kept[c])} kept</title></rect>'
             f'<rect x="{x:.1f}" y="{height - pad - h_kept:.1f}" width="{max(bw - 1, 0.5):.1f}" height="{h_kept:.1f}" '
             f'fill="{PALETTE[c % len(PALETTE)]}"/>'
         )
@@ -373,7 +373,7 @@ def _cluster_bars(clusters: dict[str, Any]) -> str:
         f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#98a2b3"/>'
         + "".join(bars)
         + f'<text x="{pad}" y="{height - 6}">'
-        + f"clusters by size{esc(note)}; red: removed or dropped; largest {num(top)}</text>"
+        + f"clusters by size{esc(note)}, coloured as on the map; grey: removed or dropped; largest {num(top)}</text>"
         + "</svg>"
     )
 

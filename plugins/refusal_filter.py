@@ -1,16 +1,20 @@
 """The ``refusal`` filter: refusals, AI self-references, disclaimers and chat artifacts.
 
-Every phrase of every enabled category (see :mod:`curate.plugins.refusal_phrases`) is
-compiled once into one regular expression, factored as a trie over the phrases'
-leading characters so that the regex engine dispatches on the first letter instead of
-trying hundreds of alternatives at each position. Text is folded before matching
-(NFKC, lower case, curly apostrophes made straight) with an index back to the
-original, so cuts apply to the text as written.
+Finding. The phrases of the enabled categories (:mod:`curate.plugins.refusal_phrases`,
+plus the user's files) are compiled once per process. Each phrase is reduced to its
+*heads*, the literal strings its first dozen characters can read as; one Aho-Corasick
+automaton (pyahocorasick) finds all heads in a single pass over a text, and only where
+one occurs is the phrase checked, by a regex anchored there. Text is folded first (NFKC,
+lower case, one kind of apostrophe) with an index back to the original, so that cuts
+apply to the text as written. Matches inside Markdown code and phrases quoted inside a
+sentence are ignored by default.
 
-Per category the action is ``drop`` (reject the record), ``cut`` (remove the
-offending sentence, clause or turn and keep the rest when it is still a useful answer,
-else reject), ``flag`` (keep the record, note the match in its meta) or ``off``.
-Matches inside Markdown code and phrases quoted mid-sentence are ignored by default.
+Acting. Per category: ``drop`` rejects the record; ``cut`` removes the sentence (or
+the clause: "As an AI, I don't have opinions, but many people ..." keeps "Many people
+...") and keeps the rest when it is still a useful answer, else rejects the record (a
+full refusal); ``flag`` keeps the record and notes the match in ``meta["curate"]``;
+``off`` ignores the category. In a conversation, a refused assistant turn is cut with
+the user turn that drew it and everything after.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from curate.errors import ConfigError
 from curate.plugins import refusal_phrases as phrases
 from curate.plugins.text_stats import CJK, code_spans, in_spans, word_count
 from curate.records import Record
-from curate.stages.base import BatchResult, Filter
+from curate.stages.base import BatchResult, Filter, Rejection
 
 ACTIONS = ("drop", "cut", "flag", "off")
 
@@ -180,8 +184,8 @@ def fold_phrase(text: str) -> str:
 
 _GAP = r"[^.!?。\n]{0,60}?"
 _WS = r"\s+"
-#: Not preceded by a word character or a hyphen (for phrases that start with a letter or digit).
-_START = r"(?<![\w-])"
+#: Not preceded by a letter, a digit or a hyphen (for phrases that start with a letter or digit).
+_START = r"(?<![^\W_])(?<!-)"
 #: When the phrase ends with a Latin letter or digit, the next character must not continue the word.
 #: (Character classes beyond U+00FF cost milliseconds each to compile, so the class stays small.)
 _END = r"(?!(?<=[a-z0-9\xc0-\xff])(?:\w|-\w))"
@@ -200,13 +204,14 @@ class Phrase:
     seq: Seq
     start_boundary: bool = True
     end_boundary: bool = True
+    rule: str = ""  # where the phrase comes from: "refusal/en/3", "mine/phrases.txt:12"
 
 
 class PhraseSyntaxError(ValueError):
     """A phrase of the pattern language is malformed."""
 
 
-def parse_phrase(pattern: str, category: str) -> Phrase:
+def parse_phrase(pattern: str, category: str, rule: str = "") -> Phrase:
     """Parse one phrase of the pattern language (see :mod:`curate.plugins.refusal_phrases`).
 
     >>> parse_phrase("I (can't|cannot)", "refusal").seq[:2]
@@ -260,10 +265,10 @@ def parse_phrase(pattern: str, category: str) -> Phrase:
         raise PhraseSyntaxError(f"unexpected {body[pos]!r} in phrase {pattern!r}")
     if not parsed:
         raise PhraseSyntaxError("empty phrase")
-    return Phrase(category, src, parsed, start_b, end_b)
+    return Phrase(category, src, parsed, start_b, end_b, rule)
 
 
-def literal_phrase(text: str, category: str) -> Phrase:
+def literal_phrase(text: str, category: str, rule: str = "") -> Phrase:
     """A user's literal phrase: every character literal, whitespace matching any whitespace."""
     nodes: list[Node] = []
     for ch in fold_phrase(text.strip()):
@@ -274,7 +279,7 @@ def literal_phrase(text: str, category: str) -> Phrase:
             nodes.append(("c", ch))
     if not nodes:
         raise PhraseSyntaxError("empty phrase")
-    return Phrase(category, text.strip(), tuple(nodes))
+    return Phrase(category, text.strip(), tuple(nodes), rule=rule)
 
 
 def render(seq: Seq, ws: str = _WS) -> str:
@@ -406,7 +411,7 @@ class Hit:
     start: int
     end: int
     category: str
-    phrase: str
+    rule: str
 
 
 def _automaton(keys: Iterable[str]) -> Any:
@@ -422,10 +427,29 @@ def _automaton(keys: Iterable[str]) -> Any:
     return automaton
 
 
-#: Characters after which a word can start, as keys of the automaton begin with them.
-#: (The automaton looks for its keys' first characters in a linear list at every step from
-#: its root: keys that all begin with one of a dozen characters keep that list short.)
-_KEY_STARTS = " \"'([{*_>/¿¡“‘«「『（【"
+#: Characters that can precede a word, made spaces in the copy of the text the automaton
+#: scans: every key of the automaton then starts with a space. (At each step from its root
+#: the automaton searches its keys' first characters in a linear list; one character keeps
+#: that search short, and the scan twice as fast as with a dozen.) The apostrophe becomes a
+#: space only after a space: elsewhere it is part of a word such as "i'm".
+_SPACE_CHARS = "\t\n\r\"([{*_>/|¿¡“«「『（【"
+_SPACE_ASCII = bytes.maketrans(b"\t\n\r\"([{*_>/|", b" " * 12)
+
+
+def _spaced(folded: str) -> str:
+    """``" " + folded`` with every character that can precede a word made a space (same positions, plus one)."""
+    text = " " + folded
+    if text.isascii():
+        text = text.encode("ascii").translate(_SPACE_ASCII).decode("ascii")
+    else:
+        for ch in _SPACE_CHARS:
+            if ch in text:
+                text = text.replace(ch, " ")
+    if " '" in text:  # after a space, "'" opens a quote (inside a word it is an apostrophe)
+        text = text.replace(" '", "  ")
+    return text
+
+
 _HAS_CJK = re.compile(f"[{CJK}]")
 
 
@@ -435,11 +459,15 @@ class _Heads:
     def __init__(self, table: dict[str, list[tuple[int, int]]]) -> None:
         self.table = table  # key -> (phrase index, offset of the phrase in the key)
         self.automaton = _automaton(table) if table else None
-        self.regex = (
-            re.compile(_factor([(tuple(("c", ch) for ch in key), "") for key in table], 64))
-            if table and self.automaton is None
-            else None
-        )
+        self.regex = None
+        if table and self.automaton is None:
+            # The regex finds the longest key at each position: let it stand for the shorter
+            # keys that start there too, as the automaton would report them all.
+            self.table = {
+                key: [entry for k in table if key.startswith(k) for entry in table[k]] for key in table
+            }
+            trie = _factor([(tuple(("c", ch) for ch in key), "") for key in table], 64)
+            self.regex = re.compile(f"(?=({trie}))")
 
     def ends(self, text: str) -> Iterable[tuple[int, str]]:
         """(end position, key) of each key found in ``text``."""
@@ -447,7 +475,7 @@ class _Heads:
             return self.automaton.iter(text)  # type: ignore[no-any-return]
         if self.regex is None:
             return ()
-        return ((m.end() - 1, m.group()) for m in self.regex.finditer(text))
+        return ((m.start() + len(m.group(1)) - 1, m.group(1)) for m in self.regex.finditer(text))
 
 
 class Matcher:
@@ -455,9 +483,9 @@ class Matcher:
 
     Every phrase is reduced to its *heads*, the literal strings its first dozen
     characters can read as ("i'm sorry, b", "as an ai lan"...). One Aho-Corasick
-    automaton finds the heads of phrases that start a word (each behind a character that
-    can precede a word) in a single pass over the text; a second one, run only on texts
-    with CJK characters, finds the others. Only where a head occurs is the phrase itself
+    automaton finds the heads of phrases that start a word (each behind a space, in a
+    copy of the text where quotes, brackets and line breaks are spaces) in a single pass;
+    a second one, run only on texts with CJK characters, finds the others. Only where a head occurs is the phrase itself
     checked, with a regex anchored there, so clean text costs one pass of the automaton.
     Without pyahocorasick a regex over all heads does the same job, several times more
     slowly. Regular expressions (built-in artifacts, user ``re:`` lines) run on every
@@ -480,8 +508,7 @@ class Matcher:
                 self.headless.append(i)
             elif p.start_boundary and _latin_start(p.seq):
                 for head in found:
-                    for c in _KEY_STARTS:
-                        words.setdefault(c + head, []).append((i, 1))
+                    words.setdefault(" " + head, []).append((i, 1))
             else:
                 for head in found:
                     others.setdefault(head, []).append((i, 0))
@@ -519,28 +546,29 @@ class Matcher:
         return regex
 
     def _check(self, heads: _Heads, text: str, shift: int, folded: str, hits: list[Hit]) -> None:
-        """Verify each head found in ``text`` (``folded`` with ``shift`` characters prepended)."""
+        """Verify each head found in ``text`` (``folded`` with ``shift`` characters prepended).
+
+        Where several phrases match at one position, the longest wins (the first listed on a tie).
+        """
+        best: dict[int, tuple[int, int]] = {}  # start -> (end, phrase)
         for end, key in heads.ends(text):
             start = end - len(key) + 1 - shift
             for i, offset in heads.table[key]:
                 m = self._regex(i).match(folded, start + offset)
                 if m is not None:
-                    p = self.phrases[i]
-                    hits.append(Hit(start + offset, m.end(), p.category, p.text))
-                    break
+                    at = start + offset
+                    current = best.get(at)
+                    if current is None or (m.end(), -i) > (current[0], -current[1]):
+                        best[at] = (m.end(), i)
+        for at, (end, i) in best.items():
+            p = self.phrases[i]
+            hits.append(Hit(at, end, p.category, p.rule))
 
     def find(self, folded: str) -> list[Hit]:
         """Every phrase in ``folded`` (a text passed through :func:`fold`), in reading order."""
         hits: list[Hit] = []
         if self.words.table:
-            # One space in front (a phrase at the very start follows it) and line breaks as
-            # spaces: the same length as ``folded`` plus one, so positions carry over.
-            spaced = " " + folded
-            if "\n" in spaced:
-                spaced = spaced.replace("\n", " ")
-            if "\t" in spaced:
-                spaced = spaced.replace("\t", " ")
-            self._check(self.words, spaced, 1, folded, hits)
+            self._check(self.words, _spaced(folded), 1, folded, hits)
         if self.others.table and (
             not self.others_cjk_only or (not folded.isascii() and _HAS_CJK.search(folded) is not None)
         ):
@@ -548,15 +576,15 @@ class Matcher:
         if self.headless_regex is not None:
             for m in self.headless_regex.finditer(folded):
                 p = self.phrases[int((m.lastgroup or "h0")[1:])]
-                hits.append(Hit(m.start(), m.end(), p.category, p.text))
-        for category, name, regex, needle in self.raw:
+                hits.append(Hit(m.start(), m.end(), p.category, p.rule))
+        for category, rule, regex, needle in self.raw:
             if needle in folded:
                 for m in regex.finditer(folded):
-                    hits.append(Hit(m.start(), m.end(), category, name))
+                    hits.append(Hit(m.start(), m.end(), category, rule))
         if self.user_regex is not None:
             for m in self.user_regex.finditer(folded):
-                category, name, _ = self.user_raw[int((m.lastgroup or "u0")[1:])]
-                hits.append(Hit(m.start(), m.end(), category, name))
+                category, rule, _ = self.user_raw[int((m.lastgroup or "u0")[1:])]
+                hits.append(Hit(m.start(), m.end(), category, rule))
         if len(hits) > 1:
             hits.sort(key=lambda h: (h.start, -h.end))
             hits = [h for i, h in enumerate(hits) if i == 0 or h.start >= hits[i - 1].end]
@@ -589,20 +617,36 @@ def read_phrase_file(path: str, category: str, *, regex: bool) -> tuple[list[Phr
                 re.compile(text)
             except re.error as exc:
                 raise ConfigError(f"filter 'refusal': {file}:{n}: invalid regular expression {text!r}: {exc}") from None
-            raw.append((category, text, f"(?i:{text})"))
+            raw.append((category, f"{category}/{file.name}:{n}", f"(?i:{text})"))
         else:
-            literal.append(literal_phrase(text, category))
+            literal.append(literal_phrase(text, category, f"{category}/{file.name}:{n}"))
     return literal, raw
 
 
 @lru_cache(maxsize=32)
 def _builtin_phrases(category: str, languages: tuple[str, ...]) -> tuple[Phrase, ...]:
     return tuple(
-        parse_phrase(p, category)
+        parse_phrase(p, category, f"{category}/{lang}/{n}")
         for lang, patterns in phrases.PHRASES.get(category, {}).items()
         if lang == "any" or lang in languages
-        for p in patterns
+        for n, p in enumerate(patterns, 1)
     )
+
+
+def rule_pattern(rule: str) -> str | None:
+    """The built-in phrase or regex a rule id names (``"refusal/en/3"``), for ``curate explain``.
+
+    >>> rule_pattern("refusal/en/1")[:20]
+    "(I'm|I am) (so |very"
+    """
+    parts = rule.split("/")
+    if len(parts) == 3 and parts[1] == "regex":
+        return next((pattern for name, pattern, _ in phrases.REGEXES.get(parts[0], ()) if name == parts[2]), None)
+    if len(parts) == 3 and parts[2].isdigit():
+        patterns = phrases.PHRASES.get(parts[0], {}).get(parts[1], ())
+        n = int(parts[2])
+        return patterns[n - 1] if 0 < n <= len(patterns) else None
+    return None
 
 
 @lru_cache(maxsize=16)
@@ -619,7 +663,10 @@ def _compiled(
         if category in replaced:
             continue
         items.extend(_builtin_phrases(category, languages))
-        raw.extend((category, *entry) for entry in phrases.REGEXES.get(category, ()))
+        raw.extend(
+            (category, f"{category}/regex/{name}", pattern, needle)
+            for name, pattern, needle in phrases.REGEXES.get(category, ())
+        )
     user_raw: list[tuple[str, str, str]] = []
     for category, path, regex in user:
         if category in categories:
@@ -731,6 +778,9 @@ class Cutter:
         def orig(pos: int) -> int:
             return index[pos] if index is not None else pos
 
+        def matched(h: Hit) -> str:
+            return text[orig(h.start) : orig(h.end)]
+
         removed: list[dict[str, Any]] = []
         platform = [h for h in hits if h.category == "platform"]
         sentence_hits = [h for h in hits if h.category != "platform"]
@@ -742,10 +792,10 @@ class Cutter:
             rest = folded[ls : h.start] + folded[h.end : le]
             if word_count(rest) <= 3:
                 spans.append((ls, le))
-                removed.append(_entry(h, text[orig(ls) : orig(le)].strip()))
+                removed.append(_entry(h, text[orig(h.start) : orig(h.end)], text[orig(ls) : orig(le)].strip()))
             else:
                 spans.append((h.start, h.end))
-                removed.append(_entry(h, text[orig(h.start) : orig(h.end)]))
+                removed.append(_entry(h, text[orig(h.start) : orig(h.end)], text[orig(h.start) : orig(h.end)]))
         us = units(folded)
         for u in us:
             inside = [h for h in sentence_hits if u.start <= h.start < u.tail]
@@ -761,10 +811,12 @@ class Cutter:
                 keep_from = None  # what is left of the sentence is a short offer or pleasantry
             if keep_from is None or keep_from >= u.end:
                 u.removed = True
-                removed.append(_entry(inside[0], text[orig(u.start) : orig(u.end)].strip(), inside))
+                removed.append(_entry(inside[0], matched(inside[0]), text[orig(u.start) : orig(u.end)].strip(), inside))
             else:
                 u.keep_from = keep_from
-                removed.append(_entry(inside[0], text[orig(u.clause) : orig(keep_from)].strip(), inside))
+                removed.append(
+                    _entry(inside[0], matched(inside[0]), text[orig(u.clause) : orig(keep_from)].strip(), inside)
+                )
         # Rebuild from the original text.
         pieces: list[str] = []
         pending_ws = ""
@@ -806,8 +858,9 @@ class Cutter:
             near_start = h.start <= pos + 2
             matched = folded[h.start : h.end]
             if near_start and h.category in _PREFIX_CATEGORIES and _OPENER.match(folded, h.start):
-                if matched.endswith(","):
-                    nxt = h.end
+                comma = folded.find(",", h.start, h.end)
+                if comma >= 0:  # "as a helpful assistant, i": the clause ends at the comma
+                    nxt = comma + 1
                 else:
                     comma = folded.find(",", h.end, min(u.end, h.end + 80))
                     if comma >= 0 and not _CLAUSE_BREAK.match(folded, comma):
@@ -851,10 +904,10 @@ class Cutter:
         return words > 0 and words >= self.min_words
 
 
-def _entry(h: Hit, removed: str, inside: list[Hit] | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"category": h.category, "phrase": h.phrase, "removed": removed}
+def _entry(h: Hit, matched: str, removed: str, inside: list[Hit] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"category": h.category, "phrase": matched, "rule": h.rule, "removed": removed}
     if inside and len(inside) > 1:
-        out["matches"] = [{"category": x.category, "phrase": x.phrase} for x in inside]
+        out["rules"] = [x.rule for x in inside]
     return out
 
 
@@ -891,14 +944,6 @@ def _tidy_start(piece: str) -> str:
 
 
 # -- the filter --------------------------------------------------------------------------------
-
-
-@dataclass
-class _FieldResult:
-    label: str
-    new_text: str | None = None  # set when changed
-    entries: list[dict[str, Any]] = field(default_factory=list)
-    empty: bool = False  # nothing useful left
 
 
 class RefusalFilter(Filter):
@@ -968,119 +1013,149 @@ class RefusalFilter(Filter):
             return fields
         return [("text", record.text or "", True)]
 
-    def _process_record(self, record: Record, counts: Counter[str]) -> Any:
+    def _process_record(self, record: Record, counts: Counter[str]) -> Rejection | None:
         found = []
         for label, text, is_model in self._fields(record):
-            if not text:
-                continue
-            folded, index, hits = self.find(text)
-            if hits:
-                found.append((label, text, is_model, folded, index, hits))
+            if text:
+                folded, index, hits = self.find(text)
+                if hits:
+                    found.append(_Found(label, text, is_model, folded, index, hits))
         if not found:
             return None
-        for *_, hits in found:
-            for h in hits:
-                counts[f"matches:{h.category}"] += 1
-        # Drop actions win.
-        for label, text, _, folded, index, hits in found:
-            for h in hits:
+        for f in found:
+            counts.update(f"matches:{h.category}" for h in f.hits)
+        for f in found:  # a drop anywhere decides
+            for h in f.hits:
                 if self.options.action(h.category) == "drop":
                     counts[f"dropped:{h.category}"] += 1
                     return self.reject(
-                        record,
-                        h.category,
-                        action="drop",
-                        field=label,
-                        phrase=h.phrase,
-                        matched=_original(text, index, h),
-                        **_more(hits, text, index),
+                        record, h.category, action="drop", field=f.label, phrase=f.original(h), rule=h.rule, **f.more(f.hits)
                     )
         entries: list[dict[str, Any]] = []
         changes: dict[str, str] = {}
-        truncate_at: int | None = None
-        for label, text, is_model, folded, index, hits in found:
-            for h in hits:
+        for f in found:
+            for h in f.hits:
                 if self.options.action(h.category) == "flag":
                     counts[f"flagged:{h.category}"] += 1
-                    entries.append(
-                        {
-                            "filter": self.name,
-                            "action": "flag",
-                            "category": h.category,
-                            "phrase": h.phrase,
-                            "field": label,
-                            "matched": _original(text, index, h),
-                        }
-                    )
-            cut_hits = [h for h in hits if self.options.action(h.category) == "cut"]
+                    entries.append(self._entry("flag", h.category, f.original(h), h.rule, f.label))
+            cut_hits = [h for h in f.hits if self.options.action(h.category) == "cut"]
             if not cut_hits:
                 continue
-            new, removed = self.cutter.cut(text, folded, index, cut_hits)
-            keep = self.cutter.useful(new) if is_model else bool(new.strip())
-            if not keep:
-                turn = _turn_index(label)
-                if turn is not None and is_model and self.options.turns == "truncate":
-                    truncate_at = turn
-                    counts[f"cut:{cut_hits[0].category}"] += 1
-                    entries.append(
-                        {
-                            "filter": self.name,
-                            "action": "cut",
-                            "category": cut_hits[0].category,
-                            "phrase": cut_hits[0].phrase,
-                            "field": label,
-                            "removed": text,
-                            "turns_removed": "rest",
-                        }
-                    )
-                    break
-                counts[f"dropped:{cut_hits[0].category}"] += 1
-                return self.reject(
-                    record,
-                    cut_hits[0].category,
-                    action="cut",
-                    why="nothing useful left after the cut" if is_model else f"{label} is empty after the cut",
-                    field=label,
-                    phrase=cut_hits[0].phrase,
-                    matched=_original(text, index, cut_hits[0]),
-                    remaining=new[:500],
-                    **_more(cut_hits, text, index),
-                )
-            changes[label] = new
-            for r in removed:
-                counts[f"cut:{r['category']}"] += 1
-                entries.append({"filter": self.name, "action": "cut", **r, "field": label})
-        if truncate_at is not None:
-            assert record.messages is not None
-            k = truncate_at - 1 if truncate_at > 0 and record.messages[truncate_at - 1]["role"] == "user" else truncate_at
-            kept_turns = [dict(t) for t in record.messages[:k]]
-            for t_i, t in enumerate(kept_turns):
-                t["content"] = changes.get(f"messages[{t_i}]", t["content"])
-            if not any(t["role"] == "assistant" and t["content"] for t in kept_turns):
-                last = entries[-1]
-                counts[f"dropped:{last['category']}"] += 1
-                counts[f"cut:{last['category']}"] -= 1
-                return self.reject(
-                    record,
-                    last["category"],
-                    action="cut",
-                    why="no assistant turn is left after removing the refused one",
-                    field=last["field"],
-                    phrase=last["phrase"],
-                    remaining_turns=k,
-                )
-            entries[-1]["turns_removed"] = len(record.messages) - k
-            record.messages = kept_turns
-            counts["conversations_truncated"] += 1
-        else:
-            _apply(record, changes)
-        if changes or truncate_at is not None:
+            new, removed = self.cutter.cut(f.text, f.folded, f.index, cut_hits)
+            if self.cutter.useful(new) if f.is_model else new.strip():
+                changes[f.label] = new
+                for r in removed:
+                    counts[f"cut:{r['category']}"] += 1
+                    entries.append(self._entry("cut", r.pop("category"), r.pop("phrase"), r.pop("rule"), f.label, **r))
+                continue
+            first = cut_hits[0]
+            turn = _turn_index(f.label)
+            if turn is not None and f.is_model and self.options.turns == "truncate":
+                return self._truncate(record, turn, f, first, changes, entries, counts)
+            counts[f"dropped:{first.category}"] += 1
+            return self.reject(
+                record,
+                first.category,
+                action="cut",
+                why="nothing useful left after the cut" if f.is_model else f"{f.label} is empty after the cut",
+                field=f.label,
+                phrase=f.original(first),
+                rule=first.rule,
+                remaining=new[:500],
+                **f.more(cut_hits),
+            )
+        _apply(record, changes)
+        self._note(record, entries, counts, cut=bool(changes))
+        return None
+
+    def _truncate(
+        self,
+        record: Record,
+        turn: int,
+        f: _Found,
+        first: Hit,
+        changes: dict[str, str],
+        entries: list[dict[str, Any]],
+        counts: Counter[str],
+    ) -> Rejection | None:
+        """Keep the conversation up to the user turn that drew the refused assistant turn."""
+        assert record.messages is not None
+        keep = turn - 1 if turn > 0 and record.messages[turn - 1]["role"] == "user" else turn
+        kept = [
+            {"role": t["role"], "content": changes.get(f"messages[{i}]", t["content"])}
+            for i, t in enumerate(record.messages[:keep])
+        ]
+        if not any(t["role"] == "assistant" and t["content"] for t in kept):
+            counts[f"dropped:{first.category}"] += 1
+            return self.reject(
+                record,
+                first.category,
+                action="cut",
+                why="nothing useful left: the refused turn is the first answer of the conversation",
+                field=f.label,
+                phrase=f.original(first),
+                rule=first.rule,
+            )
+        counts[f"cut:{first.category}"] += 1
+        counts["conversations_truncated"] += 1
+        entries.append(
+            self._entry(
+                "cut",
+                first.category,
+                f.original(first),
+                first.rule,
+                f.label,
+                removed=f.text,
+                turns_removed=len(record.messages) - keep,
+            )
+        )
+        record.messages = kept
+        self._note(record, entries, counts, cut=True)
+        return None
+
+    def _entry(self, action: str, category: str, phrase: str, rule: str, label: str, **more: Any) -> dict[str, Any]:
+        """A ``meta["curate"]`` entry: what this filter did to the record, and why."""
+        return {
+            "filter": self.name,
+            "action": action,
+            "category": category,
+            "phrase": phrase,
+            "rule": rule,
+            "field": label,
+            **more,
+        }
+
+    def _note(self, record: Record, entries: list[dict[str, Any]], counts: Counter[str], *, cut: bool) -> None:
+        if cut:
             counts["records_cut"] += 1
         elif entries:
             counts["records_flagged"] += 1
         if entries:
             record.meta.setdefault("curate", []).extend(entries)
-        return None
+
+
+@dataclass
+class _Found:
+    """The hits in one field of a record, with what is needed to cut them."""
+
+    label: str
+    text: str
+    is_model: bool
+    folded: str
+    index: list[int] | None
+    hits: list[Hit]
+
+    def original(self, h: Hit) -> str:
+        """The matched text as written."""
+        if self.index is None:
+            return self.text[h.start : h.end]
+        return self.text[self.index[h.start] : self.index[h.end]]
+
+    def more(self, hits: list[Hit]) -> dict[str, Any]:
+        """Every match, for a rejection's details, when there is more than one."""
+        if len(hits) < 2:
+            return {}
+        return {"matches": [{"category": h.category, "phrase": self.original(h), "rule": h.rule} for h in hits]}
 
 
 def _apply(record: Record, changes: dict[str, str]) -> None:
@@ -1103,29 +1178,32 @@ def _turn_index(label: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _original(text: str, index: list[int] | None, h: Hit) -> str:
-    if index is None:
-        return text[h.start : h.end]
-    return text[index[h.start] : index[h.end]]
-
-
-def _more(hits: list[Hit], text: str, index: list[int] | None) -> dict[str, Any]:
-    if len(hits) < 2:
-        return {}
-    return {"matches": [{"category": h.category, "phrase": h.phrase, "matched": _original(text, index, h)} for h in hits]}
-
-
-_OPEN_QUOTES = "'\"“«「『‘"
-_CLOSE_QUOTES = "'\"”»」』’"
+#: Opening quotes and the closing quote that ends each.
+_QUOTE_PAIRS = {"'": "'", '"': '"', "“": "”", "«": "»", "「": "」", "『": "』", "‘": "’"}
 
 
 def _quoted(folded: str, h: Hit) -> bool:
-    """A phrase quoted inside a sentence: an opening quote right before it, a closing one soon after."""
-    before = folded[: h.start].rstrip(" ")
-    if not before or before[-1] not in _OPEN_QUOTES or not before[:-1].strip():
+    """Whether the phrase is quoted inside a sentence ("the phrase 'As an AI language model' became ...").
+
+    An opening quote (after a space or bracket) before the phrase on its line, with text
+    before it, and the matching closing quote (before a space or punctuation) after the
+    phrase, both within 150 characters. A reply that is quoted as a whole does not count.
+    """
+    line_start = folded.rfind("\n", 0, h.start) + 1
+    for i in range(h.start - 1, max(line_start, h.start - 150) - 1, -1):
+        opening = folded[i]
+        closing = _QUOTE_PAIRS.get(opening)
+        if closing is None or (i > 0 and folded[i - 1] not in " \t(["):
+            continue
+        if not folded[:i].strip():
+            return False  # the whole reply starts with this quote
+        line_end = folded.find("\n", h.end)
+        window = folded[h.end : min(h.end + 150, len(folded) if line_end < 0 else line_end)]
+        for j, ch in enumerate(window):
+            if ch == closing and (j + 1 == len(window) or not window[j + 1].isalnum()):
+                return True
         return False
-    window = folded[h.end : h.end + 40]
-    return any(q in window for q in _CLOSE_QUOTES)
+    return False
 
 
 @curate.hookimpl

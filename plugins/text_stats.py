@@ -130,7 +130,7 @@ def top_ngram_fraction(words: list[str], n: int) -> float:
     """Share of word characters inside the most frequent n-gram (0 when no n-gram repeats).
 
     >>> round(top_ngram_fraction("the cat the cat the cat sat".split(), 2), 2)
-    0.67
+    0.86
     """
     if len(words) < n:
         return 0.0

@@ -33,12 +33,8 @@ from curate.stages.base import BatchResult, Filter, Phase, PhaseResult
 from tests.conftest import plugin_namespace
 
 pytestmark = [
-    # Ray's own deprecations and resource notices, raised inside Ray; not ours to fix.
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::FutureWarning:ray"),
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+    # Ray's own deprecations (DataContext fields), raised inside Ray; not ours to fix.
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:ray"),
 ]
 
 

@@ -33,7 +33,8 @@ MANIFEST = {
 SEMANTIC = {
     "records": 10188,
     "threshold": 0.9,
-    "embedder": {"model_id": "sentence-transformers:m", "device": "cpu", "field": "auto", "embedded": 10188, "cached": 0},
+    "embedder": {"model_id": "sentence-transformers:m", "device": "cpu", "field": "auto", "embedded": 10188,
+                 "cached": 0},
     "kmeans": {"k": 3, "k_rule": "given", "backend": "torch", "device": "cpu", "iterations": 7, "seconds": 0.4},
     "dedup": {
         "enabled": True,

@@ -90,7 +90,7 @@ def test_cache_round_trip_float16_memmap(tmp_path):
     vecs = HashingEmbedder(model="32").embed(texts)
     cache.add(keys[:6], vecs[:6])
     cache.add(keys[6:], vecs[6:])
-    shard, row = cache.lookup(np.concatenate([keys[::-1], text_keys(["unknown"])]))
+    shard, _ = cache.lookup(np.concatenate([keys[::-1], text_keys(["unknown"])]))
     assert (shard[:10] >= 0).all() and shard[10] == -1
     out = np.empty((10, 32), np.float32)
     cache.gather(*cache.lookup(keys), out)

@@ -9,7 +9,8 @@ decisions are applied on the way to the next spill or to the writer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -18,13 +19,39 @@ from curate.importing import Problem
 from curate.ledger import InputEntry, Ledger, Spill, sha256_file
 from curate.plan import Plan, Reporter
 from curate.records import Record
-from curate.sources import read_file, resolve_sources
-from curate.stages.base import Rejection, apply_phase, run_stages
+from curate.sources import FileTask, read_file, resolve_sources
+from curate.stages.base import PhaseResult, Rejection, apply_phase, run_stages
 from curate.writer import SplitWriter
 
 T = TypeVar("T")
 
 IMPORT_STAGE = "import"
+STRICT_HINT = "fix the input or drop --strict to carry on past bad input"
+
+
+def note_problem(
+    ledger: Ledger, reporter: Reporter, task: FileTask, info: InputEntry, problem: Problem, *, strict: bool
+) -> None:
+    """Put an importer's problem in the ledger: an error (and its raw content in rejects) or a warning."""
+    entry = ledger.error(task.file.display, problem.locator, problem.message, warning=problem.warning)
+    reporter.problem(entry)
+    if problem.warning:
+        return
+    info.problems += 1
+    if strict:
+        raise BuildFailed(f"{entry}", hint=STRICT_HINT)
+    if problem.raw is not None:
+        ledger.read()
+        record = Record.create(task.file.source(task.importer.name, problem.locator or ""), text=problem.raw)
+        ledger.reject(Rejection(record, IMPORT_STAGE, "unreadable", {"error": problem.message}))
+
+
+def note_source_error(ledger: Ledger, reporter: Reporter, error: SourceError, *, strict: bool) -> None:
+    """Put a file that could not be read at all in the ledger (and fail a strict build)."""
+    entry = ledger.error(error.path, error.locator, error.reason)
+    reporter.problem(entry)
+    if strict:
+        raise BuildFailed(f"{entry}", hint=STRICT_HINT)
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -39,10 +66,7 @@ def import_records(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: boo
     strict = plan.config.strict
     for task in resolve_sources(plan.config.sources, plan.registry):
         if isinstance(task, SourceError):
-            entry = ledger.error(task.path, task.locator, task.reason)
-            reporter.problem(entry)
-            if strict:
-                raise BuildFailed(f"{entry}", hint="fix the input or drop --strict to carry on past bad input")
+            note_source_error(ledger, reporter, task, strict=strict)
             continue
         reporter.file_started(task)
         digest, _ = sha256_file(task.file.path)
@@ -51,17 +75,7 @@ def import_records(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: boo
         pending = 0
         for item in read_file(task, debug=debug):
             if isinstance(item, Problem):
-                entry = ledger.error(task.file.display, item.locator, item.message, warning=item.warning)
-                reporter.problem(entry)
-                if item.warning:
-                    continue
-                info.problems += 1
-                if strict:
-                    raise BuildFailed(f"{entry}", hint="fix the input or drop --strict to carry on past bad input")
-                if item.raw is not None:
-                    ledger.read()
-                    record = Record.create(task.file.source(task.importer.name, item.locator or ""), text=item.raw)
-                    ledger.reject(Rejection(record, IMPORT_STAGE, "unreadable", {"error": item.message}))
+                note_problem(ledger, reporter, task, info, item, strict=strict)
                 continue
             info.records += 1
             ledger.read()
@@ -89,12 +103,32 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
             spill.write(kept)
         else:
             writer.write(kept)
+    reports = run_phases(plan, ledger, reporter, writer, spill) if spill is not None else {}
+    writer.finish()
+    return writer, reports
+
+
+def run_phases(
+    plan: Plan,
+    ledger: Ledger,
+    reporter: Reporter,
+    writer: SplitWriter,
+    spill: Spill,
+    decide: Callable[[int, Any, Spill], PhaseResult] | None = None,
+) -> dict[str, Any]:
+    """Run the plan's phases over ``spill`` as the local engine does; returns their reports.
+
+    ``decide(i, phase, spill)`` lets an engine compute a phase's decisions its own way
+    (the Ray engine offers phases a dataset); by default the phase reads the spill.
+    """
+    size = plan.config.batch_size
     reports: dict[str, Any] = {}
-    current = spill
+    current: Spill | None = spill
     for i, phase in enumerate(plan.phases):
         assert current is not None
         reporter.phase_started(phase.name)
-        result = phase.run(current.__iter__)
+        source = current
+        result = decide(i, phase, source) if decide is not None else phase.run(partial(iter, source))
         ledger.count(phase.name, result.counts)
         reports[phase.name] = result.report
         last = i == len(plan.phases) - 1
@@ -105,5 +139,4 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
             (writer.write if following is None else following.write)(kept)
         current.remove()
         current = following
-    writer.finish()
-    return writer, reports
+    return reports

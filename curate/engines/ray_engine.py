@@ -50,7 +50,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from curate.engines.replay import FileSummary, Kept, Outcome, Rejected, Replay, StageCounts, run_phases
+from curate.engines.local import run_phases
+from curate.engines.replay import FileSummary, Kept, Outcome, Rejected, Replay, StageCounts
 from curate.errors import BuildFailed, MissingDependency, SourceError
 from curate.importing import Problem
 from curate.ledger import Ledger, Spill, sha256_file
@@ -262,8 +263,17 @@ def _dumps(obj: Any) -> bytes:
 def pack(record: Record) -> tuple[Any, ...]:
     """A record as a tuple of builtins (see :func:`unpack`)."""
     src = record.source
-    return (record.id, src.plugin, src.path, src.locator, record.text, record.input, record.output, record.messages,
-            record.meta)
+    return (
+        record.id,
+        src.plugin,
+        src.path,
+        src.locator,
+        record.text,
+        record.input,
+        record.output,
+        record.messages,
+        record.meta,
+    )
 
 
 def unpack(fields: tuple[Any, ...]) -> Record:

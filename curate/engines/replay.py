@@ -21,20 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
-from typing import Any
 
-from curate.engines.local import IMPORT_STAGE, batched
-from curate.errors import BuildFailed, SourceError
+from curate.engines.local import note_problem, note_source_error
+from curate.errors import SourceError
 from curate.importing import Problem
-from curate.ledger import InputEntry, Ledger, Spill
+from curate.ledger import InputEntry, Ledger
 from curate.plan import Plan, Reporter
 from curate.records import Record
 from curate.sources import FileTask
-from curate.stages.base import PhaseResult, Rejection, Stage, apply_phase, run_stages
-from curate.writer import SplitWriter
-
-STRICT_HINT = "fix the input or drop --strict to carry on past bad input"
+from curate.stages.base import Rejection, Stage, run_stages
 
 
 @dataclass(slots=True)
@@ -106,7 +101,7 @@ class Replay:
         """Replay every task in order; ``outcomes`` yields ``(task index, that file's outcomes)``."""
         for index, task in enumerate(tasks):
             if isinstance(task, SourceError):
-                self._fail_or_note(task.path, task.locator, task.reason)
+                note_source_error(self.ledger, self.reporter, task, strict=self.strict)
                 continue
             got = next(outcomes, None)
             if got is None or got[0] != index:
@@ -134,12 +129,7 @@ class Replay:
                     ledger.count(stage, events)
                 continue
             if isinstance(item, Problem):
-                info.problems += 1
-                self._fail_or_note(task.file.display, item.locator, item.message)
-                if item.raw is not None:
-                    ledger.read()
-                    record = Record.create(task.file.source(task.importer.name, item.locator or ""), text=item.raw)
-                    ledger.reject(Rejection(record, IMPORT_STAGE, "unreadable", {"error": item.message}))
+                note_problem(ledger, self.reporter, task, info, item, strict=self.strict)
                 continue
             info.records += 1
             ledger.read()
@@ -161,12 +151,6 @@ class Replay:
                 self.flush()
         self.reporter.records_read(pending)
 
-    def _fail_or_note(self, path: str, locator: str | None, message: str) -> None:
-        entry = self.ledger.error(path, locator, message)
-        self.reporter.problem(entry)
-        if self.strict:
-            raise BuildFailed(f"{entry}", hint=STRICT_HINT)
-
     def flush(self) -> None:
         """End the current batch: its stage rejects in stage order, then its kept records."""
         if not self._records:
@@ -183,37 +167,3 @@ class Replay:
         self.sink(kept)
         self._kept = []
         self._records = 0
-
-
-def run_phases(
-    plan: Plan,
-    ledger: Ledger,
-    reporter: Reporter,
-    writer: SplitWriter,
-    spill: Spill,
-    decide: Callable[[int, Any, Spill], PhaseResult] | None = None,
-) -> dict[str, Any]:
-    """Run the plan's phases over ``spill`` as the local engine does; returns their reports.
-
-    ``decide(i, phase, spill)`` lets an engine compute a phase's decisions its own way
-    (the Ray engine offers phases a dataset); by default the phase reads the spill.
-    """
-    size = plan.config.batch_size
-    reports: dict[str, Any] = {}
-    current: Spill | None = spill
-    for i, phase in enumerate(plan.phases):
-        assert current is not None
-        reporter.phase_started(phase.name)
-        source = current
-        result = decide(i, phase, source) if decide is not None else phase.run(partial(iter, source))
-        ledger.count(phase.name, result.counts)
-        reports[phase.name] = result.report
-        last = i == len(plan.phases) - 1
-        following = None if last else Spill(ledger, f".spill-{i + 1}.jsonl")
-        for batch in batched(current, size):
-            kept, rejected = apply_phase(result, phase.name, batch)
-            ledger.reject_all(rejected)
-            (writer.write if following is None else following.write)(kept)
-        current.remove()
-        current = following
-    return reports

@@ -192,9 +192,14 @@ class TorchBackend(KMeansBackend):
         sims, labels = (x @ c.T).max(dim=1)
         return sims, labels
 
+    #: Skip the points whose assignment provably cannot change (Hamerly's bounds) when the data is in memory.
+    use_bounds = True
+
     def fit(
         self, data: np.ndarray, init: np.ndarray, *, iterations: int, tol: float, seed: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+        if self.use_bounds and self.fits_in_memory(data) and init.shape[0] > 1:
+            return self._fit_bounded(data, init, iterations=iterations, tol=tol)
         torch = self.torch
         chunks = self._chunks(data)
         k, d = init.shape
@@ -225,6 +230,76 @@ class TorchBackend(KMeansBackend):
             labels_out[start : start + len(x)] = labels.cpu().numpy()
             sims_out[start : start + len(x)] = sims.cpu().numpy()
         return c.cpu().numpy().astype(np.float32), labels_out, sims_out, done, reseeded
+
+    def _fit_bounded(
+        self, data: np.ndarray, init: np.ndarray, *, iterations: int, tol: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+        """Lloyd iterations that recompute only the points whose closest centroid may have changed.
+
+        Each point keeps an upper bound ``u`` on the (Euclidean, unit-sphere) distance to
+        its centroid and a lower bound ``l`` on the distance to any other centroid. When
+        centroids move by ``delta``, ``u`` grows by its centroid's move and ``l`` shrinks by
+        the largest move of another centroid; a point with ``u <= l`` keeps its centroid
+        (Hamerly 2010). Others get their exact distances again. The labels are those of
+        plain Lloyd iterations; most points are skipped once the centroids settle.
+        """
+        torch = self.torch
+        f = torch.nn.functional
+        step = int(self.chunk_size or 8192)
+        x = f.normalize(torch.from_numpy(np.ascontiguousarray(data, dtype=np.float32)).to(self._device), dim=1)
+        n = x.shape[0]
+        k, d = init.shape
+        c = f.normalize(torch.from_numpy(np.array(init, dtype=np.float32)).to(self._device), dim=1)
+        labels = torch.empty(n, dtype=torch.int64, device=self._device)
+        upper = torch.empty(n, dtype=torch.float32, device=self._device)
+        lower = torch.empty(n, dtype=torch.float32, device=self._device)
+        slack = 1e-5  # float32 rounding: keep the bounds on the safe side
+
+        def top2(rows: Any, index: Any | None) -> None:
+            block = rows @ c.T
+            best = torch.topk(block, 2, dim=1)
+            dist = torch.sqrt(torch.clamp(2.0 - 2.0 * best.values, min=0.0))
+            if index is None:
+                labels[start : start + len(rows)] = best.indices[:, 0]
+                upper[start : start + len(rows)] = dist[:, 0] + slack
+                lower[start : start + len(rows)] = dist[:, 1] - slack
+            else:
+                labels[index] = best.indices[:, 0]
+                upper[index] = dist[:, 0] + slack
+                lower[index] = dist[:, 1] - slack
+
+        for start in range(0, n, step):
+            top2(x[start : start + step], None)
+        reseeded = 0
+        done = 0
+        for _ in range(iterations):
+            sums = torch.zeros((k, d), dtype=torch.float32, device=self._device).index_add_(0, labels, x)
+            counts = torch.bincount(labels, minlength=k)
+            new = f.normalize(sums, dim=1)
+            empty = torch.nonzero(counts == 0).flatten()
+            if len(empty):  # the points farthest from their centroid become the emptied centroids
+                own = (x * c[labels]).sum(dim=1)
+                new[empty] = x[torch.topk(own, len(empty), largest=False).indices]
+                reseeded += len(empty)
+            done += 1
+            delta = torch.linalg.vector_norm(new - c, dim=1)
+            shift = float((1.0 - (new * c).sum(dim=1)).max())
+            c = new
+            moved = torch.topk(delta, min(2, k))
+            upper += delta[labels]
+            lower -= torch.where(labels == moved.indices[0], moved.values[-1], moved.values[0])
+            suspect = torch.nonzero(upper > lower).flatten()
+            if len(suspect):  # tighten the upper bound with the exact distance, then recompute the rest
+                exact = (x[suspect] * c[labels[suspect]]).sum(dim=1)
+                upper[suspect] = torch.sqrt(torch.clamp(2.0 - 2.0 * exact, min=0.0)) + slack
+                suspect = suspect[upper[suspect] > lower[suspect]]
+                for begin in range(0, len(suspect), step):
+                    index = suspect[begin : begin + step]
+                    top2(x[index], index)
+            if shift <= tol and not len(empty):
+                break
+        sims = (x * c[labels]).sum(dim=1)
+        return c.cpu().numpy().astype(np.float32), labels.cpu().numpy(), sims.cpu().numpy(), done, reseeded
 
     def _farthest(self, chunks: Any, c: Any, count: int) -> Any:
         """The ``count`` points least similar to their centroid (new centres for empty clusters)."""
@@ -316,6 +391,7 @@ class KeOpsBackend(TorchBackend):
 
     name = "keops"
     purpose = "the keops K-means backend"
+    use_bounds = False  # the point of keops is the full reduction without an (N, k) block
 
     def __init__(
         self,

@@ -55,7 +55,8 @@ class Stage:
 
     A stage must not depend on the order of batches beyond what it documents, and must
     never drop a record silently: every record of the input batch is either in
-    ``kept`` or in ``rejected``.
+    ``kept`` or in ``rejected``. Return both in the order of the batch, and decide each
+    record on its own: engines cut batches differently.
     """
 
     name: ClassVar[str]

@@ -1,0 +1,459 @@
+"""The refusal filter: metrics on the labelled set, actions, matching rules, options."""
+
+from __future__ import annotations
+
+import doctest
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from curate.errors import ConfigError
+from curate.plugins import refusal_filter, refusal_phrases, text_stats
+from curate.plugins.refusal_filter import (
+    Matcher,
+    RefusalFilter,
+    _builtin_phrases,
+    _first_split,
+    fold,
+    heads,
+    parse_phrase,
+    rule_pattern,
+)
+from curate.records import Record, Source
+
+DATA = Path(__file__).parent / "data" / "refusal"
+BENCH = Path(__file__).parent.parent / "bench"
+
+
+def make(output: str, input: str = "Question?", n: int = 0) -> Record:  # noqa: A002
+    return Record.create(Source("test", "test.jsonl", f"line {n}"), input=input, output=output)
+
+
+def run(output: str, **options: object) -> tuple[str, Record | None, dict]:
+    """("kept"/"dropped", the kept record, the rejection dict) for one reply."""
+    result = RefusalFilter.from_options(options).process([make(output)])
+    if result.rejected:
+        return "dropped", None, result.rejected[0].to_dict()
+    return "kept", result.kept[0], {}
+
+
+def entries(record: Record | None) -> list[dict]:
+    assert record is not None
+    return record.meta.get("curate", [])
+
+
+# -- the labelled evaluation set ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def quality():
+    sys.path.insert(0, str(BENCH))
+    try:
+        import refusal_quality
+    finally:
+        sys.path.remove(str(BENCH))
+    return refusal_quality
+
+
+@pytest.mark.parametrize(
+    ("split", "min_precision", "min_recall", "max_fpr"),
+    [("dev", 0.98, 0.95, 0.02), ("heldout", 0.95, 0.88, 0.03)],
+)
+def test_eval_set_scores(quality, split, min_precision, min_recall, max_fpr):
+    rows = quality.load(split)
+    outcomes = quality.curate_outcomes(rows)
+    scores, _ = quality.score(rows, lambda r: outcomes[r["id"]][0] != "keep")
+    naive, _ = quality.score(rows, lambda r: quality.naive_detect(r["reply"]))
+    assert scores.precision >= min_precision
+    assert scores.recall >= min_recall
+    assert scores.fpr <= max_fpr
+    assert scores.f1 >= naive.f1 + 0.2
+    assert naive.fpr > 5 * max(scores.fpr, 0.01)
+
+
+@pytest.mark.parametrize("split", ["dev", "heldout"])
+def test_eval_set_actions(quality, split):
+    """Detected full refusals are dropped; partial ones keep their answer."""
+    rows = quality.load(split)
+    outcomes = quality.curate_outcomes(rows)
+    full = [outcomes[r["id"]][0] for r in rows if r["label"] == "refusal" and outcomes[r["id"]][0] != "keep"]
+    partial = [outcomes[r["id"]][0] for r in rows if r["label"] == "partial" and outcomes[r["id"]][0] != "keep"]
+    assert full.count("drop") / len(full) >= 0.85
+    assert partial.count("drop") / len(partial) <= 0.1
+
+
+def test_eval_set_is_well_formed():
+    for split, size in (("dev", 206), ("heldout", 124)):
+        rows = [json.loads(line) for line in (DATA / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert len(rows) == size
+        assert {r["label"] for r in rows} == {"refusal", "partial", "clean"}
+        assert {r["lang"] for r in rows} == set(refusal_phrases.LANGUAGES)
+        assert len({r["id"] for r in rows}) == size
+
+
+# -- actions ------------------------------------------------------------------------------
+
+
+def test_full_refusal_is_dropped_with_its_phrase():
+    status, _, rejection = run("I'm sorry, but I can't help with that. Is there anything else I can help you with?")
+    assert status == "dropped"
+    assert rejection["stage"] == "refusal"
+    assert rejection["reason"] == "refusal"
+    details = rejection["details"]
+    assert details["action"] == "cut"
+    assert details["phrase"] == "I'm sorry, but I can't help"
+    assert details["rule"] == "refusal/en/1"
+    assert rule_pattern(details["rule"]).startswith("(I'm|I am) (so |very ")
+
+
+def test_caveat_then_help_keeps_the_help():
+    status, kept, _ = run(
+        "I can't provide legal advice. However, here is how eviction notices usually work: the landlord must "
+        "give written notice, usually 30 days, and state the date the tenancy ends."
+    )
+    assert status == "kept"
+    assert kept.output.startswith("Here is how eviction notices usually work")
+    [entry] = entries(kept)
+    assert entry["action"] == "cut"
+    assert entry["category"] == "refusal"
+    assert entry["removed"] == "I can't provide legal advice."
+
+
+def test_prefix_clause_is_cut_and_the_answer_kept():
+    status, kept, _ = run(
+        "As an AI language model, I don't have personal preferences, but many people love Lisbon for its "
+        "trams, its viewpoints and its pastries."
+    )
+    assert status == "kept"
+    assert kept.output == "Many people love Lisbon for its trams, its viewpoints and its pastries."
+
+
+def test_drop_action():
+    status, _, rejection = run(
+        "As an AI language model, I don't have preferences, but Lisbon is lovely in spring and its trams are famous.",
+        actions={"ai_identity": "drop"},
+    )
+    assert status == "dropped"
+    assert rejection["reason"] == "ai_identity"
+    assert rejection["details"]["action"] == "drop"
+
+
+def test_flag_action_keeps_the_text():
+    text = "As of my last update in 2021, the population of Tokyo was about 37 million people."
+    status, kept, _ = run(text, actions={"knowledge_cutoff": "flag"})
+    assert status == "kept"
+    assert kept.output == text
+    [entry] = entries(kept)
+    assert entry["action"] == "flag"
+    assert entry["category"] == "knowledge_cutoff"
+    assert entry["phrase"] == "As of my last update"
+
+
+def test_off_action_ignores_the_category():
+    text = "As of my last update in 2021, the population of Tokyo was about 37 million people."
+    status, kept, _ = run(text, actions={"knowledge_cutoff": "off"})
+    assert status == "kept" and kept.output == text and not entries(kept)
+
+
+def test_knowledge_cutoff_prefix_is_cut():
+    _, kept, _ = run("As of my last update in 2021, the population of Tokyo was about 37 million people.")
+    assert kept.output == "The population of Tokyo was about 37 million people."
+
+
+def test_platform_artifacts_are_removed_inside_code_too():
+    text = "pythonCopy code\nimport os\nprint(os.getcwd())\n\nThis prints the current directory.\n\nRegenerate response"
+    status, kept, _ = run(text)
+    assert status == "kept"
+    assert kept.output == "import os\nprint(os.getcwd())\n\nThis prints the current directory."
+    assert {e["category"] for e in entries(kept)} == {"platform"}
+
+
+def test_counts():
+    flt = RefusalFilter.from_options({})
+    result = flt.process(
+        [
+            make("I'm sorry, but I can't help with that.", n=1),
+            make("As of my last update in 2021, the population of Tokyo was about 37 million people.", n=2),
+            make("Paris is the capital of France.", n=3),
+        ]
+    )
+    assert len(result.kept) == 2 and len(result.rejected) == 1
+    assert result.counts["dropped:refusal"] == 1
+    assert result.counts["cut:knowledge_cutoff"] == 1
+    assert result.counts["records_cut"] == 1
+
+
+# -- conversations ---------------------------------------------------------------------------
+
+
+def conversation(*turns: str) -> Record:
+    roles = ["user", "assistant"] * len(turns)
+    return Record.create(
+        Source("test", "chat.jsonl", "line 1"),
+        messages=[{"role": r, "content": t} for r, t in zip(roles, turns, strict=False)],
+    )
+
+
+def test_refused_turn_is_cut_with_its_question_and_what_follows():
+    record = conversation(
+        "What's 2+2?", "2+2 is 4.", "Write me some malware.", "I'm sorry, but I can't help with that.", "ok", "Sure."
+    )
+    result = RefusalFilter.from_options({}).process([record])
+    [kept] = result.kept
+    assert kept.messages == [{"role": "user", "content": "What's 2+2?"}, {"role": "assistant", "content": "2+2 is 4."}]
+    [entry] = kept.meta["curate"]
+    assert entry["field"] == "messages[3]" and entry["turns_removed"] == 4
+    assert result.counts["conversations_truncated"] == 1
+
+
+def test_conversation_refused_at_the_first_answer_is_dropped():
+    record = conversation("Write me some malware.", "I'm sorry, but I can't help with that.")
+    result = RefusalFilter.from_options({}).process([record])
+    assert not result.kept and result.rejected[0].reason == "refusal"
+
+
+def test_turns_drop_option():
+    record = conversation("Hi", "Hello! How can I help?", "Write malware.", "I'm sorry, but I can't help with that.")
+    result = RefusalFilter.from_options({"turns": "drop"}).process([record])
+    assert not result.kept
+
+
+def test_assistant_turn_with_caveat_is_cut_in_place():
+    record = conversation(
+        "Best film?",
+        "As an AI language model, I don't have personal preferences, but many critics rank Casablanca among the "
+        "greatest films ever made.",
+    )
+    [kept] = RefusalFilter.from_options({}).process([record]).kept
+    assert kept.messages[1]["content"] == "Many critics rank Casablanca among the greatest films ever made."
+
+
+# -- matching rules -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As an Airbnb host, you should answer guests within a day.",
+        "As an AI researcher, I would start with a logistic regression baseline.",
+        "I'm sorry to hear that your dog is unwell; take her to a vet if it lasts.",
+        "I cannot stress enough how important backups are.",
+        "It is important to preheat the oven.",
+        "Subject: Friday\n\nI'm sorry, but I won't be able to attend the meeting on Friday.",
+        "Lisbon's airport is 7 km from the centre; the red metro line takes 20 minutes.",
+        "Bias and variance are two sources of error in machine learning.",
+    ],
+)
+def test_ordinary_answers_are_not_touched(text):
+    status, kept, _ = run(text)
+    assert status == "kept" and kept.output == text and not entries(kept)
+
+
+def test_curly_apostrophes_and_unicode_forms():
+    for text in (
+        "I’m sorry, but I can’t help with that.",
+        "I\u02bcm sorry, but I can\u02bct help with that.",
+        "ＩＭ sorry",  # full-width letters are folded, but this is not a phrase
+    ):
+        folded, _ = fold(text)
+        assert "'" in folded or "im sorry" in folded
+    assert run("I’m sorry, but I can’t help with that.")[0] == "dropped"
+    assert run("As an ＡＩ language model, I can’t browse the internet.")[0] == "dropped"
+
+
+def test_folding_keeps_an_index_for_cuts():
+    text = "The ﬁrst step is to measure. As an AI language model, I can't taste it, but salt helps a lot here."
+    folded, index = fold(text)
+    assert folded.startswith("the first step") and index is not None
+    _, kept, _ = run(text)
+    assert kept.output == "The ﬁrst step is to measure. Salt helps a lot here."
+
+
+def test_word_boundaries_inside_words_and_after_hyphens():
+    for text in ("The non-AI language model baseline scored 71%.", "Alias an AI language model in the config file."):
+        status, kept, _ = run(text)
+        assert status == "kept" and not entries(kept), text
+    assert run("(As an AI language model, I can't browse the internet.)")[0] == "dropped"
+
+
+def test_model_side_only_by_default():
+    record = make("Paris.", input="As an AI language model, tell me the capital of France.")
+    [kept] = RefusalFilter.from_options({}).process([record]).kept
+    assert kept.input.startswith("As an AI language model") and not kept.meta
+    result = RefusalFilter.from_options({"fields": "all"}).process([make("Paris.", input="As an AI language model, what?")])
+    assert [e["field"] for e in result.kept[0].meta["curate"]] == ["input"]
+
+
+def test_matches_in_code_and_quotes_are_ignored():
+    code = 'Use this fallback:\n\n```python\nFALLBACK = "I\'m sorry, but I can\'t help with that."\n```'
+    assert run(code)[0] == "kept" and not entries(run(code)[1])
+    quoted = "The phrase 'As an AI language model' became a meme in 2023, even in product reviews."
+    assert not entries(run(quoted)[1])
+    assert run("'I'm sorry, but I can't help with that.'")[0] == "dropped"  # a reply quoted whole still counts
+    assert run(code, skip_code=False)[0] == "kept"  # found, cut from the code line, the rest is kept
+    assert run(quoted, skip_quoted=False)[0] == "dropped"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lo siento, pero no puedo ayudarte con eso.",
+        "Desculpe, mas não posso ajudar com isso.",
+        "Je suis désolé, mais je ne peux pas vous aider à pirater un compte.",
+        "Es tut mir leid, aber ich kann Ihnen dabei nicht helfen.",
+        "抱歉，我无法协助您入侵他人的电脑系统。",
+    ],
+)
+def test_other_languages(text):
+    assert run(text)[0] == "dropped"
+
+
+def test_languages_option():
+    assert run("Lo siento, pero no puedo ayudarte con eso.", languages=["en"])[0] == "kept"
+
+
+# -- user phrase files ----------------------------------------------------------------------------
+
+
+def test_user_phrases_extend_a_category():
+    options = {"phrase_files": {"ai_identity": str(DATA / "user_phrases.txt")}}
+    status, kept, _ = run(
+        "As your friendly neighbourhood bot, I think the answer is 42. It is the product of 6 and 7.", **options
+    )
+    assert status == "kept" and kept.output == "I think the answer is 42. It is the product of 6 and 7."
+    assert entries(kept)[0]["rule"] == "ai_identity/user_phrases.txt:3"
+    # the built-in phrases of the category still apply
+    assert run("As an AI language model, I can't browse the internet.", **options)[0] == "dropped"
+
+
+def test_user_regex_lines(tmp_path):
+    options = {"phrase_files": {"ai_identity": str(DATA / "user_phrases.txt")}}
+    status, _, rejection = run("Bleep-bloop-bloop.", **options)
+    assert status == "dropped" and rejection["details"]["rule"] == "ai_identity/user_phrases.txt:6"
+    regex_file = tmp_path / "rx.txt"
+    regex_file.write_text("be+p+ boop\n", encoding="utf-8")
+    options = {"phrase_files": {"noise": str(regex_file)}, "regex": True}
+    _, kept, _ = run("Beeeep boop! The answer is 42, the product of six and seven.", **options)
+    assert kept.output == "The answer is 42, the product of six and seven."
+    assert entries(kept)[0]["rule"] == f"noise/{regex_file.name}:1"
+    assert run("Beeeep boop! The answer is 42.", **options)[0] == "dropped"  # too little is left
+
+
+def test_user_phrases_replace_a_category(tmp_path):
+    mine = tmp_path / "mine.txt"
+    mine.write_text("as per my instructions\n", encoding="utf-8")
+    options = {"phrase_files": {"knowledge_cutoff": str(mine)}, "replace": ["knowledge_cutoff"]}
+    text = "As of my last update in 2021, Tokyo had about 37 million people."
+    assert run(text, **options)[1].output == text
+    _, kept, _ = run("As per my instructions, the answer is short. Tokyo has about 37 million people.", **options)
+    assert kept.output == "The answer is short. Tokyo has about 37 million people."
+
+
+def test_new_category_from_a_file_with_its_own_action(tmp_path):
+    mine = tmp_path / "sales.txt"
+    mine.write_text("# sales talk\nbuy now\n", encoding="utf-8")
+    status, _, rejection = run("Buy now while stocks last!", phrase_files={"sales": str(mine)}, actions={"sales": "drop"})
+    assert status == "dropped" and rejection["reason"] == "sales"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"bogus": 1}, "unknown option 'bogus'"),
+        ({"actions": {"nonsense": "drop"}}, "unknown category 'nonsense'"),
+        ({"actions": {"refusal": "explode"}}, "action 'explode'"),
+        ({"languages": ["en", "xx"]}, "unknown language xx"),
+        ({"replace": ["refusal"]}, "has no phrase_files entry"),
+        ({"phrase_files": {"refusal": "/no/such/file.txt"}}, "does not exist"),
+        ({"min_words_left": -1}, "min_words_left"),
+        ({"fields": "some"}, "must be one of"),
+    ],
+)
+def test_option_errors(options, message):
+    with pytest.raises(ConfigError, match=message):
+        RefusalFilter.from_options(options)
+
+
+def test_invalid_user_regex(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("fine phrase\nre:(unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bad.txt:2: invalid regular expression"):
+        RefusalFilter.from_options({"phrase_files": {"refusal": str(bad)}})
+
+
+# -- the phrase data and the matcher ----------------------------------------------------------------
+
+
+def test_every_builtin_phrase_parses_and_has_heads():
+    assert set(refusal_phrases.PHRASES) == set(refusal_phrases.CATEGORIES)
+    for category, by_lang in refusal_phrases.PHRASES.items():
+        assert set(by_lang) <= {*refusal_phrases.LANGUAGES, "any"}
+        for phrase in _builtin_phrases(category, refusal_phrases.LANGUAGES):
+            found = heads(phrase.seq)
+            assert found, phrase.text
+            assert all(len(h) >= 3 for h in found), phrase.text
+
+
+def test_no_phrase_needs_two_spaces():
+    """A space inside a choice next to a space outside it would need two spaces in the text."""
+
+    def check(seq, text):
+        for (tok, rest) in _first_split(seq):
+            if tok == ("ws",):
+                assert all(t != ("ws",) for t, _ in _first_split(rest)), text
+
+    for category in refusal_phrases.PHRASES:
+        for phrase in _builtin_phrases(category, refusal_phrases.LANGUAGES):
+            stack = [phrase.seq]
+            seen = 0
+            while stack and seen < 2000:
+                seq = stack.pop()
+                seen += 1
+                check(seq, phrase.text)
+                stack.extend(rest for tok, rest in _first_split(seq) if tok is not None and rest)
+
+
+def test_phrase_syntax():
+    assert parse_phrase("sorry,? but", "x").seq[5] == ("alt", ((("c", ","),),), True)
+    with pytest.raises(ValueError, match="unclosed"):
+        parse_phrase("(a|b", "x")
+    with pytest.raises(ValueError, match="unexpected"):
+        parse_phrase("a)b", "x")
+
+
+def test_regex_fallback_without_pyahocorasick(monkeypatch, quality):
+    rows = quality.load("dev")
+    items = [p for c in refusal_phrases.CATEGORIES for p in _builtin_phrases(c, refusal_phrases.LANGUAGES)]
+    fast = Matcher(items)
+    monkeypatch.setattr(refusal_filter, "_automaton", lambda keys: None)
+    slow = Matcher(items)
+    assert fast.uses_automaton and not slow.uses_automaton
+    for row in rows:
+        folded, _ = fold(row["reply"])
+        assert slow.find(folded) == fast.find(folded), row["id"]
+
+
+def test_plugin_is_registered():
+    from curate.registry import get_registry
+
+    cls = get_registry().filter("refusal")
+    assert cls is RefusalFilter and cls.default and cls.order == 20
+
+
+@pytest.mark.parametrize("module", [refusal_filter, text_stats])
+def test_doc_examples(module):
+    assert doctest.testmod(module).failed == 0
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.sampled_from(list("ab I'm sorry,but can't help.As an AI\n?!ﬁ’，我无法抱歉 ")), max_size=120))
+def test_any_text_is_kept_or_rejected(text):
+    record = make(text or "x")
+    result = RefusalFilter.from_options({}).process([record])
+    assert len(result.kept) + len(result.rejected) == 1
+    for kept in result.kept:
+        assert isinstance(kept.output, str)
