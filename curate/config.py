@@ -102,21 +102,8 @@ class BuildConfig:
         return dataclasses.asdict(self)
 
 
-@dataclass
-class _BuildTable:
-    output: str | None = None
-    format: str = "messages"
-    val_ratio: float = 0.01
-    seed: int = 0
-    strict: bool = False
-    system_prompt: str | None = None
-    prompt_template: str | dict[str, str] | None = None
-    text_records: Literal["reject", "keep"] = "reject"
-    include_ids: bool = False
-    engine: Literal["local", "ray"] = "local"
-    ray_address: str | None = None
-    batch_size: int = 1024
-    report: bool = True
+#: BuildConfig fields that have tables of their own rather than keys under [build].
+_OWN_TABLES = {"sources", "normalise", "exact_dedup", "filters", "filter_options", "semantic", "train"}
 
 
 @dataclass
@@ -145,9 +132,13 @@ def config_from_mapping(data: Mapping[str, Any], *, base_dir: Path | None = None
         raise ConfigError(
             f"{where}: unknown table(s) {', '.join(unknown)}", hint=f"known tables: {', '.join(sorted(known))}"
         )
-    build = parse_options(_BuildTable, data.get("build"), owner=f"{where} [build]")
+    build = dict(data.get("build") or {})
+    misplaced = sorted(set(build) & _OWN_TABLES)
+    if misplaced:
+        raise ConfigError(f"{where} [build]: {', '.join(misplaced)} belong in tables of their own", hint=__doc__)
+    config = parse_options(BuildConfig, build, owner=f"{where} [build]")
     stages = parse_options(_StagesTable, data.get("stages"), owner=f"{where} [stages]")
-    config = BuildConfig(**dataclasses.asdict(build), normalise=stages.normalise, exact_dedup=stages.exact_dedup)
+    config.normalise, config.exact_dedup = stages.normalise, stages.exact_dedup
     if config.output is not None and base_dir is not None:
         config.output = str(_resolve(config.output, base_dir))
     config.sources = [_source(s, i, base_dir, where) for i, s in enumerate(data.get("sources") or [])]
