@@ -363,7 +363,7 @@ def curate_outcomes(rows: list[dict], options: dict | None = None) -> dict[str, 
 
     flt = RefusalFilter.from_options(options or {})
     records = [Record.create(Source("eval", "eval.jsonl", row["id"]), input="", output=row["reply"]) for row in rows]
-    by_id = {r.id: row["id"] for r, row in zip(records, rows)}
+    by_id = {r.id: row["id"] for r, row in zip(records, rows, strict=True)}
     result = flt.process(records)
     out: dict[str, tuple[str, str]] = {}
     for rej in result.rejected:
@@ -381,7 +381,10 @@ def report(split: str, show_errors: bool) -> dict[str, Scores]:
     curate_scores, curate_errors = score(rows, lambda r: outcomes[r["id"]][0] != "keep")
     naive_scores, naive_errors = score(rows, lambda r: naive_detect(r["reply"]))
     labels = {k: sum(1 for r in rows if r["label"] == k) for k in ("refusal", "partial", "clean")}
-    print(f"\n{split}: {len(rows)} replies ({labels['refusal']} refusal, {labels['partial']} partial, {labels['clean']} clean)")
+    print(
+        f"\n{split}: {len(rows)} replies ({labels['refusal']} refusal, {labels['partial']} partial, {labels['clean']}"
+        " clean)"
+    )
     print(f"{'method':<10} {'precision':>9} {'recall':>7} {'F1':>6} {'FPR':>6}   tp  fp  fn  tn")
     for name, s in (("curate", curate_scores), ("naive", naive_scores)):
         print(
@@ -390,11 +393,13 @@ def report(split: str, show_errors: bool) -> dict[str, Scores]:
         )
     full = [r for r in rows if r["label"] == "refusal"]
     partial = [r for r in rows if r["label"] == "partial"]
-    dropped = sum(1 for r in full if outcomes[r["id"]][0] == "drop")
-    kept_cut = sum(1 for r in partial if outcomes[r["id"]][0] in ("cut", "flag"))
+    found_full = [r for r in full if outcomes[r["id"]][0] != "keep"]
+    found_partial = [r for r in partial if outcomes[r["id"]][0] != "keep"]
+    dropped = sum(1 for r in found_full if outcomes[r["id"]][0] == "drop")
+    kept_cut = sum(1 for r in found_partial if outcomes[r["id"]][0] in ("cut", "flag"))
     print(
-        f"actions: full refusals dropped {dropped}/{len(full)}; "
-        f"partial refusals kept with the caveat cut {kept_cut}/{len(partial)}"
+        f"actions, of the refusals found: full ones dropped {dropped}/{len(found_full)}; "
+        f"partial ones kept with the caveat cut {kept_cut}/{len(found_partial)}"
     )
     if show_errors:
         for name, errors in (("curate", curate_errors), ("naive", naive_errors)):

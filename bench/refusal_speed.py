@@ -13,9 +13,9 @@ The corpus is synthetic and deterministic: 100,000 answers of one to six paragra
 (from a sentence to a few thousand characters), the paragraphs drawn from the docstrings
 of Python's standard library (ordinary technical prose) and from the clean replies of the
 evaluation set (hard cases: AI, ethics, bias, airports, six languages); about 5% also hold
-a refusal or caveat from the set. The table says how many records each method flags. Methods take turns on chunks of 2,000 records (so that changes in the
-machine's load fall on all of them alike), for several rounds; each method's best round
-is reported.
+a refusal or caveat from the set. The table says how many records each method flags.
+Methods take turns on chunks of 2,000 records (so that changes in the machine's load fall
+on all of them alike), for several rounds; each method's best round is reported.
 
 Run::
 
@@ -36,13 +36,11 @@ import statistics
 import sys
 import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from refusal_quality import NAIVE_PHRASES, load  # noqa: E402
-
+from refusal_quality import NAIVE_PHRASES, load
 
 _SKIP_MODULES = {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "test", "lib2to3", "ensurepip"}
 
@@ -62,7 +60,7 @@ def ordinary_paragraphs() -> list[str]:
             with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
                 warnings.simplefilter("ignore")
                 module = importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - platform-specific modules fail to import
+        except Exception:
             continue
         for attr in ["", *sorted(dir(module))]:
             doc = inspect.getdoc(getattr(module, attr, None) if attr else module)
@@ -98,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batch", type=int, default=1000, help="batch size for the process() timing")
-    parser.add_argument("--chunk", type=int, default=2000, help="records each method times before the next takes its turn")
+    parser.add_argument(
+        "--chunk", type=int, default=2000, help="records each method times before the next takes its turn"
+    )
     args = parser.parse_args(argv)
 
     from curate.plugins.refusal_filter import RefusalFilter
@@ -128,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         return sum(1 for t in chunk if flt.find(t)[2])
 
     def curate_process(chunk: list[str]) -> tuple[int, float]:
-        recs = [Record.create(Source("bench", "bench.jsonl", f"row {i}"), input="", output=t) for i, t in enumerate(chunk)]
+        recs = [
+            Record.create(Source("bench", "bench.jsonl", f"row {i}"), input="", output=t) for i, t in enumerate(chunk)
+        ]
         start = time.perf_counter()
         rejected = sum(len(flt.process(recs[i : i + args.batch]).rejected) for i in range(0, len(recs), args.batch))
         return rejected, time.perf_counter() - start
@@ -165,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:<22} {best:8.2f} {statistics.median(ts):9.2f} {best / len(texts) * 1e6:10.1f} "
             f"{base / best:8.1f}x  {counts[name]:,} {label}"
         )
-    print(f"curate find vs naive, lower() once: {min(timings['naive, lower() once']) / min(timings['curate find']):.1f}x")
+    print(
+        f"curate find vs naive, lower() once: {min(timings['naive, lower() once']) / min(timings['curate find']):.1f}x"
+    )
     return 0
 
 

@@ -15,12 +15,13 @@ def render() -> str:
         "Generated from `--help` by `python -m curate.clidoc > docs/cli.md`; a test keeps it current.",
         "",
     ]
-    ctx = click.Context(cli, info_name="curate", terminal_width=100, max_content_width=100)
+    settings = {**cli.context_settings, "terminal_width": 100, "max_content_width": 100}
+    ctx = click.Context(cli, info_name="curate", **settings)
     parts += ["## curate", "", "```", cli.get_help(ctx), "```", ""]
     for name in sorted(cli.list_commands(ctx)):
         command = cli.get_command(ctx, name)
         assert command is not None
-        sub = click.Context(command, info_name=f"curate {name}", parent=None, terminal_width=100, max_content_width=100)
+        sub = click.Context(command, info_name=f"curate {name}", **settings)
         parts += [f"## curate {name}", "", "```", command.get_help(sub), "```", ""]
     return "\n".join(parts)
 

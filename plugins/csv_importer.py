@@ -57,23 +57,23 @@ import io
 import itertools
 import lzma
 import re
-import string
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import curate
 from curate.errors import ConfigError
 from curate.importing import SNIFF_BYTES, Importer, InputFile, Problem, detect_encoding, is_probably_binary
+from curate.mapping import ANSWER_NAMES, SYSTEM_NAMES, TEXT_NAMES, ColumnMapping, parse_template
 from curate.records import Record, Source
 
 DELIMITERS = (",", "\t", ";", "|")
 TAB_SUFFIXES = (".tsv", ".tab")
 
-TEXT_NAMES = ("text", "content", "body", "document")
-INPUT_NAMES = ("instruction", "prompt", "question", "input", "query")
-OUTPUT_NAMES = ("output", "response", "answer", "completion")
-SYSTEM_NAMES = ("system", "system_prompt")
+# Column names guessed when no mapping is given, in order of preference (see curate.mapping for the shared ones).
+_TEXT_NAMES = (*TEXT_NAMES, "document")
+_PROMPT_NAMES = ("instruction", "prompt", "question", "input", "query")  # input before query, unlike PROMPT_NAMES
 
 #: The csv module refuses longer fields (its default, 128 KiB, is too small for documents).
 MAX_FIELD_CHARS = 1 << 24
@@ -101,20 +101,9 @@ _READ_ERRORS: tuple[type[BaseException], ...] = (*_STREAM_ERRORS, UnicodeError) 
 
 
 @dataclass(frozen=True)
-class CsvOptions:
-    text_column: str | None = field(default=None, metadata={"help": "column holding the text of each record"})
-    input_column: str | None = field(default=None, metadata={"help": "column holding the prompt (with output_column)"})
-    output_column: str | None = field(default=None, metadata={"help": "column holding the answer"})
-    template: str | None = field(
-        default=None,
-        metadata={
-            "help": "format string over column names, e.g. '{title}\\n\\n{body}': the text, "
-            "or the input when output_column is set"
-        },
-    )
-    system_column: str | None = field(
-        default=None, metadata={"help": "column holding a system prompt: records become messages with a system turn"}
-    )
+class CsvOptions(ColumnMapping):
+    guesses_output: ClassVar[bool] = True
+
     delimiter: str | None = field(
         default=None,
         metadata={"help": "one character ('\\t' for tab); sniffed among , tab ; | when unset (.tsv/.tab: tab)"},
@@ -130,26 +119,8 @@ class CsvOptions:
     )
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         owner = "importer 'csv'"
-        if self.text_column is not None and (self.input_column or self.output_column or self.template):
-            raise ConfigError(
-                f"{owner}: text_column cannot be combined with input_column, output_column or template",
-                hint="use text_column alone for text records, or input_column/template with output_column",
-            )
-        if self.template is not None and self.input_column is not None:
-            raise ConfigError(
-                f"{owner}: template and input_column both say what the input is",
-                hint="drop input_column (the template makes the input when output_column is set)",
-            )
-        if self.system_column is not None and (
-            self.text_column is not None or (self.template is not None and self.output_column is None)
-        ):
-            raise ConfigError(
-                f"{owner}: system_column needs a prompt and an answer, not a text column",
-                hint="set input_column (or a template) and output_column with system_column",
-            )
-        if self.template is not None:
-            _Template(self.template)
         if self.delimiter is not None and len(_unescape_delimiter(self.delimiter)) != 1:
             raise ConfigError(
                 f"{owner}: delimiter must be one character, got {self.delimiter!r}",
@@ -168,6 +139,10 @@ class CsvOptions:
                 ) from None
         if self.comment == "":
             raise ConfigError(f"{owner}: comment must not be empty", hint="leave it unset (None) to read every line")
+
+    def template_fields(self) -> tuple[str, ...]:
+        """Whole field names: ``{a.b}`` reads a column called ``a.b``; ``{2}``, the second column (no header)."""
+        return () if self.template is None else _Template(self.template).fields
 
 
 class CsvImporter(Importer[CsvOptions]):
@@ -542,33 +517,25 @@ class _Template:
     """A format string over column names, parsed once; ``{a.b}`` names a column called ``a.b``."""
 
     def __init__(self, source: str) -> None:
-        try:
-            pieces = list(string.Formatter().parse(source))
-        except ValueError as exc:
-            raise ConfigError(
-                f"importer 'csv': template {source!r} is not a valid format string ({exc})",
-                hint="name columns in braces, e.g. '{title}\\n\\n{body}'; write a literal brace as {{ or }}",
-            ) from None
+        pieces = parse_template(source)
         for _, name, spec, conversion in pieces:
             if name is None:
                 continue
             if not name:
-                raise ConfigError(
-                    f"importer 'csv': template {source!r} has an empty {{}}", hint="name a column: {title}"
-                )
+                raise ValueError(f"template {source!r} has an empty {{}}: name a column, like {{title}}")
             try:
-                format("", spec or "")  # cells are strings: "{n:d}" cannot work
-                supported = "{" not in (spec or "") and conversion in (None, "s", "r", "a")
+                format("", spec)  # cells are strings: "{n:d}" cannot work
+                supported = "{" not in spec and conversion in (None, "s", "r", "a")
             except ValueError:
                 supported = False
             if not supported:
-                raise ConfigError(
-                    f"importer 'csv': template field {{{name}}} has a format this importer does not support",
-                    hint="use plain {column} fields, optionally with a simple format spec such as {title:.200}",
+                raise ValueError(
+                    f"template field {{{name}}} has a format this importer does not support: use plain {{column}} "
+                    "fields, optionally with a simple format spec such as {title:.200}"
                 )
         self.source = source
-        self.pieces = [(literal, name, spec or "", conversion) for literal, name, spec, conversion in pieces]
-        self.fields = list(dict.fromkeys(name for _, name, _, _ in self.pieces if name is not None))
+        self.pieces = pieces
+        self.fields = tuple(dict.fromkeys(name for _, name, _, _ in pieces if name is not None))
 
     def render(self, values: dict[str, str]) -> str:
         out = []
@@ -739,9 +706,9 @@ def _resolve(opts: CsvOptions, columns: list[str]) -> _Mapping | str:
         if instruction is not None and extra is not None:  # Alpaca: the input follows the instruction
             prompt = _joined_part(columns, [instruction, extra])
         else:
-            found = _find_any(columns, INPUT_NAMES)
+            found = _find_any(columns, _PROMPT_NAMES)
             prompt = None if found is None else _column_part(columns, found)
-    answer = named.get("output_column") or _find_any(columns, OUTPUT_NAMES)
+    answer = named.get("output_column") or _find_any(columns, ANSWER_NAMES)
     if prompt is not None and answer is not None:
         system = named.get("system_column") or (None if explicit else _find_any(columns, SYSTEM_NAMES))
         return _Mapping(
@@ -757,7 +724,7 @@ def _resolve(opts: CsvOptions, columns: list[str]) -> _Mapping | str:
             "pass --input-column, or a template"
         )
 
-    text = _find_any(columns, TEXT_NAMES) or (columns[0] if len(columns) == 1 else None)
+    text = _find_any(columns, _TEXT_NAMES) or (columns[0] if len(columns) == 1 else None)
     if text is None:
         example = "\\n\\n".join(f"{{{c}}}" for c in columns[:2])
         return (

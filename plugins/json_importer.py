@@ -13,7 +13,8 @@ The layout is decided from the content, the suffix only breaking ties:
 A damaged array or object stream yields every record before the damage and a problem that names the
 item, line and column where reading stopped. Each object's shape is detected on its own
 (:func:`curate.formats.detect_row_format`) unless the ``format`` option forces one, or column options
-map other key names; keys that are not content go to ``meta["fields"]`` (small scalars only).
+map other key names (``a.b`` reaches into nested objects); keys that are not content go to
+``meta["fields"]`` (small scalars only).
 """
 
 from __future__ import annotations
@@ -22,15 +23,15 @@ import json
 import lzma
 import math
 import re
-import string
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import IO, Any
+from dataclasses import dataclass, field, fields
+from typing import IO, Any, ClassVar
 
 import curate
 from curate.formats import FORMATS, detect_row_format, fields_from_row
 from curate.importing import Importer, InputFile, Problem, detect_encoding, is_probably_binary, open_text
+from curate.mapping import ANSWER_NAMES, PROMPT_NAMES, ColumnMapping
 from curate.records import Record, RecordError
 
 try:  # zstandard is a core dependency; its error type is not an OSError
@@ -64,11 +65,10 @@ _FORMAT_KEYS: dict[str, frozenset[str]] = {
     "sharegpt": frozenset({"conversations", "system"}),
 }
 
-# Guesses for objects no format fits, in order of preference.
+# Guesses for objects no format fits, in order of preference ("text" is the text format's own key).
 _GUESS_TEXT = ("content", "body", "document", "article", "passage")
-_GUESS_PROMPT = ("instruction", "prompt", "question", "query", "input")
 _GUESS_CONTEXT = ("context", "input")
-_GUESS_ANSWER = ("output", "response", "answer", "completion", "generation", "target")
+_GUESS_ANSWER = (*ANSWER_NAMES, "generation", "target")
 
 _SHAPES_HELP = (
     "expected text; input/output; prompt/generation; instruction/input/output (alpaca); messages; "
@@ -78,24 +78,12 @@ _SHAPES_HELP = (
 
 
 @dataclass(frozen=True)
-class JsonOptions:
+class JsonOptions(ColumnMapping):
+    noun: ClassVar[str] = "key"
+
     format: str | None = field(
         default=None,
         metadata={"help": f"read every object as this format instead of detecting it: {', '.join(FORMATS)}"},
-    )
-    text_column: str | None = field(
-        default=None, metadata={"help": "key holding the text (a.b reaches into nested objects)"}
-    )
-    input_column: str | None = field(default=None, metadata={"help": "key holding the prompt (needs output_column)"})
-    output_column: str | None = field(default=None, metadata={"help": "key holding the answer"})
-    system_column: str | None = field(
-        default=None, metadata={"help": "key holding a system prompt (with output_column): records become messages"}
-    )
-    template: str | None = field(
-        default=None,
-        metadata={
-            "help": "format string over keys, e.g. '{title}: {body}': the text, or the prompt if output_column is set"
-        },
     )
     list_key: str | None = field(
         default=None,
@@ -105,33 +93,13 @@ class JsonOptions:
     def __post_init__(self) -> None:
         if self.format is not None and self.format not in FORMATS:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {self.format!r}")
-        mapped = [
-            name
-            for name in ("text_column", "input_column", "output_column", "system_column", "template")
-            if getattr(self, name) is not None
-        ]
+        mapped = [f.name for f in fields(ColumnMapping) if getattr(self, f.name) is not None]
         if self.format is not None and mapped:
             raise ValueError(
                 f"format={self.format!r} and {', '.join(mapped)} exclude each other: "
                 "give a format for standard keys, or column options for your own"
             )
-        if self.text_column is not None and (self.input_column or self.output_column or self.template):
-            raise ValueError("text_column excludes input_column, output_column and template; choose one mapping")
-        if self.input_column is not None and self.output_column is None:
-            raise ValueError("input_column needs output_column (the key holding the answer)")
-        if self.template is not None and self.input_column is not None:
-            raise ValueError("template builds the prompt itself: drop input_column, or drop template")
-        if self.system_column is not None and self.output_column is None:
-            raise ValueError("system_column needs output_column (and input_column or template for the prompt)")
-        if self.template is not None:
-            try:
-                _template_keys(self.template)
-            except ValueError as exc:
-                raise ValueError(f"template {self.template!r} is not a valid format string: {exc}") from None
-
-    @property
-    def mapped(self) -> bool:
-        return bool(self.text_column or self.output_column or self.template is not None)
+        super().__post_init__()
 
 
 class _Unfit(Exception):
@@ -150,7 +118,7 @@ class JsonImporter(Importer[JsonOptions]):
 
     def __init__(self, options: JsonOptions) -> None:
         super().__init__(options)
-        self._template_keys = _template_keys(options.template) if options.template is not None else ()
+        self._template_keys = options.template_fields()
 
     @classmethod
     def sniff(cls, head: bytes, file: InputFile) -> bool:
@@ -609,7 +577,7 @@ def _guess(obj: Mapping[str, Any]) -> tuple[dict[str, Any], set[str], dict[str, 
     """Content from common key names no format covers (question/answer, instruction/context/response...)."""
     answer = next((k for k in _GUESS_ANSWER if _is_text(obj.get(k))), None)
     if answer is not None:
-        prompt = next((k for k in _GUESS_PROMPT if k != answer and _is_text(obj.get(k))), None)
+        prompt = next((k for k in PROMPT_NAMES if k != answer and _is_text(obj.get(k))), None)
         context = next((k for k in _GUESS_CONTEXT if k not in (answer, prompt) and _is_text(obj.get(k))), None)
         parts = [str(obj[k]) for k in (prompt, context) if k is not None and str(obj[k])]
         used = {k for k in (prompt, context, answer) if k is not None}
@@ -663,18 +631,6 @@ def _column(obj: Mapping[str, Any], key: str, option: str, *, optional: bool = F
     if _is_text(value):
         return str(value)
     raise _Unfit(f"key {key!r} ({option}) holds a {_kind(value)}, not text; use template to pick from it")
-
-
-def _template_keys(template: str) -> tuple[str, ...]:
-    """The top-level keys a format string uses; raises ValueError if it is malformed."""
-    keys = []
-    for _, name, _, _ in string.Formatter().parse(template):
-        if name is not None:
-            top = re.split(r"[.\[]", name, maxsplit=1)[0]
-            if not top or top.isdigit():
-                raise ValueError(f"use key names in braces, like {{title}}, not {{{name}}}")
-            keys.append(top)
-    return tuple(dict.fromkeys(keys))
 
 
 def _render(template: str, obj: Mapping[str, Any]) -> str:

@@ -432,8 +432,8 @@ def _automaton(keys: Iterable[str]) -> Any:
 #: the automaton searches its keys' first characters in a linear list; one character keeps
 #: that search short, and the scan twice as fast as with a dozen.) The apostrophe becomes a
 #: space only after a space: elsewhere it is part of a word such as "i'm".
-_SPACE_CHARS = "\t\n\r\"([{*_>/|¿¡“«「『（【"
-_SPACE_ASCII = bytes.maketrans(b"\t\n\r\"([{*_>/|", b" " * 12)
+_SPACE_CHARS = '\t\n\r"([{*_>/|¿¡“«「『（【'
+_SPACE_ASCII = bytes.maketrans(b'\t\n\r"([{*_>/|', b" " * 12)
 
 
 def _spaced(folded: str) -> str:
@@ -463,9 +463,7 @@ class _Heads:
         if table and self.automaton is None:
             # The regex finds the longest key at each position: let it stand for the shorter
             # keys that start there too, as the automaton would report them all.
-            self.table = {
-                key: [entry for k in table if key.startswith(k) for entry in table[k]] for key in table
-            }
+            self.table = {key: [entry for k in table if key.startswith(k) for entry in table[k]] for key in table}
             trie = _factor([(tuple(("c", ch) for ch in key), "") for key in table], 64)
             self.regex = re.compile(f"(?=({trie}))")
 
@@ -775,6 +773,7 @@ class Cutter:
 
     def cut(self, text: str, folded: str, index: list[int] | None, hits: list[Hit]) -> tuple[str, list[dict[str, Any]]]:
         """``text`` without the parts holding ``hits``; and what was removed, by hit."""
+
         def orig(pos: int) -> int:
             return index[pos] if index is not None else pos
 
@@ -1029,7 +1028,13 @@ class RefusalFilter(Filter):
                 if self.options.action(h.category) == "drop":
                     counts[f"dropped:{h.category}"] += 1
                     return self.reject(
-                        record, h.category, action="drop", field=f.label, phrase=f.original(h), rule=h.rule, **f.more(f.hits)
+                        record,
+                        h.category,
+                        action="drop",
+                        field=f.label,
+                        phrase=f.original(h),
+                        rule=h.rule,
+                        **f.more(f.hits),
                     )
         entries: list[dict[str, Any]] = []
         changes: dict[str, str] = {}

@@ -120,23 +120,28 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "( language model| model| assistant| chatbot| program| system| bot| and| so| that| who| which| without"
             "| with no| created| developed| trained| designed|,|.|!)",
             "(I am|I'm) (just |only |merely |simply |but )?(a (large |trained |text-based )?language model|an LLM"
-            "|a machine learning model|a virtual assistant|a digital assistant|a chatbot|a text-based (AI|assistant|program)"
+            "|a machine learning model|a virtual assistant|a digital assistant|a chatbot|a text-based (AI|assistant"
+            "|program)"
             "|a bot|an AI-powered (assistant|language model|chatbot))",
             "(I am|I'm) (just|only|merely|simply) a (computer )?program",
             "(being|since I am|since I'm|because I am|because I'm|given that I am|given that I'm|while I am|while I'm"
-            "|although I am|although I'm|though I'm) (an AI|an artificial intelligence|a language model|an AI language model"
+            "|although I am|although I'm|though I'm) (an AI|an artificial intelligence|a language model"
+            "|an AI language model"
             "|not human|not a human)",
             "I (don't|do not) have (any )?personal (opinions|feelings|emotions|beliefs|preferences|experiences|views"
-            "|likes|dislikes|biases|tastes|desires|thoughts|beliefs or opinions|opinions or beliefs|opinions or feelings"
+            "|likes|dislikes|biases|tastes|desires|thoughts|beliefs or opinions|opinions or beliefs"
+            "|opinions or feelings"
             "|feelings or opinions|preferences or opinions|opinions or preferences|experiences or emotions)",
             "I have no personal (opinions|feelings|emotions|beliefs|preferences|experiences|views|likes|biases|tastes)",
-            "I (don't|do not) have (feelings|emotions|consciousness|a physical body|a body|a physical form|physical form"
+            "I (don't|do not) have (feelings|emotions|consciousness|a physical body|a body|a physical form"
+            "|physical form"
             "|subjective experiences|personal experiences|the ability to feel|self-awareness) (like|as|the (same )?way)"
             " (humans|a human|people|you|living beings) do",
             "I (don't|do not) have (feelings|emotions|consciousness|a physical body|a physical form|physical form"
             "|self-awareness) (like|as|the way) (humans|a human|people|living beings)",
             "I (don't|do not) have (a physical body|a physical form|physical form|a physical presence|physical senses)",
-            "I (don't|do not) have the (ability|capacity|capability) to (feel|experience|have|form|hold) (emotions|feelings"
+            "I (don't|do not) have the (ability|capacity|capability) to (feel|experience|have|form|hold) (emotions"
+            "|feelings"
             "|personal|opinions|preferences|beliefs|subjective)",
             "I (don't|do not) (possess|experience|hold) (personal )?(emotions|feelings|consciousness|opinions|beliefs"
             "|preferences)",
@@ -152,9 +157,11 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "I (strive|aim) to (provide|be|promote|maintain|remain|give) (helpful|accurate|respectful|safe|unbiased"
             "|neutral|ethical|objective|impartial|balanced)",
             "I (remain|am|'m) (neutral|impartial|unbiased|objective) and (do not|don't)",
-            "I (don't|do not) have (feelings|emotions|consciousness|preferences|opinions|personal preferences|a preference"
+            "I (don't|do not) have (feelings|emotions|consciousness|preferences|opinions|personal preferences"
+            "|a preference"
             "|an opinion|favorites|favourites|a favorite|a favourite)(,|.|!| but| on| about| of my own| in the way)",
-            "I (don't|do not) have a (name|gender|age|birthday|physical appearance|face|family|home)(,|.| or| and| of my own"
+            "I (don't|do not) have a (name|gender|age|birthday|physical appearance|face|family|home)(,|.| or| and"
+            "| of my own"
             "| like| beyond)",
             "(I am|I'm) not (a human|human|a real person|a person|a sentient being|sentient|conscious|alive)(,|.| and"
             "| so| but|!)",
@@ -171,9 +178,11 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "no tengo (opiniones|sentimientos|emociones|preferencias) (ni|o|y) (opiniones|sentimientos|emociones"
             "|preferencias)",
             "no tengo (preferencias|gustos|opiniones|sentimientos|emociones)(,| pero|.)",
-            "no tengo (sentimientos|emociones|conciencia|un cuerpo) (como|al igual que) (los humanos|un humano|las personas"
+            "no tengo (sentimientos|emociones|conciencia|un cuerpo) (como|al igual que) (los humanos|un humano"
+            "|las personas"
             "|un ser humano)",
-            "no tengo la capacidad de (sentir|tener|experimentar|formar) (emociones|sentimientos|opiniones|preferencias)",
+            "no tengo la capacidad de (sentir|tener|experimentar|formar) (emociones|sentimientos|opiniones"
+            "|preferencias)",
             "no (poseo|experimento) (emociones|sentimientos|opiniones personales|conciencia)",
             "estoy programad(o|a) para",
             "mi (propósito|función principal|objetivo principal) es (ayudar|proporcionar|asistir|brindar|ofrecer)",
@@ -181,7 +190,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "pt": (
             "como (um |uma )?(modelo de linguagem|modelo de linguagem de IA|modelo de IA|IA|inteligência artificial"
             "|assistente virtual|assistente de IA|assistente de inteligência artificial)(,| não| eu| sou| estou)",
-            "(sou|por ser|sendo) (apenas |somente |só |simplesmente )?(um|uma) (modelo de linguagem|inteligência artificial"
+            "(sou|por ser|sendo) (apenas |somente |só |simplesmente )?(um|uma) (modelo de linguagem"
+            "|inteligência artificial"
             "|IA|assistente virtual|assistente de IA|programa de computador|modelo de IA)",
             "não tenho (opiniões|sentimentos|emoções|crenças|preferências|experiências|gostos|opiniões ou sentimentos)"
             " (pessoais|próprias|próprios)",
@@ -201,13 +211,17 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "je (suis|ne suis qu') (seulement |simplement |juste |uniquement )?(un|une) (IA|intelligence artificielle"
             "|modèle de langage|assistant virtuel|programme informatique|assistant IA|assistant d'IA|modèle d'IA)",
             "je ne suis qu'(un|une) (IA|intelligence artificielle|modèle de langage|programme|assistant virtuel)",
-            "je n'ai pas (d'opinion|d'opinions|de sentiments|d'émotions|de croyances|de préférences|d'expériences|d'avis)"
+            "je n'ai pas (d'opinion|d'opinions|de sentiments|d'émotions|de croyances|de préférences|d'expériences"
+            "|d'avis)"
             " (personnel|personnels|personnelle|personnelles|propres)",
-            "je n'ai pas (de sentiments|d'émotions|de conscience|de corps) comme (les humains|un humain|les êtres humains"
+            "je n'ai pas (de sentiments|d'émotions|de conscience|de corps) comme (les humains|un humain"
+            "|les êtres humains"
             "|les personnes)",
             "je n'ai pas la capacité (de ressentir|d'éprouver|d'avoir des (émotions|opinions|sentiments))",
-            "je n'ai pas (de préférences|de préférence|d'opinion|d'opinions|de goûts|de sentiments|d'émotions)(,| mais|.)",
-            "je ne (possède|ressens|ressent|éprouve) pas (d'émotions|de sentiments|d'opinions personnelles|de conscience)",
+            "je n'ai pas (de préférences|de préférence|d'opinion|d'opinions|de goûts|de sentiments|d'émotions)(,"
+            "| mais|.)",
+            "je ne (possède|ressens|ressent|éprouve) pas (d'émotions|de sentiments|d'opinions personnelles"
+            "|de conscience)",
             "(je suis|j'ai été) programmé(e)? pour",
             "mon (objectif|rôle|but) (principal )?est (d'aider|de fournir|d'assister|de vous aider)",
         ),
@@ -222,7 +236,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "ich habe keine (persönlichen|eigenen) (Meinungen|Gefühle|Emotionen|Überzeugungen|Vorlieben|Erfahrungen"
             "|Ansichten|Präferenzen|Meinung|Gefühle oder Meinungen|Meinungen oder Gefühle)",
             "ich habe keine (Gefühle|Emotionen|ein Bewusstsein|Bewusstsein) wie (Menschen|ein Mensch|die Menschen)",
-            "ich habe keine (Vorlieben|Meinung|Meinungen|Gefühle|Emotionen|Lieblingsstadt|Lieblingsfarbe|Lieblingsfilme|Lieblingsbücher)(,| aber|.)",
+            "ich habe keine (Vorlieben|Meinung|Meinungen|Gefühle|Emotionen|Lieblingsstadt|Lieblingsfarbe"
+            "|Lieblingsfilme|Lieblingsbücher)(,| aber|.)",
             "ich (besitze|empfinde) keine (Gefühle|Emotionen|persönlichen Meinungen|eigene Meinung)",
             "da ich (eine KI|ein Sprachmodell|ein KI-Sprachmodell|eine künstliche Intelligenz) bin",
             "ich bin (darauf )?programmiert,",
@@ -244,7 +259,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "en": (
             f"{_SORRY},? (but |that |to say (that |this, )?)?(I|as an ~,? I) (can't|cannot|can not|am unable to"
             "|am not able to|won't be able to|will not be able to|won't|will not|am not allowed to|am not programmed to"
-            f"|don't have the ability to|do not have the ability to|don't think I can|do not think I can) {_REFUSE_VERB}",
+            "|don't have the ability to|do not have the ability to|don't think I can"
+            f"|do not think I can) {_REFUSE_VERB}",
             f"{_SORRY},? (but |that |to say (that |this, )?)?(I|as an ~,? I) (must decline|must respectfully decline"
             "|must refuse|don't feel comfortable|do not feel comfortable|don't have (access|the ability|enough|any"
             "|information|real-time|the capability)|do not have (access|the ability|enough|any|information|real-time"
@@ -293,7 +309,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "|websites|web pages|external|real-time|current|links|URLs|URL|that link|the link|specific websites|the URL"
             "|that URL|that website|the website|your|files|documents|attachments|emails|databases|the database)",
             f"{_I_CANT} (see|view|open|access|read|hear|watch|play|listen to|process|analyze|analyse) (images|the image"
-            "|your image|pictures|the picture|photos|the photo|attachments|the attachment|files|the file|your file|links"
+            "|your image|pictures|the picture|photos|the photo|attachments|the attachment|files|the file|your file"
+            "|links"
             "|the link|URLs|videos|the video|audio|the audio|your screen|the document|documents|PDFs|the PDF|your"
             " computer|your device|external)",
             f"{_I_CANT} (physically|personally|directly|actually) (do|perform|interact|complete|visit|go|see|taste"
@@ -303,7 +320,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "|an order|purchases|payments)",
             f"{_I_CANT} (predict|guarantee|determine|verify|confirm|know) (the future|future|what will|who will|whether"
             "|if|the outcome|the winner|the results|stock|lottery|exact|the exact|your|personal|specific)",
-            f"{_I_CANT} (express|form|share|give|offer|have|hold) (personal |my own )?(opinions|an opinion|views|beliefs"
+            f"{_I_CANT} (express|form|share|give|offer|have|hold) (personal |my own )?(opinions|an opinion|views"
+            "|beliefs"
             "|feelings|emotions|preferences|a preference|biases|a personal)",
             f"{_I_CANT} (take sides|pretend|roleplay|role-play|impersonate|make jokes|make fun|joke about|write jokes"
             "|engage in (conversations|discussions|roleplay|role-play|activities|any|such|that|this|explicit))",
@@ -317,7 +335,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "I (respectfully|politely|must respectfully|will respectfully) decline",
             "I (can't|cannot|won't|will not) (in good conscience|ethically|responsibly|morally)",
             "(that|this|it)('s| is) (not something|something) I( can| am able to|'m able to| will| am willing to"
-            "|'m willing to| feel comfortable| am comfortable|'m comfortable| can't| cannot| won't| will not| am not able"
+            "|'m willing to| feel comfortable| am comfortable|'m comfortable| can't| cannot| won't| will not"
+            "| am not able"
             "|'m not able) (help|assist|provide|do|discuss|support|engage|write|create|generate|answer|share|offer"
             "|comfortable|with|in)",
             "(that|this|it)('s| is) not something I('m| am) (able|comfortable|willing|allowed|programmed|designed)",
@@ -372,7 +391,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "|se me permite|me siento cómod(o|a))",
             "(lo siento|lo lamento|disculpa|disculpe|perdón|mis disculpas),? (pero )?(como ~,? )?(eso|esto|esa"
             " solicitud|tu solicitud|su solicitud|tu pregunta|su pregunta) (no es|está fuera|va en contra|no está)",
-            "no (puedo|podré|me es posible|estoy en condiciones de|soy capaz de) (ayudarte|ayudarle|ayudar con|asistirte"
+            "no (puedo|podré|me es posible|estoy en condiciones de|soy capaz de) (ayudarte|ayudarle|ayudar con"
+            "|asistirte"
             "|asistirle|asistir con|cumplir con|cumplir|proporcionar|proporcionarte|proporcionarle|brindar|brindarte"
             "|brindarle|generar|crear|escribir|redactar|ofrecer|ofrecerte|ofrecerle|dar|darte|darle|responder a"
             " (eso|esto|esa|tu|su)|realizar|acceder|navegar|compartir|apoyar|participar|satisfacer|complacer|hacer eso"
@@ -405,7 +425,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "não me sinto confortável (fornecendo|escrevendo|gerando|criando|ajudando|respondendo|com|em)",
         ),
         "fr": (
-            "(je suis )?(désolé|désolée|navré|navrée)(,| de vous dire que| mais)? (mais )?(en tant (qu'|que )~,? )?je ne"
+            "(je suis )?(désolé|désolée|navré|navrée)(,| de vous dire que| mais)? (mais )?(en tant (qu'"
+            "|que )~,? )?je ne"
             " (peux|pourrai|suis pas en mesure|suis pas capable|peux malheureusement|suis pas autorisé|suis pas"
             " programmé|me sens pas à l'aise|dispose pas|n'ai pas accès|sais pas)",
             "(je suis )?(désolé|désolée|navré|navrée),? (mais )?je n'ai pas (accès|la capacité|d'informations|les"
@@ -428,7 +449,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "je ne me sens pas à l'aise (de|pour|avec l'idée de) (fournir|écrire|générer|créer|répondre|aider|rédiger)",
         ),
         "de": (
-            "(es tut mir leid|entschuldigung|entschuldige|entschuldigen Sie|ich entschuldige mich|leider|bedauerlicherweise"
+            "(es tut mir leid|entschuldigung|entschuldige|entschuldigen Sie|ich entschuldige mich|leider"
+            "|bedauerlicherweise"
             "|tut mir leid),? (aber )?(als ~,? )?(ich kann|kann ich|ich bin|bin ich|ich darf|darf ich|ich habe|habe ich"
             "|ich werde|werde ich) (Ihnen |dir )?(dabei |damit |hierbei |bei dieser Anfrage |hier |in diesem Fall"
             " |diese Anfrage |Ihre Anfrage |deine Anfrage |Ihrer Anfrage |deiner Anfrage |diesem Wunsch |dieser Bitte"
@@ -468,19 +490,22 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             " |deeply |extremely )?(illegal and unethical|unethical and illegal|unethical and (potentially )?(harmful"
             "|dangerous)|harmful and unethical|illegal and (potentially )?(harmful|dangerous)|inappropriate and"
             " (offensive|disrespectful|harmful|unethical|hurtful)|offensive and (inappropriate|disrespectful|harmful"
-            "|hurtful)|disrespectful and (inappropriate|offensive|hurtful|harmful)|unethical, illegal|illegal, unethical"
+            "|hurtful)|disrespectful and (inappropriate|offensive|hurtful|harmful)|unethical, illegal"
+            "|illegal, unethical"
             "|morally wrong and illegal|illegal and morally wrong)",
             "I (cannot|can't|do not|don't|will not|won't|would never|could never|do NOT) (condone|endorse)",
             "I (do not|don't|cannot|can't|will not|won't) (support|promote|encourage|advocate) (or (condone|endorse"
             "|encourage|promote|support) )?(any )?(illegal|harmful|unethical|violent|violence|discrimination|hate"
             "|hateful|discriminatory|dangerous|such (behavior|behaviour|actions|activities|content))",
-            "(it is|it's) not (appropriate|ethical|okay|ok|acceptable|right|respectful) (for me |for anyone |for you )?to"
+            "(it is|it's) not (appropriate|ethical|okay|ok|acceptable|right|respectful) (for me |for anyone "
+            "|for you )?to"
             " (make|use|create|write|generate|provide|joke|judge|stereotype|generalize|generalise|label|speculate"
             "|promote|mock|insult|demean|belittle|spread|perpetuate|objectify|sexualize|sexualise|discriminate"
             "|target|make assumptions|assume|categorize|categorise|describe (people|someone|a person|individuals))",
             "(it is|it's) (never )?(okay|ok|acceptable|appropriate|ethical) to (make fun|mock|insult|demean|belittle"
             "|stereotype|objectify|discriminate against)",
-            "(is|are|would be) (not )?(appropriate|inappropriate|offensive|disrespectful|harmful) (and|or) (could|can|may"
+            "(is|are|would be) (not )?(appropriate|inappropriate|offensive|disrespectful|harmful) (and|or) (could"
+            "|can|may"
             "|might|would) (be )?(harmful|hurtful|offensive|perpetuate|promote|reinforce|cause harm)",
             "(keep|keeping|maintain|maintaining) (the|our|this) (conversation|discussion|dialogue|interaction)"
             " (respectful|appropriate|civil|positive|safe|productive|constructive|on topic|family-friendly|focused)",
@@ -517,8 +542,10 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "|wrong|never okay|not okay|not appropriate|inappropriate) (and (unethical|illegal|harmful|wrong) )?to"
             " (hack|steal|cheat|harm|hurt|discriminate|harass|access someone|invade|spy|stalk|plagiarize"
             "|plagiarise|lie|deceive|manipulate|bully|threaten)",
-            "(everyone|every individual|all individuals|all people|each person|every person) (deserves|deserve|should be"
-            " treated|has the right to be treated) (to be treated )?with (respect|dignity|kindness)(,| and| regardless)",
+            "(everyone|every individual|all individuals|all people|each person|every person) (deserves|deserve"
+            "|should be"
+            " treated|has the right to be treated) (to be treated )?with (respect|dignity|kindness)(,| and"
+            "| regardless)",
             "regardless of (their|one's|his or her|a person's) (race|gender|ethnicity|religion|sexual orientation"
             "|background|identity|nationality),? (everyone|all people|all individuals|each person|every person"
             "|people) (deserves|should|has|have|is|are)",
@@ -532,17 +559,20 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "|appropriate|okay|ok|allowed)",
         ),
         "es": (
-            "(es|son|sería) (tanto )?(ilegal(es)? y (poco ético|no ético|antiético|inmoral)|poco ético y ilegal|antiético"
+            "(es|son|sería) (tanto )?(ilegal(es)? y (poco ético|no ético|antiético|inmoral)|poco ético y ilegal"
+            "|antiético"
             " e ilegal|inapropiado y ofensivo|ofensivo e inapropiado|inmoral e ilegal)",
             "no es (apropiado|ético|adecuado|correcto|aceptable) (que yo |para mí )?(proporcione|genere|escriba|cree"
             "|haga|promueva|proporcionar|generar|escribir|crear|hacer|promover|fomentar|burlarse|estereotipar"
             "|generalizar|juzgar)",
-            "no (apoyo|promuevo|fomento|respaldo|condono|apruebo) (ni (apoyo|promuevo|fomento|respaldo|condono) )?(ningún"
+            "no (apoyo|promuevo|fomento|respaldo|condono|apruebo) (ni (apoyo|promuevo|fomento|respaldo"
+            "|condono) )?(ningún"
             " tipo de |ninguna )?(actividad(es)? ilegal(es)?|la violencia|el odio|la discriminación|conductas"
             " (ilegales|dañinas))",
             "no soy (un |una )?(médico|médica|abogado|abogada|profesional (médico|de la salud|legal|sanitario)"
             "|asesor financiero|asesora financiera|terapeuta|psicólogo|psicóloga)",
-            "(esta información|esta respuesta|lo anterior) no (sustituye|reemplaza|debe (sustituir|reemplazar|considerarse))"
+            "(esta información|esta respuesta|lo anterior) no (sustituye|reemplaza|debe (sustituir|reemplazar"
+            "|considerarse))"
             " ~(profesional|médico|legal|un consejo)",
             "(mantener|mantengamos) (la|esta|nuestra) conversación (respetuosa|apropiada|positiva|civilizada)",
         ),
@@ -551,7 +581,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             " ilegal|inapropriado e ofensivo|ofensivo e inapropriado|ilegais e antiéticas|ilegais e antiéticos)",
             "não é (apropriado|ético|adequado|correto|aceitável) (que eu |para mim )?(forneça|gere|escreva|crie|faça"
             "|promova|fornecer|gerar|escrever|criar|fazer|promover|incentivar|zombar|estereotipar|generalizar|julgar)",
-            "não (apoio|promovo|incentivo|endosso|aprovo|tolero) (nem (apoio|promovo|incentivo|endosso) )?(nenhum tipo de"
+            "não (apoio|promovo|incentivo|endosso|aprovo|tolero) (nem (apoio|promovo|incentivo"
+            "|endosso) )?(nenhum tipo de"
             " |nenhuma )?(atividade(s)? ilega(l|is)|a violência|o ódio|a discriminação|comportamentos?"
             " (ilegais|prejudiciais|ilegal))",
             "não sou (um |uma )?(médico|médica|advogado|advogada|profissional (de saúde|médico|jurídico|da área)"
@@ -582,7 +613,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "(solche|diese Art|Inhalte|Witze|Stereotype|Menschen|Personen|über)",
             "ich (unterstütze|billige|fördere|befürworte|toleriere) (keine|keinerlei|nicht) ~(illegal|Gewalt|Hass"
             "|Diskriminierung|schädlich)",
-            "ich bin (kein|keine) (Arzt|Ärztin|Anwalt|Anwältin|Rechtsanwalt|Rechtsanwältin|Finanzberater|Finanzberaterin"
+            "ich bin (kein|keine) (Arzt|Ärztin|Anwalt|Anwältin|Rechtsanwalt|Rechtsanwältin|Finanzberater"
+            "|Finanzberaterin"
             "|medizinische Fachkraft|Therapeut|Therapeutin|Psychologe|Psychologin|Steuerberater|Steuerberaterin)",
             "(diese Informationen|diese Antwort|dies|das) (ersetzen|ersetzt|ist kein Ersatz|sind kein Ersatz)"
             " ~(ärztlich|professionell|rechtlich|Arzt|Anwalt|Fachberatung|Beratung)",
@@ -615,7 +647,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "|up-to-date)))",
             "my training (data )?(only )?(goes|extends|runs|covers|includes) (up )?(to|until|through|data|information)",
             "(I was|I've been|I have been) (last )?(trained|updated) (on data )?(up )?(to|until|in|on data|with data)",
-            "I (don't|do not) have (any )?(information|data|knowledge|details) (on|about|regarding) (events|developments"
+            "I (don't|do not) have (any )?(information|data|knowledge|details) (on|about|regarding) (events"
+            "|developments"
             "|anything|things|what happened|changes|updates)~(after|beyond|since|that occurred after|past)",
             "I('m| am) not aware of (any )?(events|developments|changes|updates|news)~(after|beyond|since)",
             "I (don't|do not) have (access to )?(real-time|current|live|up-to-date|up to date|the latest|recent"
@@ -649,7 +682,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "mis datos de entrenamiento (llegan|abarcan|solo llegan|sólo llegan|se limitan|incluyen)",
             "no tengo acceso a (internet|la web|información en tiempo real|datos en tiempo real|información actualizada"
             "|eventos actuales|noticias|la información más reciente|datos actualizados|información actual)",
-            "no (puedo|tengo la capacidad de) (navegar|acceder a|buscar en) (por )?(internet|la web|información en tiempo"
+            "no (puedo|tengo la capacidad de) (navegar|acceder a|buscar en) (por )?(internet|la web"
+            "|información en tiempo"
             " real|datos en tiempo real|páginas web|sitios web)",
             "no tengo (la capacidad de )?(acceso|acceder) (a )?(información|datos) (en tiempo real|actualizad(os|a))",
         ),
@@ -657,7 +691,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "(até|desde|de acordo com|após|depois da) (a )?minha (última atualização|data de corte|data limite"
             "|última data de atualização|atualização mais recente|data de corte de conhecimento|última atualização de"
             " conhecimento)",
-            "minha (data de corte|data limite de conhecimento|base de conhecimento (vai|se limita|está limitada|tem data"
+            "minha (data de corte|data limite de conhecimento|base de conhecimento (vai|se limita|está limitada"
+            "|tem data"
             "|é atualizada)|informação (vai|se limita|está limitada) até|conhecimento (vai|se limita|está limitado"
             "|é limitado|se estende|abrange) até)",
             "meus dados de treinamento (vão|abrangem|se limitam|terminam|só vão|incluem)",
@@ -667,19 +702,23 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "não tenho (a capacidade de acessar|como acessar) (informações|dados) (em tempo real|atualizad(os|as))",
         ),
         "fr": (
-            "(selon|d'après|à la date de|depuis|jusqu'à|après|lors de) ma (dernière mise à jour|date (limite|de coupure)"
+            "(selon|d'après|à la date de|depuis|jusqu'à|après|lors de) ma (dernière mise à jour|date (limite"
+            "|de coupure)"
             " (de|des) (connaissances|données)|dernière actualisation|date de mise à jour)",
             "ma date (limite|de coupure|butoir) (de|des) (connaissances|données|formation)",
             "mes (connaissances|données (d'entraînement|de formation)) (s'arrêtent|sont limitées|datent|vont jusqu'|ne"
             " vont que jusqu'|remontent|se limitent|s'étendent jusqu')",
-            "je n'ai pas accès (à internet|à l'internet|au web|aux informations en temps réel|à des informations en temps"
+            "je n'ai pas accès (à internet|à l'internet|au web|aux informations en temps réel"
+            "|à des informations en temps"
             " réel|aux données en temps réel|à des données en temps réel|à l'actualité|aux actualités|aux informations"
             " (les plus récentes|actuelles|à jour)|à des informations (actuelles|à jour))",
-            "je ne (peux|suis pas en mesure de) (pas )?(naviguer|accéder|surfer|consulter) (sur |à |au )?(internet|le web"
+            "je ne (peux|suis pas en mesure de) (pas )?(naviguer|accéder|surfer|consulter) (sur |à |au )?(internet"
+            "|le web"
             "|web|des sites|les sites|des informations en temps réel)",
         ),
         "de": (
-            "(Stand|seit|bis zu|nach|zum Zeitpunkt) meine(m|r|s)? (letzten |letzte )?(Aktualisierung|Update|Wissensstand"
+            "(Stand|seit|bis zu|nach|zum Zeitpunkt) meine(m|r|s)? (letzten |letzte )?(Aktualisierung|Update"
+            "|Wissensstand"
             "|Trainingsdaten|Trainings|Wissensaktualisierung|Kenntnisstand (vom|von|im|aus))",
             "mein (Wissensstand|Trainingsstand|Wissen|Kenntnisstand) (endet|reicht|geht|ist auf dem Stand|ist auf"
             " Stand|beschränkt sich|stammt|reicht nur|ist begrenzt)",
@@ -716,7 +755,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "(OpenAI|OpenAI's|Anthropic's|Anthropic) (content|use case|use-case|usage|safety|ethical|community)"
             " (policy|policies|guidelines|rules|standards)",
             "(the|my) (creators|developers|engineers|team) (who|that) (trained|developed|created|built) me",
-            "(I am|I'm) (an AI|a language model|an assistant|a model|a large language model) ~(created|developed|trained"
+            "(I am|I'm) (an AI|a language model|an assistant|a model|a large language model) ~(created|developed"
+            "|trained"
             "|built|made|designed) by (OpenAI|Anthropic|Google|Meta|Microsoft)",
             "(OpenAI|Anthropic|Google|Meta) (has|have) (trained|programmed|designed|instructed|built) me",
             "(trained|developed|created|designed|built) me (to|not to|so that|with)",
@@ -725,7 +765,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "es": (
             "(soy|fui) (ChatGPT|Bard|Claude|Gemini|un modelo (de lenguaje )?~(entrenado|desarrollado|creado) por|una IA"
             " ~(entrenada|desarrollada|creada) por|un asistente ~(entrenado|desarrollado|creado) por)",
-            "(fui|he sido) (entrenad(o|a)|desarrollad(o|a)|cread(o|a)|programad(o|a)|diseñad(o|a)) por (OpenAI|Anthropic"
+            "(fui|he sido) (entrenad(o|a)|desarrollad(o|a)|cread(o|a)|programad(o|a)|diseñad(o|a)) por (OpenAI"
+            "|Anthropic"
             "|Google|Meta)",
             "(las )?(políticas|pautas|directrices) (de contenido |de uso )?de OpenAI",
         ),
@@ -738,7 +779,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "fr": (
             "je suis (ChatGPT|Bard|Claude|Gemini|un modèle (de langage )?~(entraîné|développé|créé|conçu) par|une IA"
             " ~(entraînée|développée|créée|conçue) par|un assistant ~(entraîné|développé|créé|conçu) par)",
-            "j'ai été (entraîné|entraînée|développé|développée|créé|créée|conçu|conçue|programmé|programmée|formé|formée)"
+            "j'ai été (entraîné|entraînée|développé|développée|créé|créée|conçu|conçue|programmé|programmée|formé"
+            "|formée)"
             " par (OpenAI|Anthropic|Google|Meta)",
             "(les )?(politiques|directives|règles) (de contenu |d'utilisation )?d'OpenAI",
         ),
@@ -826,8 +868,10 @@ FILLER: dict[str, tuple[str, ...]] = {
         "(please )?(feel free|don't hesitate|do not hesitate|let me know|tell me|ask me)",
         "I('d| would) (be )?(happy|glad|more than happy|delighted|love) to",
         "I('m| am) (here|happy|glad|always happy|always here|more than happy) to (help|assist|provide|answer|support)",
-        "(however|instead|but|alternatively|that said|that being said|on the other hand|in the meantime)?,? I (can|could"
-        "|would|'d|may|might|will|'ll) (be )?(happy|glad|more than happy|able)? ?(to )?(help|assist|provide|offer|suggest"
+        "(however|instead|but|alternatively|that said|that being said|on the other hand|in the meantime)?,? I (can"
+        "|could"
+        "|would|'d|may|might|will|'ll) (be )?(happy|glad|more than happy|able)? ?(to )?(help|assist|provide|offer"
+        "|suggest"
         "|try|share|give|point|recommend|direct|answer|explain|discuss|talk|tell you|gladly|also)",
         "I (can|could) (help|assist|provide|offer|suggest|try|share|give|point|recommend|direct)",
         "(perhaps|maybe) (I|we) (can|could)",
@@ -860,7 +904,8 @@ FILLER: dict[str, tuple[str, ...]] = {
         "(te|le) (recomiendo|sugiero|aconsejo) (que )?(consultar|consultes|consulte|buscar|busques|busque|hablar"
         "|hables|hable|contactar|contactes|contacte|acudir|acudas|acuda|revisar|visitar)",
         "(es|sería) (mejor|recomendable|aconsejable|importante|buena idea) (consultar|buscar|hablar|contactar|acudir)",
-        "(consulta|consulte|contacta|contacte|acude|acuda|busca|busque) (con |a )?(un|una|el|la|los|las|fuentes|sitios)",
+        "(consulta|consulte|contacta|contacte|acude|acuda|busca|busque) (con |a )?(un|una|el|la|los|las|fuentes"
+        "|sitios)",
         "gracias por (tu|su) (comprensión|pregunta|paciencia)",
         "(para|si buscas) (obtener )?(la )?información (más )?(actualizada|reciente|precisa)",
     ),
@@ -887,7 +932,8 @@ FILLER: dict[str, tuple[str, ...]] = {
         "je (peux|pourrais) (vous|t') (aider|proposer|suggérer|fournir|donner|orienter)",
         "je (suis|reste|serais|serai) (là|ravi|ravie|heureux|heureuse|disponible) (pour|de|à)",
         "j'espère que",
-        "je (vous|te) (recommande|conseille|suggère|invite) (de|à) (consulter|contacter|vous adresser|t'adresser|vérifier"
+        "je (vous|te) (recommande|conseille|suggère|invite) (de|à) (consulter|contacter|vous adresser|t'adresser"
+        "|vérifier"
         "|vous renseigner|te renseigner|parler)",
         "il (est|serait) (préférable|recommandé|conseillé|important|judicieux) de (consulter|contacter|vérifier"
         "|vous adresser|parler)",
@@ -899,7 +945,8 @@ FILLER: dict[str, tuple[str, ...]] = {
         "wenn (Sie|du) (weitere|noch|andere|sonstige) (Fragen|Anliegen|Wünsche)",
         "(zögern Sie|zögere) nicht",
         "(kann|darf|soll) ich (Ihnen|dir) (sonst|anderweitig|bei etwas anderem|noch|stattdessen)",
-        "(ich kann|ich könnte|gerne kann ich|gern kann ich) (Ihnen|dir) (aber|jedoch|gerne|gern|stattdessen|allerdings)",
+        "(ich kann|ich könnte|gerne kann ich|gern kann ich) (Ihnen|dir) (aber|jedoch|gerne|gern|stattdessen"
+        "|allerdings)",
         "(jedoch|aber|allerdings|stattdessen|gerne|gern) (kann|könnte|helfe) ich",
         "ich (helfe|unterstütze) (Ihnen|dir|Sie|dich) gerne",
         "ich hoffe",
@@ -943,8 +990,7 @@ JUSTIFICATIONS: dict[str, tuple[str, ...]] = {
         "misinformation",
         "disinformation",
         "privacy",
-        "without (their |his |her |someone's |the owner's |the person's )?(permission|consent|knowledge"
-        "|authorization)",
+        "without (their |his |her |someone's |the owner's |the person's )?(permission|consent|knowledge|authorization)",
         "never (okay|ok|acceptable|appropriate)",
         "not (okay|ok|acceptable|appropriate|ethical)",
         "inappropriate",
@@ -966,14 +1012,59 @@ JUSTIFICATIONS: dict[str, tuple[str, ...]] = {
         "copyright",
         "copyrighted",
     ),
-    "es": ("ilegal", "delito", "poco ético", "dañino", "daños", "peligroso", "consecuencias", "privacidad",
-           "sin (su )?(permiso|consentimiento|autorización)", "prohibido", "fraude", "engañoso"),
-    "pt": ("ilegal", "crime", "antiético", "prejudicial", "danos", "perigoso", "consequências", "privacidade",
-           "sem (a |sua )?(permissão|autorização|consentimento)", "proibido", "fraude", "enganoso"),
-    "fr": ("illégal", "délit", "un crime", "contraire à l'éthique", "dangereux", "conséquences", "vie privée",
-           "sans (leur |son |sa )?(autorisation|consentement|permission)", "interdit", "fraude", "trompeur"),
-    "de": ("illegal", "strafbar", "verboten", "unethisch", "gefährlich", "Konsequenzen", "Privatsphäre",
-           "ohne (deren |ihre |seine )?(Erlaubnis|Zustimmung|Einwilligung)", "Betrug", "irreführend"),
+    "es": (
+        "ilegal",
+        "delito",
+        "poco ético",
+        "dañino",
+        "daños",
+        "peligroso",
+        "consecuencias",
+        "privacidad",
+        "sin (su )?(permiso|consentimiento|autorización)",
+        "prohibido",
+        "fraude",
+        "engañoso",
+    ),
+    "pt": (
+        "ilegal",
+        "crime",
+        "antiético",
+        "prejudicial",
+        "danos",
+        "perigoso",
+        "consequências",
+        "privacidade",
+        "sem (a |sua )?(permissão|autorização|consentimento)",
+        "proibido",
+        "fraude",
+        "enganoso",
+    ),
+    "fr": (
+        "illégal",
+        "délit",
+        "un crime",
+        "contraire à l'éthique",
+        "dangereux",
+        "conséquences",
+        "vie privée",
+        "sans (leur |son |sa )?(autorisation|consentement|permission)",
+        "interdit",
+        "fraude",
+        "trompeur",
+    ),
+    "de": (
+        "illegal",
+        "strafbar",
+        "verboten",
+        "unethisch",
+        "gefährlich",
+        "Konsequenzen",
+        "Privatsphäre",
+        "ohne (deren |ihre |seine )?(Erlaubnis|Zustimmung|Einwilligung)",
+        "Betrug",
+        "irreführend",
+    ),
     "zh": ("*违法*", "*非法*", "*犯罪*", "*不道德*", "*有害*", "*危险*", "*隐私*", "*未经*", "*欺诈*"),
 }
 

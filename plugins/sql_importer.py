@@ -34,7 +34,6 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-import string
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import IO, Any, Literal
@@ -52,6 +51,7 @@ from curate.importing import (
     is_probably_binary,
     open_text,
 )
+from curate.mapping import ANSWER_NAMES, PROMPT_NAMES, SYSTEM_NAMES, TEXT_NAMES, ColumnMapping
 from curate.records import Record, RecordError
 
 from .sql_values import (
@@ -80,14 +80,11 @@ _HEADER_CACHE = 512
 
 GENERIC = Dialect("generic", backslash_escapes=False, dollar_quotes=True, hash_comments=False)
 
-# Column names guessed when no mapping is given, in order of preference.
-_PROMPT_NAMES = ("instruction", "prompt", "question", "query", "input", "request")
-_ANSWER_NAMES = ("output", "response", "answer", "completion", "reply", "generation", "target")
-_SYSTEM_NAMES = ("system", "system_prompt")
+# Column names guessed when no mapping is given, in order of preference (after the shared ones).
+_PROMPT_NAMES = (*PROMPT_NAMES, "request")
+_ANSWER_NAMES = (*ANSWER_NAMES, "reply", "generation", "target")
 _TEXT_NAMES = (
-    "text",
-    "content",
-    "body",
+    *TEXT_NAMES,
     "message",
     "comment",
     "post",
@@ -143,23 +140,10 @@ _SNIFF = re.compile(
 
 
 @dataclass(frozen=True)
-class SqlOptions:
+class SqlOptions(ColumnMapping):
     tables: list[str] | None = field(
         default=None,
         metadata={"help": "tables to import (CLI: --sql-table); default: every table with a text-like column"},
-    )
-    text_column: str | None = field(default=None, metadata={"help": "column holding the text"})
-    input_column: str | None = field(default=None, metadata={"help": "column holding the prompt (needs output_column)"})
-    output_column: str | None = field(default=None, metadata={"help": "column holding the answer"})
-    system_column: str | None = field(
-        default=None, metadata={"help": "column holding a system prompt (with output_column): records become messages"}
-    )
-    template: str | None = field(
-        default=None,
-        metadata={
-            "help": "format string over columns, e.g. '{title}\\n\\n{body}': the text, "
-            "or the prompt if output_column is set"
-        },
     )
     dialect: Literal["auto", "mysql", "postgres", "sqlite"] = field(
         default="auto",
@@ -169,23 +153,7 @@ class SqlOptions:
     def __post_init__(self) -> None:
         if self.tables is not None and not all(isinstance(t, str) and t.strip() for t in self.tables):
             raise ValueError("tables must be a list of table names")
-        if self.text_column is not None and (self.input_column or self.output_column or self.template):
-            raise ValueError("text_column excludes input_column, output_column and template; choose one mapping")
-        if self.input_column is not None and self.output_column is None:
-            raise ValueError("input_column needs output_column (the column holding the answer)")
-        if self.template is not None and self.input_column is not None:
-            raise ValueError("template builds the prompt itself: drop input_column, or drop template")
-        if self.system_column is not None and self.output_column is None:
-            raise ValueError("system_column needs output_column (and input_column or template for the prompt)")
-        if self.template is not None:
-            try:
-                _template_fields(self.template)
-            except ValueError as exc:
-                raise ValueError(f"template {self.template!r} is not a valid format string: {exc}") from None
-
-    @property
-    def mapped(self) -> bool:
-        return bool(self.text_column or self.output_column or self.template is not None)
+        super().__post_init__()
 
 
 class SqlImporter(Importer[SqlOptions]):
@@ -339,7 +307,7 @@ class _Reader:
         self.found: set[str] = set()
         self.data_statements = 0
         self._line = 1
-        self._template = _template_fields(self.options.template) if self.options.template is not None else ()
+        self._template = self.options.template_fields()
 
     def where(self) -> str:
         return f"line {self._line}"
@@ -709,7 +677,7 @@ class _Reader:
         answer = next((allowed[n] for n in _ANSWER_NAMES if n in allowed), None)
         prompt = next((allowed[n] for n in _PROMPT_NAMES if n in allowed), None)
         if answer is not None and prompt is not None:
-            system = next((allowed[n] for n in _SYSTEM_NAMES if n in allowed), None)
+            system = next((allowed[n] for n in SYSTEM_NAMES if n in allowed), None)
             guessed = "/".join(names[i] for i in (system, prompt, answer) if i is not None)
             return _Plan(names, input=prompt, output=answer, system=system, binary=binary, guessed=guessed)
         text = next((allowed[n] for n in _TEXT_NAMES if n in allowed), None)
@@ -833,18 +801,6 @@ def _find_column(names: Sequence[str], wanted: str) -> int | None:
     if lowered.count(wanted.lower()) == 1:
         return lowered.index(wanted.lower())
     return None
-
-
-def _template_fields(template: str) -> tuple[str, ...]:
-    """The column names a format string uses; raises ValueError if it is malformed."""
-    names = []
-    for _, name, _, _ in string.Formatter().parse(template):
-        if name is not None:
-            top = re.split(r"[.\[]", name, maxsplit=1)[0]
-            if not top or top.isdigit():
-                raise ValueError(f"use column names in braces, like {{title}}, not {{{name}}}")
-            names.append(top)
-    return tuple(dict.fromkeys(names))
 
 
 # -- reading statements with sqlparse's lexer -------------------------------------------------

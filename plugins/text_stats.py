@@ -134,7 +134,7 @@ def top_ngram_fraction(words: list[str], n: int) -> float:
     """
     if len(words) < n:
         return 0.0
-    counts = Counter(zip(*(words[i:] for i in range(n))))
+    counts = Counter(zip(*(words[i:] for i in range(n)), strict=False))
     gram, count = counts.most_common(1)[0]
     if count < 2:
         return 0.0
@@ -150,7 +150,7 @@ def duplicate_ngram_fraction(words: list[str], n: int) -> float:
     """
     if len(words) < n:
         return 0.0
-    grams = list(zip(*(words[i:] for i in range(n))))
+    grams = list(zip(*(words[i:] for i in range(n)), strict=False))
     counts = Counter(grams)
     covered = [False] * len(words)
     for i, gram in enumerate(grams):
@@ -158,5 +158,5 @@ def duplicate_ngram_fraction(words: list[str], n: int) -> float:
             for j in range(i, i + n):
                 covered[j] = True
     total = sum(len(w) for w in words)
-    dup = sum(len(w) for w, c in zip(words, covered) if c)
+    dup = sum(len(w) for w, c in zip(words, covered, strict=True) if c)
     return dup / total if total else 0.0

@@ -19,13 +19,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from curate.plugins import csv_importer
-from curate.plugins.csv_importer import CsvImporter, sniff_delimiter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from curate.errors import ConfigError
 from curate.importing import InputFile, Problem
+from curate.plugins import csv_importer
+from curate.plugins.csv_importer import CsvImporter, sniff_delimiter
 from curate.records import Record
 
 DATA = Path(__file__).parent / "data" / "csv"

@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from curate.plugins import json_importer
-from curate.plugins.json_importer import JsonImporter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from curate.errors import ConfigError
 from curate.formats import FORMATS, ROLE_ALIASES, FormatOptions, to_row
 from curate.importing import InputFile, Problem
+from curate.plugins import json_importer
+from curate.plugins.json_importer import JsonImporter
 from curate.records import Record
 
 DATA = Path(__file__).parent / "data" / "json"

@@ -29,7 +29,7 @@ DATA = Path(__file__).parent / "data" / "refusal"
 BENCH = Path(__file__).parent.parent / "bench"
 
 
-def make(output: str, input: str = "Question?", n: int = 0) -> Record:  # noqa: A002
+def make(output: str, input: str = "Question?", n: int = 0) -> Record:
     return Record.create(Source("test", "test.jsonl", f"line {n}"), input=input, output=output)
 
 
@@ -284,12 +284,14 @@ def test_model_side_only_by_default():
     record = make("Paris.", input="As an AI language model, tell me the capital of France.")
     [kept] = RefusalFilter.from_options({}).process([record]).kept
     assert kept.input.startswith("As an AI language model") and not kept.meta
-    result = RefusalFilter.from_options({"fields": "all"}).process([make("Paris.", input="As an AI language model, what?")])
+    result = RefusalFilter.from_options({"fields": "all"}).process(
+        [make("Paris.", input="As an AI language model, what?")]
+    )
     assert [e["field"] for e in result.kept[0].meta["curate"]] == ["input"]
 
 
 def test_matches_in_code_and_quotes_are_ignored():
-    code = 'Use this fallback:\n\n```python\nFALLBACK = "I\'m sorry, but I can\'t help with that."\n```'
+    code = "Use this fallback:\n\n```python\nFALLBACK = \"I'm sorry, but I can't help with that.\"\n```"
     assert run(code)[0] == "kept" and not entries(run(code)[1])
     quoted = "The phrase 'As an AI language model' became a meme in 2023, even in product reviews."
     assert not entries(run(quoted)[1])
@@ -356,7 +358,9 @@ def test_user_phrases_replace_a_category(tmp_path):
 def test_new_category_from_a_file_with_its_own_action(tmp_path):
     mine = tmp_path / "sales.txt"
     mine.write_text("# sales talk\nbuy now\n", encoding="utf-8")
-    status, _, rejection = run("Buy now while stocks last!", phrase_files={"sales": str(mine)}, actions={"sales": "drop"})
+    status, _, rejection = run(
+        "Buy now while stocks last!", phrase_files={"sales": str(mine)}, actions={"sales": "drop"}
+    )
     assert status == "dropped" and rejection["reason"] == "sales"
 
 
@@ -402,7 +406,7 @@ def test_no_phrase_needs_two_spaces():
     """A space inside a choice next to a space outside it would need two spaces in the text."""
 
     def check(seq, text):
-        for (tok, rest) in _first_split(seq):
+        for tok, rest in _first_split(seq):
             if tok == ("ws",):
                 assert all(t != ("ws",) for t, _ in _first_split(rest)), text
 

@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from curate.plugins import sql_importer, sql_values
-from curate.plugins.sql_importer import SqlImporter, detect_dialect
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from curate.errors import ConfigError
 from curate.importing import InputFile, Problem
+from curate.plugins import sql_importer, sql_values
+from curate.plugins.sql_importer import SqlImporter, detect_dialect
 from curate.records import Record
 from curate.registry import get_registry
 

@@ -78,9 +78,32 @@ def choose_k(n: int) -> int:
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:
     x = np.array(x, dtype=np.float32, copy=True)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms = np.sqrt(np.einsum("ij,ij->i", x, x))[:, None]
     x /= np.maximum(norms, 1e-12)
     return x
+
+
+def _unit_rows_view(x: np.ndarray) -> np.ndarray:
+    """``x`` itself when it already holds float32 unit rows (it is only read), else a normalised copy."""
+    if isinstance(x, np.ndarray) and not isinstance(x, np.memmap) and x.dtype == np.float32 and x.flags.c_contiguous:
+        norms = np.einsum("ij,ij->i", x, x)
+        if np.abs(norms - 1.0).max(initial=0.0) < 1e-5:
+            return x
+    return _unit_rows(x)
+
+
+def _add_rows(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray, rows: np.ndarray, sign: int) -> None:
+    """``sums[labels[i]] += sign * rows[i]`` and ``counts[labels[i]] += sign``, grouped by label."""
+    order = np.argsort(labels, kind="stable")
+    ordered = labels[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    groups = ordered[starts]
+    totals = np.add.reduceat(rows[order], starts, axis=0)
+    if sign < 0:
+        sums[groups] -= totals
+    else:
+        sums[groups] += totals
+    counts[groups] += sign * np.diff(np.r_[starts, len(ordered)])
 
 
 def kmeans_plus_plus(data: np.ndarray, k: int, *, seed: int = 0, sample_size: int | None = None) -> np.ndarray:
@@ -192,13 +215,13 @@ class TorchBackend(KMeansBackend):
         sims, labels = (x @ c.T).max(dim=1)
         return sims, labels
 
-    #: Skip the points whose assignment provably cannot change (Hamerly's bounds) when the data is in memory.
+    #: On the CPU with the data in memory, skip the points whose centroid provably cannot change.
     use_bounds = True
 
     def fit(
         self, data: np.ndarray, init: np.ndarray, *, iterations: int, tol: float, seed: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
-        if self.use_bounds and self.fits_in_memory(data) and init.shape[0] > 1:
+        if self.use_bounds and self._device.type == "cpu" and self.fits_in_memory(data) and init.shape[0] > 1:
             return self._fit_bounded(data, init, iterations=iterations, tol=tol)
         torch = self.torch
         chunks = self._chunks(data)
@@ -234,72 +257,89 @@ class TorchBackend(KMeansBackend):
     def _fit_bounded(
         self, data: np.ndarray, init: np.ndarray, *, iterations: int, tol: float
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
-        """Lloyd iterations that recompute only the points whose closest centroid may have changed.
+        """Lloyd iterations on the CPU that recompute only the points whose centroid may have changed.
 
-        Each point keeps an upper bound ``u`` on the (Euclidean, unit-sphere) distance to
-        its centroid and a lower bound ``l`` on the distance to any other centroid. When
-        centroids move by ``delta``, ``u`` grows by its centroid's move and ``l`` shrinks by
-        the largest move of another centroid; a point with ``u <= l`` keeps its centroid
-        (Hamerly 2010). Others get their exact distances again. The labels are those of
-        plain Lloyd iterations; most points are skipped once the centroids settle.
+        Each point keeps an upper bound ``upper`` on the (Euclidean, unit-sphere) distance
+        to its centroid and a lower bound ``lower`` on the distance to every other centroid.
+        When the centroids move by ``delta``, ``upper`` grows by its own centroid's move and
+        ``lower`` shrinks by the largest move of another centroid; a point with
+        ``upper <= lower`` provably keeps its centroid (Hamerly, 2010); the others get their
+        distances to every centroid again, with one product per chunk when they are many.
+        The labels are those of plain Lloyd iterations, for a fraction of the products once
+        the centroids settle. numpy (BLAS) does the products and the row maxima, which
+        torch does slowly on a CPU; moved points update the centroid sums incrementally.
         """
         torch = self.torch
-        f = torch.nn.functional
-        step = int(self.chunk_size or 8192)
-        x = f.normalize(torch.from_numpy(np.ascontiguousarray(data, dtype=np.float32)).to(self._device), dim=1)
+        step = 4096
+        x = _unit_rows_view(data)
         n = x.shape[0]
         k, d = init.shape
-        c = f.normalize(torch.from_numpy(np.array(init, dtype=np.float32)).to(self._device), dim=1)
-        labels = torch.empty(n, dtype=torch.int64, device=self._device)
-        upper = torch.empty(n, dtype=torch.float32, device=self._device)
-        lower = torch.empty(n, dtype=torch.float32, device=self._device)
-        slack = 1e-5  # float32 rounding: keep the bounds on the safe side
+        c = _unit_rows(init)
+        labels = np.empty(n, dtype=np.int64)
+        upper = np.empty(n, dtype=np.float32)
+        lower = np.empty(n, dtype=np.float32)
+        slack = np.float32(1e-5)  # float32 rounding: keep the bounds on the safe side
 
-        def top2(rows: Any, index: Any | None) -> None:
-            block = rows @ c.T
-            best = torch.topk(block, 2, dim=1)
-            dist = torch.sqrt(torch.clamp(2.0 - 2.0 * best.values, min=0.0))
-            if index is None:
-                labels[start : start + len(rows)] = best.indices[:, 0]
-                upper[start : start + len(rows)] = dist[:, 0] + slack
-                lower[start : start + len(rows)] = dist[:, 1] - slack
-            else:
-                labels[index] = best.indices[:, 0]
-                upper[index] = dist[:, 0] + slack
-                lower[index] = dist[:, 1] - slack
+        def top2(block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """Closest centroid, distance to it and to the second closest, for rows of ``x @ c.T``."""
+            rows = np.arange(len(block))
+            first = block.argmax(axis=1)
+            best = block[rows, first]
+            block[rows, first] = -np.inf
+            second = block.max(axis=1)
+            return (
+                first,
+                np.sqrt(np.maximum(2.0 - 2.0 * best, 0.0)) + slack,
+                np.sqrt(np.maximum(2.0 - 2.0 * second, 0.0)) - slack,
+            )
 
         for start in range(0, n, step):
-            top2(x[start : start + step], None)
+            end = min(n, start + step)
+            labels[start:end], upper[start:end], lower[start:end] = top2(x[start:end] @ c.T)
+        xt = torch.from_numpy(x)
+        sums = torch.zeros((k, d), dtype=torch.float32).index_add_(0, torch.from_numpy(labels), xt).numpy()
+        counts = np.bincount(labels, minlength=k)
         reseeded = 0
         done = 0
         for _ in range(iterations):
-            sums = torch.zeros((k, d), dtype=torch.float32, device=self._device).index_add_(0, labels, x)
-            counts = torch.bincount(labels, minlength=k)
-            new = f.normalize(sums, dim=1)
-            empty = torch.nonzero(counts == 0).flatten()
+            new = _unit_rows(sums)
+            empty = np.flatnonzero(counts == 0)
             if len(empty):  # the points farthest from their centroid become the emptied centroids
-                own = (x * c[labels]).sum(dim=1)
-                new[empty] = x[torch.topk(own, len(empty), largest=False).indices]
+                own = np.einsum("ij,ij->i", x, c[labels])
+                new[empty] = x[np.argsort(own, kind="stable")[: len(empty)]]
                 reseeded += len(empty)
             done += 1
-            delta = torch.linalg.vector_norm(new - c, dim=1)
-            shift = float((1.0 - (new * c).sum(dim=1)).max())
+            delta = np.sqrt(np.einsum("ij,ij->i", new - c, new - c))
+            shift = float((1.0 - np.einsum("ij,ij->i", new, c)).max())
             c = new
-            moved = torch.topk(delta, min(2, k))
+            order = np.argsort(-delta, kind="stable")
             upper += delta[labels]
-            lower -= torch.where(labels == moved.indices[0], moved.values[-1], moved.values[0])
-            suspect = torch.nonzero(upper > lower).flatten()
-            if len(suspect):  # tighten the upper bound with the exact distance, then recompute the rest
-                exact = (x[suspect] * c[labels[suspect]]).sum(dim=1)
-                upper[suspect] = torch.sqrt(torch.clamp(2.0 - 2.0 * exact, min=0.0)) + slack
-                suspect = suspect[upper[suspect] > lower[suspect]]
-                for begin in range(0, len(suspect), step):
-                    index = suspect[begin : begin + step]
-                    top2(x[index], index)
+            lower -= np.where(labels == order[0], delta[order[min(1, k - 1)]], delta[order[0]])
+            suspect = np.flatnonzero(upper > lower)
+            cuts = np.searchsorted(suspect, np.arange(0, n + step, step))
+            for start, lo, hi in zip(range(0, n, step), cuts[:-1], cuts[1:], strict=False):
+                index = suspect[lo:hi]
+                if not len(index):
+                    continue
+                if len(index) > 0.6 * min(step, n - start):  # dense: one product for the chunk, no gather
+                    block = (x[start : start + step] @ c.T)[index - start]
+                else:
+                    block = x[index] @ c.T
+                old = labels[index]
+                fresh, upper[index], lower[index] = top2(block)
+                changed = fresh != old
+                if changed.any():
+                    labels[index] = fresh
+                    moved_rows = x[index[changed]]
+                    _add_rows(sums, counts, fresh[changed], moved_rows, 1)
+                    _add_rows(sums, counts, old[changed], moved_rows, -1)
             if shift <= tol and not len(empty):
                 break
-        sims = (x * c[labels]).sum(dim=1)
-        return c.cpu().numpy().astype(np.float32), labels.cpu().numpy(), sims.cpu().numpy(), done, reseeded
+        sims = np.empty(n, dtype=np.float32)
+        for start in range(0, n, step):
+            end = min(n, start + step)
+            sims[start:end] = np.einsum("ij,ij->i", x[start:end], c[labels[start:end]])
+        return c.astype(np.float32), labels, sims, done, reseeded
 
     def _farthest(self, chunks: Any, c: Any, count: int) -> Any:
         """The ``count`` points least similar to their centroid (new centres for empty clusters)."""
