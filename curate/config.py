@@ -15,7 +15,7 @@ A ``curate.toml``::
 
     [filters]
     select = ["refusal", "quality"]      # leave out for the recommended set; [] for none
-    refusal = { scope = "all" }          # options of one filter
+    refusal = { fields = "all" }         # options of one filter
 
     [semantic]                           # near-duplicates and clusters (needs curate[embed])
     enabled = true
@@ -24,7 +24,8 @@ A ``curate.toml``::
     [train]                              # fine-tune after the build (needs curate[train])
     preset = "lora"
 
-Relative paths in the file are resolved against the file's folder.
+Relative paths in the file (sources, output, and filter options whose names end in
+``_file`` or ``_files``) are resolved against the file's folder.
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ def config_from_mapping(data: Mapping[str, Any], *, base_dir: Path | None = None
         if not isinstance(table, Mapping):
             raise ConfigError(f"{where} [filters.{name}] must be a table of that filter's options")
     config.filters = select
-    config.filter_options = {name: dict(table) for name, table in filters.items()}
+    config.filter_options = {name: _resolve_files(dict(table), base_dir) for name, table in filters.items()}
     semantic = data.get("semantic")
     if semantic is not None:
         config.semantic = dict(semantic)
@@ -185,6 +186,20 @@ def _source(table: Any, index: int, base_dir: Path | None, where: str) -> Source
     if base_dir is not None:
         path = str(_resolve(path, base_dir))
     return SourceSpec(path=path, importer=importer, options=dict(options), importer_options=per_importer)
+
+
+def _resolve_files(options: dict[str, Any], base_dir: Path | None) -> dict[str, Any]:
+    """Resolve option values naming files (keys ending in ``_file`` or ``_files``) against ``base_dir``."""
+    if base_dir is None:
+        return options
+    for key, value in options.items():
+        if key.endswith("_file") and isinstance(value, str):
+            options[key] = str(_resolve(value, base_dir))
+        elif key.endswith("_files") and isinstance(value, list):
+            options[key] = [str(_resolve(v, base_dir)) if isinstance(v, str) else v for v in value]
+        elif key.endswith("_files") and isinstance(value, dict):
+            options[key] = {k: str(_resolve(v, base_dir)) if isinstance(v, str) else v for k, v in value.items()}
+    return options
 
 
 def _resolve(path: str, base_dir: Path) -> Path:

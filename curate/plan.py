@@ -91,12 +91,16 @@ def build_plan(config: BuildConfig, registry: Registry) -> Plan:
         text_records=config.text_records,
     )
     factories: list[Callable[[], Stage]] = []
-    if config.normalise:
-        factories.append(Normalise)
-    for cls in filter_classes(config, registry):
+    filters = filter_classes(config, registry)
+    # Filters with a negative ``order`` (text repair) see the text before normalisation.
+    for cls in filters:
+        if config.normalise and getattr(cls, "order", 100) >= 0 and Normalise not in factories:
+            factories.append(Normalise)
         options = config.filter_options.get(cls.name, {})
         cls.from_options(options)  # validate now, in this process
         factories.append(_filter_factory(cls, options))
+    if config.normalise and Normalise not in factories:
+        factories.append(Normalise)
     if config.exact_dedup:
         factories.append(ExactDedup)
     phases: list[Phase] = []

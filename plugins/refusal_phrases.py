@@ -837,26 +837,6 @@ REGEXES: dict[str, tuple[tuple[str, str, str], ...]] = {
     ),
 }
 
-#: Very common words: never chosen as a phrase's anchor word when a rarer one exists.
-COMMON_WORDS = frozenset(
-    """
-    i a an the to of and or in on for with is are was were be been being it its it's this that that's these those
-    you your you're my me we our us not no as at by from but if so do does did don't doesn't can can't cannot could
-    couldn't will won't would should have has had am i'm i've i'd i'll there what which who how all any some more
-    most about up out just only also very than then they them their he she his her one get make help use like know
-    need want here may might must such other into over after before when where why because go see take give provide
-    information way well each many much let please sure yes now even still both own same new good time
-    de la que el en y los se del las un una por con su para es al lo como más pero sus le ya o este sí porque esta
-    me mi te tu yo hay sin sobre también no puedo puede
-    o os as um não do da dos das em na é você isso mais ou meu minha seu sua posso pode eu
-    le les une des du et à au aux ce cette ces qui ne pas je vous il elle nous est sont par avec sur dans mais plus
-    mon ma mes votre vos peux peut
-    der die das den dem ein eine einen einem und oder ist sind ich sie es wir ihr nicht kein keine zu mit von für
-    auf im an aus bei als auch aber kann können habe haben wird werden leider dass wie nur noch mir mich dir dich
-    ihnen sich
-    """.split()
-)
-
 #: Sentences that do not make an answer useful on their own: offers of more help,
 #: referrals to a professional, pleasantries. A record whose only content after a cut
 #: is made of these is a full refusal. They never trigger the filter by themselves.

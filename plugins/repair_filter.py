@@ -89,7 +89,7 @@ class RepairFilter(Filter):
     Options = RepairOptions
     description = "fixes mojibake and broken Unicode (ftfy), leftover HTML entities and tags, runs of spaces"
     default = True
-    order: ClassVar[int] = 10
+    order: ClassVar[int] = -10  # before normalise: ftfy needs the C1 characters that mojibake leaves
 
     def __init__(self, options: RepairOptions) -> None:
         super().__init__(options)

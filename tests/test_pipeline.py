@@ -192,3 +192,12 @@ def test_no_staging_left_behind(tmp_path, lines_plugin):
     write_lines(tmp_path / "a.lines", qa_rows(3))
     build(tmp_path / "a.lines", tmp_path / "out")
     assert not [p for p in Path(tmp_path / "out").iterdir() if p.name.startswith(".")]
+
+
+def test_normalise_keeps_entities_inside_code():
+    from curate.stages.normalise import normalise_text
+
+    text = "Use &lt;b&gt; for bold.\n\n```html\n<p>&amp;copy; is &copy;</p>\n```\nInline `&nbsp;` too &amp; more."
+    assert normalise_text(text) == (
+        "Use <b> for bold.\n\n```html\n<p>&amp;copy; is &copy;</p>\n```\nInline `&nbsp;` too & more."
+    )

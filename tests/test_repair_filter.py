@@ -108,7 +108,7 @@ def test_registered():
     from curate.registry import get_registry
 
     cls = get_registry().filter("repair")
-    assert cls is RepairFilter and cls.default and cls.order == 10
+    assert cls is RepairFilter and cls.default and cls.order < 0  # runs before normalise
     assert doctest.testmod(repair_filter).failed == 0
 
 
@@ -118,3 +118,17 @@ def test_any_text_is_repaired_without_error(text):
     out, found = repair(text)
     assert isinstance(out, str)
     assert found <= set(repair_filter.KINDS)
+
+
+def test_repair_sees_text_before_normalise(tmp_path):
+    """Normalise strips C1 controls; repair runs first so ftfy can still read the mojibake."""
+    import json
+
+    from curate import Pipeline
+
+    broken = "He said \u00e2\u20ac\u0153hi\u00e2\u20ac\x9d and left."  # "He said “hi” and left." read as cp1252
+    (tmp_path / "a.jsonl").write_text(json.dumps({"text": broken}) + "\n", encoding="utf-8")
+    result = Pipeline().source(tmp_path / "a.jsonl").format("text").set(report=False, val_ratio=0).run(tmp_path / "o")
+    (row,) = [json.loads(line) for line in result.paths["train"].read_text(encoding="utf-8").splitlines()]
+    assert row["text"] == "He said \u201chi\u201d and left."
+    assert result.manifest["stages"][:2] == ["repair", "normalise"]

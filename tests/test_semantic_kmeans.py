@@ -73,6 +73,24 @@ def test_streaming_from_a_float16_memmap_matches_memory(tmp_path):
     np.testing.assert_allclose(resident.centroids, streamed.centroids, atol=1e-5)
 
 
+def test_bounded_iterations_match_plain_lloyd():
+    # overlapping topics: many points near boundaries, so the bounds must be right, not just lucky
+    rng = np.random.default_rng(7)
+    topics = rng.standard_normal((20, 48)).astype(np.float32)
+    x = topics[rng.integers(0, 20, 4000)] + 1.5 * rng.standard_normal((4000, 48)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    init = kmeans_plus_plus(x, 20, seed=0)
+    bounded = kmeans.TorchBackend(device="cpu")
+    plain = kmeans.TorchBackend(device="cpu")
+    plain.use_bounds = False
+    a = bounded.fit(x, init, iterations=15, tol=-1.0, seed=0)
+    b = plain.fit(x, init, iterations=15, tol=-1.0, seed=0)
+    assert (a[1] == b[1]).mean() > 0.999
+    np.testing.assert_allclose(a[0], b[0], atol=1e-4)
+    np.testing.assert_allclose(a[2], (x * a[0][a[1]]).sum(axis=1), atol=1e-5)
+    assert a[3] == b[3] == 15
+
+
 def test_empty_clusters_are_reseeded_not_nan():
     x, _ = blobs(n=600, k=3)
     init = np.repeat(x[:1], 5, axis=0)  # five identical centres: four clusters empty after the first step

@@ -348,3 +348,62 @@ def test_default_model_removes_paraphrases_through_the_cli(tmp_path, cli, regist
     assert all(r["details"]["similarity"] > 0.9 and r["details"]["duplicate_of"] not in rejected_ids for r in removed)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["semantic"]["embedder"]["embedded"] == 0  # the dry run filled the cache
+
+
+class LookupEmbedder(HashingEmbedder):
+    """Vectors chosen by the test: ``vectors[text]``."""
+
+    name = "lookup"
+    vectors: dict[str, np.ndarray] = {}
+
+    @property
+    def model_id(self) -> str:
+        return f"lookup:{id(self.vectors)}"
+
+    def encode(self, texts):
+        return np.stack([self.vectors[t] for t in texts])
+
+
+def boundary_corpus() -> tuple[list[Record], dict[str, np.ndarray]]:
+    """Two far groups around e1 and e2, and a near-duplicate pair straddling the middle."""
+    rng = np.random.default_rng(0)
+    d = 16
+    e1, e2 = np.eye(d)[0], np.eye(d)[1]
+    vectors = {}
+    for i in range(40):
+        vectors[f"a{i}"] = e1 + 0.3 * rng.standard_normal(d) * np.r_[0, 0, np.ones(d - 2)]
+        vectors[f"b{i}"] = e2 + 0.3 * rng.standard_normal(d) * np.r_[0, 0, np.ones(d - 2)]
+    middle = (e1 + e2) / np.sqrt(2)
+    vectors["q"] = middle - 0.09 * (e1 - e2)  # on the e2 side
+    vectors["p"] = middle + 0.09 * (e1 - e2)  # on the e1 side, close to q
+    vectors["r"] = middle + 0.15 * (e1 - e2) + 0.05 * np.eye(d)[2]  # close to p, less to q
+    vectors = {t: (v / np.linalg.norm(v)).astype(np.float32) for t, v in vectors.items()}
+    order = ["q", "p", "r"] + [f"{g}{i}" for i in range(40) for g in "ab"]
+    return make_records(order), vectors
+
+
+def test_pairs_split_by_the_clustering_are_still_found(tmp_path):
+    records, vectors = boundary_corpus()
+    LookupEmbedder.vectors = vectors
+    by_text = {r.text: r for r in records}
+    sims = {(a, b): float(vectors[a] @ vectors[b]) for a in "pqr" for b in "pqr"}
+    assert sims[("p", "q")] > 0.96 and sims[("p", "r")] > 0.96 and sims[("q", "r")] < 0.96
+    table = {"threshold": 0.96, "clusters": 2, "keep": "first"}
+    only_inside = SemanticPhase.from_config({**table, "probe_margin": 0}, tmp_path, embedder=LookupEmbedder())
+    result = only_inside.run(lambda: iter(records))
+    cluster = {t: result.meta[r.id]["cluster"] for t, r in by_text.items() if r.id in result.meta}
+    # p and q straddle the boundary: compared within clusters only, q survives and p removes r
+    assert by_text["q"].id not in result.rejected and by_text["p"].id not in result.rejected
+    assert result.rejected[by_text["r"].id][1]["duplicate_of"] == by_text["p"].id
+    assert cluster["p"] != cluster["q"]
+    # a margin of sqrt(2 (1 - t)) = 0.28 guarantees that one record of any such pair is probed
+    probing = SemanticPhase.from_config({**table, "probe_margin": 0.3}, tmp_path, embedder=LookupEmbedder())
+    probed = probing.run(lambda: iter(records))
+    assert probed.report["dedup"]["across_clusters"] == 1
+    reason, details = probed.rejected[by_text["p"].id]
+    assert reason == "near_duplicate" and details["duplicate_of"] == by_text["q"].id
+    # r named p, which is gone now: it names the end of the chain, q, with their real similarity
+    r_details = probed.rejected[by_text["r"].id][1]
+    assert r_details["duplicate_of"] == by_text["q"].id
+    assert r_details["similarity"] == pytest.approx(sims[("q", "r")], abs=2e-3)
+    assert probed.groups[by_text["q"].id] == f"near-dup-{by_text['q'].id}"

@@ -21,6 +21,8 @@ _ODD_SPACE = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _TRAILING = re.compile(r"[ \t]+\n")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+#: Markdown code (fenced blocks, inline spans): entities there are meant literally.
+_CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]+`", re.DOTALL)
 
 
 def normalise_text(text: str, counts: Counter[str] | None = None) -> str:
@@ -33,8 +35,10 @@ def normalise_text(text: str, counts: Counter[str] | None = None) -> str:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         _count(counts, "line_ends")
     if "&" in text and _ENTITY.search(text):
-        text = html.unescape(text)
-        _count(counts, "html_entities")
+        unescaped = _unescape_outside_code(text)
+        if unescaped != text:
+            text = unescaped
+            _count(counts, "html_entities")
     if not text.isascii():
         nfc = unicodedata.normalize("NFC", text)
         if nfc != text:
@@ -53,6 +57,24 @@ def normalise_text(text: str, counts: Counter[str] | None = None) -> str:
         _count(counts, "control_characters")
         text = cleaned
     return _BLANK_RUNS.sub("\n\n", _TRAILING.sub("\n", text)).strip()
+
+
+def _unescape_outside_code(text: str) -> str:
+    """``html.unescape`` everywhere but inside Markdown code.
+
+    >>> _unescape_outside_code("a &amp; b `x &amp; y`")
+    'a & b `x &amp; y`'
+    """
+    if "`" not in text:
+        return html.unescape(text)
+    parts = []
+    pos = 0
+    for match in _CODE.finditer(text):
+        parts.append(html.unescape(text[pos : match.start()]))
+        parts.append(match.group())
+        pos = match.end()
+    parts.append(html.unescape(text[pos:]))
+    return "".join(parts)
 
 
 def _count(counts: Counter[str] | None, key: str) -> None:
