@@ -7,8 +7,10 @@ Both sides use the same loaded model, batch size and texts. "Direct" is one
 ``model.encode(texts, batch_size=64, normalize_embeddings=True)``. "curate" is the
 semantic phase's first pass on a cold cache: the embedded text of each record, its
 hash, cache lookups, the same encode call per chunk, the float16 shard written to disk.
-Runs alternate and the best of each is compared. A warm run (every vector cached) is
-timed too. Goal (issue 4): overhead <= 5%. Exit 1 if missed.
+Runs alternate and the best of each is compared; since a shared machine makes that
+noisy, the time curate spends outside ``model.encode`` during its own runs is measured
+too (the overhead proper). A warm run (every vector cached) is timed as well.
+Goal (issue 4): overhead <= 5%. Exit 1 if missed.
 """
 
 from __future__ import annotations
@@ -68,32 +70,52 @@ def main(argv: list[str] | None = None) -> int:
         )
         return time.perf_counter() - started
 
-    def ours(cache_dir: Path) -> tuple[float, Counter[str]]:
+    inside = [0.0]  # seconds spent inside model.encode during the curate runs
+    raw_encode = model.encode
+
+    def timed_encode(*a, **kw):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return raw_encode(*a, **kw)
+        finally:
+            inside[0] += time.perf_counter() - started
+
+    def ours(cache_dir: Path) -> tuple[float, float, Counter[str]]:
         phase = SemanticPhase.from_config({}, cache_dir, embedder=embedder)
         counts: Counter[str] = Counter()
-        started = time.perf_counter()
-        cache = EmbeddingCache(cache_dir / "embeddings", embedder.model_id)
-        phase._read_and_embed(lambda: iter(recs), _Run(phase.options), cache, counts)
-        return time.perf_counter() - started, counts
+        inside[0] = 0.0
+        model.encode = timed_encode
+        try:
+            started = time.perf_counter()
+            cache = EmbeddingCache(cache_dir / "embeddings", embedder.model_id)
+            phase._read_and_embed(lambda: iter(recs), _Run(phase.options), cache, counts)
+            total = time.perf_counter() - started
+        finally:
+            model.encode = raw_encode
+        return total, inside[0], counts
 
     best_direct = best_cold = best_warm = float("inf")
+    outside = []
     for _ in range(args.repeats):
         best_direct = min(best_direct, direct())
         tmp = Path(tempfile.mkdtemp(prefix="curate-embed-bench-"))
         try:
-            cold, counts = ours(tmp)
+            cold, encoding, counts = ours(tmp)
             assert counts["embedded"] == args.n, counts
-            warm, counts = ours(tmp)
+            outside.append((cold - encoding) / encoding)
+            warm, _, counts = ours(tmp)
             assert counts["cached"] == args.n and not counts["embedded"], counts
         finally:
             shutil.rmtree(tmp)
         best_cold, best_warm = min(best_cold, cold), min(best_warm, warm)
-    overhead = best_cold / best_direct - 1.0
-    print(f"direct SentenceTransformer.encode  {best_direct:8.2f} s  ({args.n / best_direct:,.0f} records/s)")
-    print(f"curate embedding stage, cold cache {best_cold:8.2f} s  overhead {100 * overhead:+.1f}% (goal <= 5%)")
-    print(f"curate embedding stage, warm cache {best_warm:8.2f} s  ({args.n / best_warm:,.0f} records/s)")
-    ok = overhead <= 0.05
-    print(f"RESULT {'PASS' if ok else 'FAIL'}")
+    side_by_side = best_cold / best_direct - 1.0
+    own = sorted(outside)[len(outside) // 2]
+    print(f"direct SentenceTransformer.encode   {best_direct:8.2f} s  ({args.n / best_direct:,.0f} records/s)")
+    print(f"curate embedding stage, cold cache  {best_cold:8.2f} s  side by side {100 * side_by_side:+.1f}%")
+    print(f"  of which outside model.encode: {100 * own:+.2f}% of the encode time (median of {len(outside)} runs)")
+    print(f"curate embedding stage, warm cache  {best_warm:8.2f} s  ({args.n / best_warm:,.0f} records/s)")
+    ok = own <= 0.05 and side_by_side <= 0.05
+    print(f"RESULT overhead <= 5%: {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1
 
 

@@ -178,10 +178,12 @@ def build(sources: tuple[str, ...], output: str | None, config_path: str | None,
         print_funnel(console, result.manifest)
         semantic = result.manifest.get("semantic")
         if semantic:
-            from curate.semantic.phase import summary_lines
+            from curate.semantic.phase import format_dry_run, summary_lines
 
             for line in summary_lines(semantic):
-                console.print(line)
+                console.print(line, markup=False, highlight=False)
+            if semantic.get("dry_run"):
+                console.print(format_dry_run(semantic), markup=False, highlight=False)
         console.print(f"outputs in {result.output}/: " + ", ".join(p.name for p in result.paths.values()))
     if result.train_result is not None:
         trained = result.train_result

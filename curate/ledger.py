@@ -20,7 +20,7 @@ import shutil
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
@@ -51,7 +51,7 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-@dataclass
+@dataclass(slots=True)
 class InputEntry:
     """What the manifest says of one input file."""
 
@@ -63,7 +63,7 @@ class InputEntry:
     problems: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class ErrorEntry:
     """One bad input: where, and what was wrong."""
 
@@ -203,9 +203,9 @@ class Ledger:
         names = [*OUTPUT_FILES, *extra_files]
         manifest = dict(manifest)
         manifest["counts"] = self.counts.to_dict()
-        manifest["inputs"] = [vars(i) for i in self.inputs]
-        manifest["errors"] = [vars(e) for e in self.errors]
-        manifest["warnings"] = [vars(e) for e in self.warnings]
+        manifest["inputs"] = [asdict(i) for i in self.inputs]
+        manifest["errors"] = [asdict(e) for e in self.errors]
+        manifest["warnings"] = [asdict(e) for e in self.warnings]
         manifest["outputs"] = {name: _file_entry(self.staging / name) for name in names}
         manifest["versions"] = versions()
         (self.staging / MANIFEST).write_text(

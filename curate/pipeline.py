@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -178,12 +179,12 @@ class Pipeline:
         return result
 
 
-def _write_report(ledger: Ledger, manifest: dict[str, Any], lengths: dict[str, list[int]], semantic: Any) -> str:
+def _write_report(ledger: Ledger, manifest: dict[str, Any], lengths: Mapping[str, Sequence[int]], semantic: Any) -> str:
     from curate.report import write_report
 
     snapshot = dict(manifest)
     snapshot["counts"] = ledger.counts.to_dict()
-    snapshot["inputs"] = [vars(i) for i in ledger.inputs]
-    snapshot["errors"] = [vars(e) for e in ledger.errors]
+    snapshot["inputs"] = [asdict(i) for i in ledger.inputs]
+    snapshot["errors"] = [asdict(e) for e in ledger.errors]
     write_report(ledger.staged(REPORT), snapshot, lengths, semantic)
     return REPORT

@@ -17,7 +17,7 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +81,7 @@ def num(value: Any) -> str:
 
 
 def write_report(
-    path: Path, manifest: dict[str, Any], lengths: dict[str, list[int]], semantic: dict[str, Any] | None
+    path: Path, manifest: dict[str, Any], lengths: Mapping[str, Sequence[int]], semantic: dict[str, Any] | None
 ) -> None:
     """Write ``report.html`` for a build to ``path``.
 
@@ -93,7 +93,9 @@ def write_report(
     Path(path).write_text(render_report(manifest, lengths, semantic), encoding="utf-8")
 
 
-def render_report(manifest: dict[str, Any], lengths: dict[str, list[int]], semantic: dict[str, Any] | None) -> str:
+def render_report(
+    manifest: dict[str, Any], lengths: Mapping[str, Sequence[int]], semantic: dict[str, Any] | None
+) -> str:
     """The HTML text of the report (see :func:`write_report`)."""
     if semantic and "report" in semantic and "records" not in semantic:
         semantic = semantic["report"]
@@ -179,7 +181,7 @@ def _stage_events(stages: dict[str, dict[str, int]]) -> str:
     return f'<h2 id="stages">Stage events</h2><table>{head}{rows}</table>'
 
 
-def _lengths(lengths: dict[str, list[int]]) -> str:
+def _lengths(lengths: Mapping[str, Sequence[int]]) -> str:
     panels = []
     for name in ("train", "val"):
         values = list(lengths.get(name) or [])

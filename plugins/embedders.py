@@ -8,8 +8,10 @@ nothing is downloaded).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -75,7 +77,8 @@ class SentenceTransformerEmbedder(Embedder):
                 path = self.model
             self.device = self.device or auto_device()
             try:
-                self._model = SentenceTransformer(path, device=self.device)
+                with _quiet_loading():
+                    self._model = SentenceTransformer(path, device=self.device)
             except Exception as exc:
                 raise EmbedderError(
                     f"cannot load the sentence-transformers model {path!r}: {exc}",
@@ -103,6 +106,23 @@ class SentenceTransformerEmbedder(Embedder):
         if self._model is not None:
             out["max_seq_length"] = int(self._model.max_seq_length)
         return out
+
+
+@contextlib.contextmanager
+def _quiet_loading() -> Iterator[None]:
+    """No "Loading weights" progress bar from transformers in the middle of curate's own output."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # pragma: no cover - sentence-transformers depends on transformers
+        yield
+        return
+    enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if enabled:
+            hf_logging.enable_progress_bar()
 
 
 def _fingerprint(folder: Path) -> str:

@@ -6,6 +6,7 @@ import importlib.util
 import json
 from collections import Counter
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -354,7 +355,7 @@ class LookupEmbedder(HashingEmbedder):
     """Vectors chosen by the test: ``vectors[text]``."""
 
     name = "lookup"
-    vectors: dict[str, np.ndarray] = {}
+    vectors: ClassVar[dict[str, np.ndarray]] = {}
 
     @property
     def model_id(self) -> str:

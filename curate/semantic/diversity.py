@@ -45,9 +45,8 @@ def cluster_quotas(
             continue
         base = np.floor(share).astype(np.int64)
         rest = budget - int(base.sum())
-        order = np.lexsort((np.arange(len(share)), -(share - base)))  # largest remainders first, ties by index
-        order = [i for i in order if free[i]][:rest]
-        base[order] += 1
+        ranked = np.lexsort((np.arange(len(share)), -(share - base)))  # largest remainders first, ties by index
+        base[[i for i in ranked if free[i]][:rest]] += 1
         quota += base
         budget = 0
     return quota

@@ -25,7 +25,7 @@ from curate.options import parse_options
 from curate.records import Record
 from curate.semantic import diversity
 from curate.semantic.embed import Embedder, EmbeddingCache, embedding_text, resolve_embedder, text_key
-from curate.semantic.kmeans import BACKENDS, choose_k, second_closest, spherical_kmeans
+from curate.semantic.kmeans import BACKENDS, blas_threads, choose_k, second_closest, spherical_kmeans
 from curate.semantic.semdedup import EXAMPLE_WINDOW, cross_pairs, dedup_cluster, greedy_over_pairs, roots, union_pairs
 from curate.semantic.summary import format_dry_run, summary_lines
 from curate.stages.base import Phase, PhaseResult
@@ -34,6 +34,8 @@ __all__ = ["SemanticOptions", "SemanticPhase", "format_dry_run", "summary_lines"
 
 DEFAULT_THRESHOLD = 0.95
 DRY_RUN_THRESHOLDS = [0.80, 0.85, 0.88, 0.90, 0.92, 0.94, 0.96, 0.98]
+#: Clusters smaller than this are compared with one BLAS thread.
+SMALL_CLUSTER = 4096
 #: Clusters described in detail in the report (the largest ones).
 REPORT_CLUSTERS = 30
 SNIPPET = 300
@@ -350,23 +352,28 @@ class SemanticPhase(Phase):
         bounds = np.concatenate([[0], np.cumsum(sizes)])
         lengths = np.array(run.lengths, dtype=np.int64)
         quality = np.array(run.quality, dtype=np.float64)
-        for c in range(k):  # with dedup = false too: the near-duplicate groups still guide the split
-            members = order[bounds[c] : bounds[c + 1]]
-            if len(members) < 2:
-                continue
-            idx = members[_preference(members, opts.keep, sims, lengths, quality)]
-            vectors = _rows(matrix, idx)
-            out = dedup_cluster(vectors, thresholds, group_threshold=threshold)
-            compared += out.pairs_compared
-            peak = max(peak, out.peak_block_bytes + vectors.nbytes)
-            parent[idx] = idx[out.groups]
-            for j, outcome in enumerate(out.outcomes):
-                kept[j, idx] = outcome.kept
-                _collect_near(near[j], outcome, idx, opts.examples)
-                if j == 0:
-                    gone = outcome.removed
-                    removed_by[idx[gone]] = idx[outcome.best_of[gone]]
-                    removed_sim[idx[gone]] = outcome.best[gone]
+        # small clusters run with one BLAS thread (many small products: threads only wait for each
+        # other), large ones with all of them; clusters are independent, so the order does not matter
+        small = sizes < SMALL_CLUSTER
+        for group, threads in ((np.flatnonzero(small), 1), (np.flatnonzero(~small), None)):
+            with blas_threads(threads):
+                for c in group:  # with dedup = false too: the near-duplicate groups still guide the split
+                    members = order[bounds[c] : bounds[c + 1]]
+                    if len(members) < 2:
+                        continue
+                    idx = members[_preference(members, opts.keep, sims, lengths, quality)]
+                    vectors = _rows(matrix, idx)
+                    out = dedup_cluster(vectors, thresholds, group_threshold=threshold)
+                    compared += out.pairs_compared
+                    peak = max(peak, out.peak_block_bytes + vectors.nbytes)
+                    parent[idx] = idx[out.groups]
+                    for j, outcome in enumerate(out.outcomes):
+                        kept[j, idx] = outcome.kept
+                        _collect_near(near[j], outcome, idx, opts.examples)
+                        if j == 0:
+                            gone = outcome.removed
+                            removed_by[idx[gone]] = idx[outcome.best_of[gone]]
+                            removed_sim[idx[gone]] = outcome.best[gone]
         # -- records near a cluster boundary meet the records of their second-closest cluster --------
         boundary = 0
         probed = 0
@@ -380,16 +387,18 @@ class SemanticPhase(Phase):
             guest = guest[np.argsort(second[guest], kind="stable")]
             guest_bounds = np.concatenate([[0], np.cumsum(np.bincount(second[guest], minlength=k))])
             edges_a, edges_b, edges_s = [], [], []
-            for c in range(k):
-                guests = guest[guest_bounds[c] : guest_bounds[c + 1]]
-                hosts = order[bounds[c] : bounds[c + 1]]
-                if not len(guests) or not len(hosts):
-                    continue
-                gi, hi, ss, pairs = cross_pairs(_rows(matrix, guests), _rows(matrix, hosts), min(thresholds))
-                compared += pairs
-                edges_a.append(guests[gi])
-                edges_b.append(hosts[hi])
-                edges_s.append(ss)
+            for group, threads in ((np.flatnonzero(small), 1), (np.flatnonzero(~small), None)):
+                with blas_threads(threads):
+                    for c in group:
+                        guests = guest[guest_bounds[c] : guest_bounds[c + 1]]
+                        hosts = order[bounds[c] : bounds[c + 1]]
+                        if not len(guests) or not len(hosts):
+                            continue
+                        gi, hi, ss, pairs = cross_pairs(_rows(matrix, guests), _rows(matrix, hosts), min(thresholds))
+                        compared += pairs
+                        edges_a.append(guests[gi])
+                        edges_b.append(hosts[hi])
+                        edges_s.append(ss)
             if edges_a:
                 ea, eb, es = np.concatenate(edges_a), np.concatenate(edges_b), np.concatenate(edges_s)
                 linked = es > threshold
@@ -448,11 +457,10 @@ class SemanticPhase(Phase):
         apply = not opts.dry_run
         if apply and opts.dedup:
             for i in np.flatnonzero(is_dup):
-                survivor = int(removed_by[i])
                 result.rejected[ids[i]] = (
                     "near_duplicate",
                     {
-                        "duplicate_of": ids[survivor],
+                        "duplicate_of": ids[removed_by[i]],
                         "similarity": round(float(removed_sim[i]), 4),
                         "cluster": int(labels[i]),
                     },
@@ -514,10 +522,10 @@ class SemanticPhase(Phase):
                 capped[ranked[int(quotas[c]) :]] = True
             if apply:
                 for i in np.flatnonzero(capped):
-                    c = int(labels[i])
+                    cl = int(labels[i])
                     result.rejected[ids[i]] = (
                         "cluster_cap",
-                        {"cluster": c, "cluster_size": int(live_sizes[c]), "quota": int(quotas[c])},
+                        {"cluster": cl, "cluster_size": int(live_sizes[cl]), "quota": int(quotas[cl])},
                     )
                 counts["cluster_cap"] = int(capped.sum())
                 alive &= ~capped
@@ -743,15 +751,18 @@ def _pca_map(
     n = len(labels)
     rng = np.random.default_rng(seed)
     index = np.sort(rng.choice(n, size=min(n, points), replace=False))
-    x = np.asarray(matrix[index], dtype=np.float32)
+    x = np.asarray(matrix[index], dtype=np.float64)
     mean = x.mean(axis=0)
     if len(x) < 3:
         return {"points": [], "centroids": [], "explained": []}
-    _, s, vt = np.linalg.svd(x - mean, full_matrices=False)
-    axes = vt[:2]
-    xy = (x - mean) @ axes.T
+    centred = x - mean
+    with blas_threads(1):
+        var, vectors = np.linalg.eigh(centred.T @ centred)  # ascending eigenvalues
+    axes = vectors[:, ::-1][:, :2].T
+    axes *= np.where(axes.sum(axis=1, keepdims=True) < 0, -1.0, 1.0)  # a fixed orientation
+    xy = centred @ axes.T
     cxy = (centroids - mean) @ axes.T
-    var = s**2
+    var = np.maximum(var[::-1], 0.0)
     return {
         "points": [
             [round(float(a), 4), round(float(b), 4), int(c)] for (a, b), c in zip(xy, labels[index], strict=True)

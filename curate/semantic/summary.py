@@ -5,8 +5,8 @@
 >>> print(format_dry_run(report))
 near-duplicate dry run over 10 records: nothing was removed
   similarity  epsilon  would remove
-       0.900    0.100       2 (20.0%)
-re-run with --semantic-dedup SIMILARITY (or threshold = ... under [semantic]) to remove them
+       0.900    0.100        2 (20.0%)
+to remove them: --semantic-dedup SIMILARITY, or threshold = SIMILARITY in the semantic table
 """
 
 from __future__ import annotations
@@ -23,8 +23,12 @@ def _short(text: str, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def format_dry_run(report: dict[str, Any]) -> str:
-    """The threshold table of a dry run, with example pairs near each threshold."""
+def format_dry_run(report: dict[str, Any], *, examples: int = 1) -> str:
+    """The threshold table of a dry run, with the pairs closest to each threshold.
+
+    ``examples`` pairs on each side of each threshold (removed just above it, kept just
+    below it); ``report.html`` shows more.
+    """
     dry = report.get("dry_run")
     if not isinstance(dry, dict):
         return "no near-duplicate dry run in this build"
@@ -36,15 +40,19 @@ def format_dry_run(report: dict[str, Any]) -> str:
             f"  {row['threshold']:>10.3f}  {row['epsilon']:>7.3f}  {row['removed']:>7,} ({_pct(row['removed'], n)})"
         )
     for row in dry.get("thresholds", []):
-        examples = row.get("examples") or []
-        if not examples:
+        t = row["threshold"]
+        pairs = sorted(row.get("examples") or [], key=lambda e: abs(e["similarity"] - t))
+        chosen = [e for e in pairs if e.get("removed")][:examples] + [e for e in pairs if not e.get("removed")][
+            :examples
+        ]
+        if not chosen:
             continue
-        lines.append(f"examples near {row['threshold']:.3f}:")
-        for ex in examples:
+        lines.append(f"pairs near {t:.3f}:")
+        for ex in sorted(chosen, key=lambda e: -e["similarity"]):
             verdict = "removed" if ex.get("removed") else "kept   "
             lines.append(f"  {ex['similarity']:.3f} {verdict} {_short(ex.get('other_text', ''), 60)!r}")
-            lines.append(f"          ~ kept  {_short(ex.get('kept_text', ''), 60)!r}")
-    lines.append("re-run with --semantic-dedup SIMILARITY (or threshold = ... under [semantic]) to remove them")
+            lines.append(f"        ~ kept    {_short(ex.get('kept_text', ''), 60)!r}")
+    lines.append("to remove them: --semantic-dedup SIMILARITY, or threshold = SIMILARITY in the semantic table")
     return "\n".join(lines)
 
 
@@ -59,10 +67,13 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
         return ["semantic: no records to embed"]
     lines = []
     emb = report.get("embedder", {})
-    lines.append(
-        f"semantic: {n:,} records embedded with {emb.get('model_id', '?')} on {emb.get('device') or 'auto'}"
-        f" ({emb.get('embedded', 0):,} new, {emb.get('cached', 0):,} from the cache, {emb.get('seconds', 0):.1f} s)"
-    )
+    if emb.get("embedded", 0):
+        lines.append(
+            f"semantic: {n:,} records embedded with {emb.get('model_id', '?')} on {emb.get('device') or 'auto'}"
+            f" ({emb.get('embedded', 0):,} new, {emb.get('cached', 0):,} from the cache, {emb.get('seconds', 0):.1f} s)"
+        )
+    else:
+        lines.append(f"semantic: {n:,} records, every vector from the cache of {emb.get('model_id', '?')}")
     km = report.get("kmeans")
     if km:
         lines.append(

@@ -8,17 +8,25 @@ later copy is rejected with ``duplicate_of`` naming the survivor's id.
 from __future__ import annotations
 
 import hashlib
-import re
 
 from curate.records import Record
 from curate.stages.base import BatchResult, Stage
 
-_WS = re.compile(r"\s+")
-
 
 def dedup_key(record: Record) -> int:
-    """A 64-bit hash of the record's content with whitespace runs collapsed."""
-    key = _WS.sub(" ", record.content_key()).strip()
+    """A 64-bit hash of the record's content, whitespace runs collapsed within each field.
+
+    >>> from curate.records import Source
+    >>> src = Source("t", "f", "l")
+    >>> key = lambda i, o: dedup_key(Record.create(src, input=i, output=o))
+    >>> key("a  b", "c") == key("a b", "c"), key("a b", "c") == key("a", "b c")
+    (True, False)
+    """
+    if record.messages is not None:
+        parts = [f"{t['role']}\x1e{' '.join(t['content'].split())}" for t in record.messages]
+    else:
+        parts = [" ".join(part.split()) for part in record.texts()]
+    key = "\x1f".join(parts)
     return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
@@ -33,7 +41,8 @@ class ExactDedup(Stage):
     name = "exact_dedup"
 
     def __init__(self) -> None:
-        self.seen: dict[int, str] = {}
+        # key -> survivor id as an int: about 100 bytes a unique record, whatever its length.
+        self.seen: dict[int, int] = {}
 
     def process(self, batch: list[Record]) -> BatchResult:
         result = BatchResult()
@@ -41,8 +50,8 @@ class ExactDedup(Stage):
             key = dedup_key(record)
             survivor = self.seen.get(key)
             if survivor is None:
-                self.seen[key] = record.id
+                self.seen[key] = int(record.id, 16)
                 result.kept.append(record)
             else:
-                result.rejected.append(self.reject(record, "duplicate", duplicate_of=survivor))
+                result.rejected.append(self.reject(record, "duplicate", duplicate_of=f"{survivor:016x}"))
         return result

@@ -22,6 +22,7 @@ _TRAILING = re.compile(r"[ \t]+\n")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 #: Markdown code (fenced blocks, inline spans): entities there are meant literally.
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\r]")
 _CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]+`", re.DOTALL)
 
 
@@ -31,6 +32,8 @@ def normalise_text(text: str, counts: Counter[str] | None = None) -> str:
     >>> normalise_text("caf\\u0065\\u0301 &amp; tea\\r\\n\\r\\n\\r\\n\\x00ok  \\n")
     'café & tea\\n\\nok'
     """
+    if text.isascii() and not _needs_work(text):
+        return text.strip()  # the common case: clean ASCII text
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         _count(counts, "line_ends")
@@ -57,6 +60,13 @@ def normalise_text(text: str, counts: Counter[str] | None = None) -> str:
         _count(counts, "control_characters")
         text = cleaned
     return _BLANK_RUNS.sub("\n\n", _TRAILING.sub("\n", text)).strip()
+
+
+def _needs_work(text: str) -> bool:
+    """Whether ASCII ``text`` holds anything :func:`normalise_text` changes beyond its ends."""
+    return bool(
+        "&" in text or " \n" in text or "\t\n" in text or "\n\n\n" in text or _ASCII_CONTROL.search(text)
+    )
 
 
 def _unescape_outside_code(text: str) -> str:
@@ -91,17 +101,24 @@ class Normalise(Stage):
         result = BatchResult()
         counts = result.counts
         for record in batch:
-            before = record.content_key()
+            changed = False
             if record.messages is not None:
-                record.messages = [
-                    {"role": t["role"], "content": normalise_text(t["content"], counts)} for t in record.messages
-                ]
+                turns = []
+                for turn in record.messages:
+                    content = normalise_text(turn["content"], counts)
+                    changed = changed or content != turn["content"]
+                    turns.append({"role": turn["role"], "content": content})
+                record.messages = turns
             elif record.output is not None:
-                record.input = normalise_text(record.input or "", counts)
-                record.output = normalise_text(record.output, counts)
+                new_input = normalise_text(record.input or "", counts)
+                new_output = normalise_text(record.output, counts)
+                changed = new_input != record.input or new_output != record.output
+                record.input, record.output = new_input, new_output
             else:
-                record.text = normalise_text(record.text or "", counts)
-            if record.content_key() != before:
+                text = normalise_text(record.text or "", counts)
+                changed = text != record.text
+                record.text = text
+            if changed:
                 counts["records_changed"] += 1
             empty = _empty_reason(record)
             if empty:
