@@ -31,6 +31,7 @@ Relative paths in the file (sources, output, and filter options whose names end 
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -206,7 +207,7 @@ def _resolve(path: str, base_dir: Path) -> Path:
     p = Path(path).expanduser()
     if p.is_absolute():
         return p
-    resolved = base_dir / p
+    resolved = Path(os.path.normpath(base_dir / p))
     try:
         return resolved.relative_to(Path.cwd())
     except ValueError:
