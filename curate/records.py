@@ -138,6 +138,41 @@ class Record:
             return [self.output]
         return [self.text or ""]
 
+    def fields(self, *, model_only: bool = False) -> list[tuple[str, str, bool]]:
+        """``(label, text, on the model's side)`` for each piece of text, in order.
+
+        Labels are ``"text"``, ``"input"``, ``"output"`` and ``"messages[i]"``; with
+        ``model_only`` only the model's side (output, assistant turns, text) is listed.
+
+        >>> Record.create(Source("t", "f", "l"), input="q", output="a").fields()
+        [('input', 'q', False), ('output', 'a', True)]
+        """
+        if self.messages is not None:
+            return [
+                (f"messages[{i}]", t["content"], t["role"] == "assistant")
+                for i, t in enumerate(self.messages)
+                if t["role"] == "assistant" or not model_only
+            ]
+        if self.output is not None:
+            out = [("output", self.output, True)]
+            return out if model_only else [("input", self.input or "", False), *out]
+        return [("text", self.text or "", True)]
+
+    def replace_fields(self, changes: dict[str, str]) -> None:
+        """Set the texts named by :meth:`fields` labels (``{"output": "...", "messages[2]": "..."}``)."""
+        if not changes:
+            return
+        if self.messages is not None:
+            self.messages = [
+                {"role": t["role"], "content": changes.get(f"messages[{i}]", t["content"])}
+                for i, t in enumerate(self.messages)
+            ]
+        elif self.output is not None:
+            self.output = changes.get("output", self.output)
+            self.input = changes.get("input", self.input)
+        else:
+            self.text = changes.get("text", self.text)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict holding everything (used by the ledger and spill files)."""
         out: dict[str, Any] = {"id": self.id}

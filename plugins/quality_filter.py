@@ -392,7 +392,7 @@ class QualityFilter(Filter):
         if changes:
             if any(not _has_content(t) for t in changes.values()):
                 return self.reject(record, "boilerplate", why="nothing but boilerplate")
-            _apply(record, changes)
+            record.replace_fields(changes)
             counts["boilerplate_lines_cut"] += len(entries)
             counts["records_cut"] += 1
         elif entries:
@@ -450,28 +450,7 @@ def _echo(record: Record) -> str | None:
 
 
 def _editable_fields(record: Record, *, model_only: bool) -> list[tuple[str, str]]:
-    if record.messages is not None:
-        return [
-            (f"messages[{i}]", t["content"])
-            for i, t in enumerate(record.messages)
-            if t["role"] == "assistant" or not model_only
-        ]
-    if record.output is not None:
-        return [("output", record.output)] + ([] if model_only else [("input", record.input or "")])
-    return [("text", record.text or "")]
-
-
-def _apply(record: Record, changes: dict[str, str]) -> None:
-    if record.messages is not None:
-        record.messages = [
-            {"role": t["role"], "content": changes.get(f"messages[{i}]", t["content"])}
-            for i, t in enumerate(record.messages)
-        ]
-    elif record.output is not None:
-        record.output = changes.get("output", record.output)
-        record.input = changes.get("input", record.input)
-    else:
-        record.text = changes.get("text", record.text)
+    return [(label, text) for label, text, _ in record.fields(model_only=model_only)]
 
 
 def load_tokenizer(spec: str | None) -> Any:

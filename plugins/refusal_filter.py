@@ -997,19 +997,7 @@ class RefusalFilter(Filter):
 
     def _fields(self, record: Record) -> list[tuple[str, str, bool]]:
         """(label, text, is model side) for each field to look at."""
-        model_only = self.options.fields == "model"
-        if record.messages is not None:
-            return [
-                (f"messages[{i}]", t["content"], t["role"] == "assistant")
-                for i, t in enumerate(record.messages)
-                if t["role"] == "assistant" or not model_only
-            ]
-        if record.output is not None:
-            fields = [("output", record.output, True)]
-            if not model_only:
-                fields.insert(0, ("input", record.input or "", False))
-            return fields
-        return [("text", record.text or "", True)]
+        return record.fields(model_only=self.options.fields == "model")
 
     def _process_record(self, record: Record, counts: Counter[str]) -> Rejection | None:
         found = []
@@ -1068,7 +1056,7 @@ class RefusalFilter(Filter):
                 remaining=new[:500],
                 **f.more(cut_hits),
             )
-        _apply(record, changes)
+        record.replace_fields(changes)
         self._note(record, entries, counts, cut=bool(changes))
         return None
 
@@ -1160,21 +1148,6 @@ class _Found:
         if len(hits) < 2:
             return {}
         return {"matches": [{"category": h.category, "phrase": self.original(h), "rule": h.rule} for h in hits]}
-
-
-def _apply(record: Record, changes: dict[str, str]) -> None:
-    if not changes:
-        return
-    if record.messages is not None:
-        record.messages = [
-            {"role": t["role"], "content": changes.get(f"messages[{i}]", t["content"])}
-            for i, t in enumerate(record.messages)
-        ]
-    elif record.output is not None:
-        record.output = changes.get("output", record.output)
-        record.input = changes.get("input", record.input)
-    else:
-        record.text = changes.get("text", record.text)
 
 
 def _turn_index(label: str) -> int | None:
