@@ -2,34 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import random
-import sys
 from pathlib import Path
 
 import pytest
-
-for _var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
-    os.environ.setdefault(_var, "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-# Until the package mapping (train/ -> curate.train) is installed, load it from the checkout.
-try:
-    import curate.train
-except ImportError:  # pragma: no cover
-    _root = Path(__file__).resolve().parents[2]
-    sys.path.insert(0, str(_root))
-    import curate
-
-    _spec = importlib.util.spec_from_file_location(
-        "curate.train", _root / "train" / "__init__.py", submodule_search_locations=[str(_root / "train")]
-    )
-    _mod = importlib.util.module_from_spec(_spec)
-    sys.modules["curate.train"] = _mod
-    _spec.loader.exec_module(_mod)
-    curate.train = _mod
 
 WORDS = ("alpha beta gamma delta fox dog river stone light cloud answer question model data train "
          "loss curve step learn fit good small large fast slow red blue green").split()
