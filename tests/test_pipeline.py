@@ -201,3 +201,17 @@ def test_normalise_keeps_entities_inside_code():
     assert normalise_text(text) == (
         "Use <b> for bold.\n\n```html\n<p>&amp;copy; is &copy;</p>\n```\nInline `&nbsp;` too & more."
     )
+
+
+def test_key_table_matches_a_dict():
+    import random
+
+    from curate.stages.dedup import KeyTable
+
+    rng = random.Random(0)
+    table, reference = KeyTable(capacity=4), {}
+    for _ in range(20_000):
+        key, value = rng.getrandbits(64) if rng.random() < 0.7 else rng.randrange(50), rng.getrandbits(63)
+        assert table.setdefault(key, value) == reference.get(key or 1)
+        reference.setdefault(key or 1, value)
+    assert len(table) == len(reference)
