@@ -208,9 +208,9 @@ class Ledger:
         manifest["warnings"] = [asdict(e) for e in self.warnings]
         manifest["outputs"] = {name: _file_entry(self.staging / name) for name in names}
         manifest["versions"] = versions()
-        (self.staging / MANIFEST).write_text(
-            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        with open(self.staging / MANIFEST, "w", encoding="utf-8") as fh:  # streamed: it lists every input
+            json.dump(manifest, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
         for name in [*names, MANIFEST]:
             os.replace(self.staging / name, self.out_dir / name)
         shutil.rmtree(self.staging, ignore_errors=True)
