@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from curate.config import BuildConfig, SourceSpec, load_config
+from curate.config import BuildConfig, SourceSpec, load_config, read_toml
 from curate.errors import BuildFailed, ConfigError, CurateError
 from curate.formats import FORMATS
 from curate.ledger import ErrorEntry
@@ -257,11 +257,7 @@ def apply_flags(config: BuildConfig, sources: tuple[str, ...], output: str | Non
 def _train_table(value: str) -> dict[str, Any]:
     path = Path(value)
     if path.suffix == ".toml" or path.exists():
-        if not path.is_file():
-            raise ConfigError(f"train config {value!r} not found")
-        from curate.config import tomllib
-
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = read_toml(path, what="train config")
         table = dict(data.get("train", data))
         table.setdefault("_base_dir", str(path.parent))
         return table

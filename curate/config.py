@@ -114,16 +114,21 @@ class _StagesTable:
     exact_dedup: bool = True
 
 
+def read_toml(path: str | Path, *, what: str = "config file", error: type[ConfigError] = ConfigError) -> dict[str, Any]:
+    """Parse a TOML file; a missing file or bad TOML raises ``error`` naming ``what`` and the path."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, IsADirectoryError):
+        raise error(f"{what} {str(path)!r} not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: invalid TOML: {exc}") from None
+
+
 def load_config(path: str | Path) -> BuildConfig:
     """Read a ``curate.toml`` file into a validated :class:`BuildConfig`."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file {str(path)!r} not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    return config_from_mapping(data, base_dir=path.parent, where=str(path))
+    return config_from_mapping(read_toml(path), base_dir=path.parent, where=str(path))
 
 
 def config_from_mapping(data: Mapping[str, Any], *, base_dir: Path | None = None, where: str = "config") -> BuildConfig:

@@ -10,12 +10,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .errors import TrainConfigError
+from curate.config import read_toml
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+from .errors import TrainConfigError
 from .presets import load_preset
 
 METHODS = ("full", "lora", "qlora", "8bit")
@@ -193,12 +190,7 @@ def config_from_mapping(
 def load_config(path: str | Path, *, overrides: Mapping[str, Any] | None = None) -> TrainConfig:
     """Read the `[train]` table of a TOML file (or the whole file if it has no such table)."""
     p = Path(path)
-    try:
-        doc = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TrainConfigError(f"training config {str(p)!r} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise TrainConfigError(f"{p}: not valid TOML: {exc}") from exc
+    doc = read_toml(p, what="training config", error=TrainConfigError)
     table = doc.get("train", doc)
     if not isinstance(table, dict):
         raise TrainConfigError(f"{p}: [train] must be a table")
