@@ -33,36 +33,25 @@ from curate.plugins import sql_importer, sql_values
 from curate.plugins.sql_importer import SqlImporter, detect_dialect
 from curate.records import Record
 from curate.registry import get_registry
+from tests.importer_helpers import as_dicts, options_for, read_items
 
 DATA = Path(__file__).parent / "data" / "sql"
+
+
+def _options(path: Path) -> dict[str, Any]:
+    return options_for(DATA, path)
+
+
+def read_path(path: Path, display: str | None = None, **options: Any) -> list[Record | Problem]:
+    return read_items(SqlImporter, path, display, **options)
+
+
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FEWER = settings(SETTINGS, max_examples=30)
 
 
 def _inputs() -> list[Path]:
     return sorted(p for p in DATA.iterdir() if p.suffix in (".sql", ".dump", ".pgsql"))
-
-
-def _options(path: Path) -> dict[str, Any]:
-    opts = DATA / f"{path.name.split('.')[0]}.options.json"
-    return json.loads(opts.read_text()) if opts.exists() else {}
-
-
-def as_dicts(items: list[Record | Problem]) -> list[dict[str, Any]]:
-    out = []
-    for item in items:
-        if isinstance(item, Record):
-            out.append(item.to_dict())
-        else:
-            out.append({"problem": {"locator": item.locator, "message": item.message, "raw": item.raw}})
-    return out
-
-
-def read_path(path: Path, display: str | None = None, **options: Any) -> list[Record | Problem]:
-    importer = SqlImporter.from_options(options)
-    items = list(importer.read(InputFile(path, display or path.name)))
-    assert all(isinstance(i, (Record, Problem)) for i in items)
-    return items
 
 
 def read_text(tmp_path: Path, content: str | bytes, name: str = "dump.sql", **options: Any) -> list[Record | Problem]:

@@ -16,41 +16,32 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from curate.plugins import text_importer
-from curate.plugins.text_importer import TextImporter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from curate.errors import ConfigError
-from curate.importing import InputFile, Problem
+from curate.importing import Problem
+from curate.plugins import text_importer
+from curate.plugins.text_importer import TextImporter
 from curate.records import Record
+from tests.importer_helpers import as_dicts, options_for, read_items
 
 DATA = Path(__file__).parent / "data" / "text"
+
+
+def _options(path: Path) -> dict[str, Any]:
+    return options_for(DATA, path)
+
+
+def read_path(path: Path, display: str | None = None, **options: Any) -> list[Record | Problem]:
+    return read_items(TextImporter, path, display, **options)
+
+
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def _inputs() -> list[Path]:
     return sorted(p for p in DATA.iterdir() if p.is_file() and not p.name.endswith((".expected.jsonl", ".json")))
-
-
-def _options(path: Path) -> dict[str, Any]:
-    opts = DATA / f"{path.name.split('.')[0]}.options.json"
-    return json.loads(opts.read_text()) if opts.exists() else {}
-
-
-def as_dicts(items: list[Record | Problem]) -> list[dict[str, Any]]:
-    return [
-        i.to_dict()
-        if isinstance(i, Record)
-        else {"problem": {"locator": i.locator, "message": i.message, "raw": i.raw}}
-        for i in items
-    ]
-
-
-def read_path(path: Path, display: str | None = None, **options: Any) -> list[Record | Problem]:
-    items = list(TextImporter.from_options(options).read(InputFile(path, display or path.name)))
-    assert all(isinstance(i, (Record, Problem)) for i in items)
-    return items
 
 
 def read_bytes(tmp_path: Path, data: bytes | str, name: str = "in.txt", **options: Any) -> list[Record | Problem]:
