@@ -19,7 +19,7 @@ def _fail(exc: _CoreCurateError) -> click.ClickException:
 
 
 def _parse_value(text: str) -> Any:
-    from .config import tomllib
+    from curate.config import tomllib
 
     try:
         return tomllib.loads(f"v = {text}")["v"]
