@@ -1,11 +1,25 @@
-"""The semantic phase on a Ray cluster: embeddings in an actor pool, decisions on the driver.
+"""The semantic phase on a Ray cluster: embedding, K-means assignment and near-duplicates on the workers.
 
-Embedding is the expensive part of the semantic phase. :func:`embed_on_cluster` finds
-the texts the phase's embedding cache lacks and embeds them in a pool of actors, one
-model per actor (one actor per GPU when the cluster has GPUs, else one per CPU but
-one), then stores the vectors in the phase's cache on the driver. The phase then runs
-as usual on the driver and finds every vector cached: K-means, near-duplicates and
-rebalancing decide exactly as with the local engine, from the same float16 vectors.
+:func:`run_semantic_on_ray` runs :class:`~curate.semantic.phase.SemanticPhase` with
+its heavy steps on the cluster and its decisions on the driver:
+
+1. **Embedding.** The texts the phase's embedding cache lacks are embedded in a pool
+   of actors, one model per actor (one actor per GPU when the cluster has GPUs, else
+   one per CPU but one); the driver stores the vectors in the cache.
+2. **Vectors.** Each worker reads its records' vectors from the cache (on a multi-node
+   cluster, put ``CURATE_CACHE_DIR`` on storage every node mounts, like the sources)
+   into a dataset of ``(pos, vector, length, quality)`` rows kept in the object store.
+3. **K-means.** The driver fits the centroids on a seeded sample of records chosen by
+   text key (the sample the local engine fits on, see
+   :func:`curate.semantic.clusters.fit_sample`); the workers then assign every record
+   to its closest and second-closest centroid (``map_batches``).
+4. **Near-duplicates.** Rows are grouped by cluster (``groupby().map_groups()``), a
+   record near a boundary also joining its second-closest cluster as a guest; each
+   group runs :func:`curate.semantic.clusters.cluster_pass`, exactly the local
+   engine's work on that cluster.
+5. **Decisions.** The driver merges the clusters' results (arrays of a few bytes per
+   record, never the vectors) and decides as the local engine does: the same
+   ``train.jsonl``, ``val.jsonl`` and ``rejects.jsonl``.
 
 A semantic phase offers this path to the Ray engine with::
 
@@ -13,10 +27,6 @@ A semantic phase offers this path to the Ray engine with::
         from curate.engines.ray_semantic import run_semantic_on_ray
 
         return run_semantic_on_ray(self, dataset, records)
-
-What is left on the driver (reading every vector for K-means, comparing within
-clusters) is described in ``docs/scaling.md``, with the next step: K-means fitted on
-a sample and assigned in parallel, near-duplicates found per cluster (``groupby``).
 """
 
 from __future__ import annotations
@@ -24,12 +34,24 @@ from __future__ import annotations
 import pickle
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from curate.engines.ray_engine import phase_records
+from curate.errors import CurateError
 from curate.records import Record
+from curate.semantic.clusters import (
+    Assignment,
+    ClusterResult,
+    ClusterWork,
+    Features,
+    assign_rows,
+    cluster_pass,
+    is_guest,
+    unit_rows,
+)
 from curate.stages.base import PhaseResult
 
 if TYPE_CHECKING:
@@ -42,9 +64,19 @@ TEXTS_PER_CALL = 1024
 
 
 def run_semantic_on_ray(phase: Any, dataset: Dataset, records: Callable[[], Iterator[Record]]) -> PhaseResult:
-    """Embed on the cluster what the cache lacks, then run ``phase`` on the driver."""
-    done = embed_on_cluster(phase, dataset)
-    result: PhaseResult = phase.run(records)
+    """Run ``phase`` with its embedding, assignment and near-duplicate search on the cluster."""
+    opts = phase.options
+    texts = dataset.map_batches(
+        texts_and_keys, batch_format="pyarrow", fn_kwargs={"field": opts.field, "quality_key": opts.quality_key}
+    ).materialize()
+    done = embed_on_cluster(phase, texts)
+    store: list[RayVectors] = []
+
+    def vectors(keys: np.ndarray) -> RayVectors:
+        store.append(RayVectors(texts, keys, phase.cache_dir / "embeddings", phase.embedder.model_id))
+        return store[0]
+
+    result: PhaseResult = phase.run(records, vectors=vectors)
     # Vectors embedded on the cluster count as embedded, as the local engine counts them.
     moved = min(done["embedded"], result.counts.get("cached", 0))
     if moved:
@@ -55,19 +87,22 @@ def run_semantic_on_ray(phase: Any, dataset: Dataset, records: Callable[[], Iter
         embedder["embedded"] = embedder.get("embedded", 0) + moved
         embedder["cached"] = embedder.get("cached", 0) - moved
         embedder["cluster"] = {"actors": done["actors"], "gpus": done["gpus"], "seconds": done["seconds"]}
+        if store:
+            embedder["cluster"]["steps"] = store[0].seconds
     return result
 
 
-def embed_on_cluster(phase: Any, dataset: Dataset) -> dict[str, Any]:
-    """Fill ``phase``'s embedding cache with every text of ``dataset`` it lacks; returns what was done."""
+# -- embedding -----------------------------------------------------------------------
+
+
+def embed_on_cluster(phase: Any, texts: Dataset) -> dict[str, Any]:
+    """Fill ``phase``'s embedding cache with every text of ``texts`` it lacks; returns what was done."""
     import ray
 
     from curate.semantic.embed import EmbeddingCache
 
     started = time.perf_counter()
-    field = phase.options.field
     cache = EmbeddingCache(phase.cache_dir / "embeddings", phase.embedder.model_id)
-    texts = dataset.map_batches(texts_and_keys, batch_format="pyarrow", fn_kwargs={"field": field}).materialize()
     keys = [
         np.asarray(batch["key"], dtype=np.int64)
         for batch in texts.select_columns(["key"]).iter_batches(batch_format="numpy", batch_size=None)
@@ -85,7 +120,7 @@ def embed_on_cluster(phase: Any, dataset: Dataset) -> dict[str, Any]:
             EmbedActor,
             batch_format="pyarrow",
             batch_size=TEXTS_PER_CALL,
-            concurrency=actors,
+            compute=ray.data.ActorPoolStrategy(size=actors),
             num_gpus=1 if gpus else 0,
             fn_constructor_kwargs={"embedder": pickle.dumps(phase.embedder)},
         )
@@ -102,18 +137,22 @@ def embed_on_cluster(phase: Any, dataset: Dataset) -> dict[str, Any]:
     return done
 
 
-def texts_and_keys(batch: pa.Table, *, field: str) -> pa.Table:
-    """``map_batches`` function: the cache key and the embedded text (UTF-8) of each record."""
+def texts_and_keys(batch: pa.Table, *, field: str, quality_key: str) -> pa.Table:
+    """``map_batches`` function: position, cache key, embedded text (UTF-8), its length and quality score."""
     import pyarrow as pa
 
     from curate.semantic.embed import embedding_text, text_key
+    from curate.semantic.phase import quality_score
 
-    texts = [embedding_text(r, field) for r in phase_records(batch)]
-    keys = [_signed(text_key(t)) for t in texts]
+    records = phase_records(batch)
+    texts = [embedding_text(r, field) for r in records]
     return pa.table(
         {
-            "key": pa.array(keys, pa.int64()),
+            "pos": batch.column("pos"),
+            "key": pa.array([_signed(text_key(t)) for t in texts], pa.int64()),
             "text": pa.array([t.encode("utf-8", "surrogatepass") for t in texts], pa.large_binary()),
+            "length": pa.array([len(t) for t in texts], pa.int64()),
+            "quality": pa.array([quality_score(r, quality_key) for r in records], pa.float64()),
         }
     )
 
@@ -126,7 +165,7 @@ def only_missing(batch: pa.Table, *, missing: np.ndarray) -> pa.Table:
     _, first = np.unique(keys, return_index=True)
     once = np.zeros(len(keys), dtype=bool)
     once[first] = True
-    return batch.filter(wanted & once)
+    return batch.filter(wanted & once).select(["key", "text"])
 
 
 class EmbedActor:
@@ -146,6 +185,205 @@ class EmbedActor:
         else:
             column = pa.array([], pa.list_(pa.float32()))
         return pa.table({"key": batch.column("key"), "vector": column})
+
+
+# -- the vectors on the cluster ------------------------------------------------------------
+
+
+class RayVectors:
+    """The run's vectors in a Ray dataset (see :class:`curate.semantic.clusters.Vectors`).
+
+    Records are named by their position in the canonical order; ``positions`` (sorted,
+    one per record, in the order the driver read them) turns names into indices.
+    """
+
+    def __init__(self, texts: Dataset, keys: np.ndarray, cache_root: Path, model_id: str) -> None:
+        started = time.perf_counter()
+        narrow = [
+            (np.asarray(b["pos"], np.int64), np.asarray(b["key"], np.int64))
+            for b in texts.select_columns(["pos", "key"]).iter_batches(batch_format="numpy", batch_size=None)
+        ]
+        positions = np.concatenate([np.zeros(0, np.int64), *(p for p, _ in narrow)])
+        dataset_keys = np.concatenate([np.zeros(0, np.int64), *(k for _, k in narrow)])
+        order = np.argsort(positions, kind="stable")
+        self.positions = positions[order]
+        if len(self.positions) != len(keys) or not np.array_equal(dataset_keys[order].view(np.uint64), keys):
+            raise CurateError(
+                f"the semantic phase read {len(keys)} records on the driver and {len(positions)} on the cluster, "
+                "or not the same ones",
+                hint="this is a bug in the ray engine: phases must see the same records in the same order",
+            )
+        self.dataset = texts.map_batches(
+            with_vectors,
+            batch_format="pyarrow",
+            fn_kwargs={"cache_root": str(cache_root), "model_id": model_id},
+        ).materialize()
+        self.seconds: dict[str, float] = {"vectors": round(time.perf_counter() - started, 3)}
+
+    def index_of(self, names: np.ndarray) -> np.ndarray:
+        """Record indices of positions."""
+        return np.searchsorted(self.positions, np.asarray(names, dtype=np.int64))
+
+    def rows(self, index: np.ndarray) -> np.ndarray:
+        started = time.perf_counter()
+        wanted = self.positions[np.asarray(index, dtype=np.int64)]
+        parts = [
+            (np.asarray(b.column("pos").to_numpy(), np.int64), _matrix(b.column("vector")))
+            for b in self.dataset.map_batches(
+                only_positions, batch_format="pyarrow", fn_kwargs={"wanted": wanted}
+            ).iter_batches(batch_format="pyarrow", batch_size=None)
+            if len(b)
+        ]
+        if not parts:
+            return np.zeros((0, 0), np.float32)
+        positions = np.concatenate([p for p, _ in parts])
+        vectors = np.concatenate([v for _, v in parts])
+        self._tick("rows", started)
+        return unit_rows(vectors[np.argsort(positions, kind="stable")])
+
+    def assign(self, centroids: np.ndarray) -> Assignment:
+        started = time.perf_counter()
+        self.dataset = self.dataset.map_batches(
+            assign_batch, batch_format="pyarrow", fn_kwargs={"centroids": centroids}
+        ).materialize()
+        out = Assignment.empty(len(self.positions))
+        columns = ["pos", "label", "sim", "second", "second_sim"]
+        for b in self.dataset.select_columns(columns).iter_batches(batch_format="numpy", batch_size=None):
+            at = self.index_of(b["pos"])
+            out.put(at, Assignment(b["label"], b["sim"], b["second"], b["second_sim"]))
+        self._tick("assign", started)
+        return out
+
+    def clusters(
+        self, assignment: Assignment, margin: float, k: int, work: ClusterWork, features: Features
+    ) -> Iterator[ClusterResult]:
+        started = time.perf_counter()
+        groups = self.dataset.map_batches(
+            host_and_guest_rows, batch_format="pyarrow", fn_kwargs={"margin": margin if k > 1 else 0.0}
+        )
+        results = groups.groupby("group").map_groups(cluster_group, batch_format="pyarrow", fn_kwargs={"work": work})
+        for batch in results.iter_batches(batch_format="pyarrow", batch_size=None):
+            for blob in batch.column("result").to_pylist():
+                yield pickle.loads(blob)
+        self._tick("clusters", started)
+
+    def _tick(self, step: str, started: float) -> None:
+        self.seconds[step] = round(self.seconds.get(step, 0.0) + time.perf_counter() - started, 3)
+
+
+#: Embedding caches opened by this worker process, by folder.
+_CACHES: dict[tuple[str, str], Any] = {}
+
+
+def with_vectors(batch: pa.Table, *, cache_root: str, model_id: str) -> pa.Table:
+    """``map_batches`` function: each record's vector from the embedding cache (float16)."""
+    import pyarrow as pa
+
+    from curate.semantic.embed import EmbeddingCache
+
+    keys = np.asarray(batch.column("key").to_numpy(), dtype=np.int64).view(np.uint64)
+    cache = _CACHES.get((cache_root, model_id))
+    shard = np.full(len(keys), -1)
+    if cache is not None:
+        shard, row = cache.lookup(keys)
+    if cache is None or (shard < 0).any():  # new shards since this process opened the cache
+        cache = _CACHES[(cache_root, model_id)] = EmbeddingCache(Path(cache_root), model_id)
+        shard, row = cache.lookup(keys)
+    if (shard < 0).any():
+        raise CurateError(
+            f"a worker found no vector for {int((shard < 0).sum())} texts in the embedding cache {cache.dir}",
+            hint="on a multi-node cluster, put CURATE_CACHE_DIR on storage that every node mounts",
+        )
+    dim = int(cache.dim or 0)
+    vectors = np.empty((len(keys), dim), dtype=np.float16)
+    cache.gather(shard, row, vectors)
+    return pa.table(
+        {
+            "pos": batch.column("pos"),
+            "vector": pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1)), dim),
+            "length": batch.column("length"),
+            "quality": batch.column("quality"),
+        }
+    )
+
+
+def _matrix(column: Any) -> np.ndarray:
+    """A fixed-size-list Arrow column as an (n, d) numpy array."""
+    column = column.combine_chunks() if hasattr(column, "combine_chunks") else column
+    width = column.type.list_size
+    return np.asarray(column.flatten().to_numpy(zero_copy_only=False)).reshape(-1, width)
+
+
+def only_positions(batch: pa.Table, *, wanted: np.ndarray) -> pa.Table:
+    """``map_batches`` function: the rows at the ``wanted`` positions (sorted)."""
+    pos = np.asarray(batch.column("pos").to_numpy(), dtype=np.int64)
+    at = np.clip(np.searchsorted(wanted, pos), 0, max(len(wanted) - 1, 0))
+    hit = wanted[at] == pos if len(wanted) else np.zeros(len(pos), dtype=bool)
+    return batch.filter(hit).select(["pos", "vector"])
+
+
+def assign_batch(batch: pa.Table, *, centroids: np.ndarray) -> pa.Table:
+    """``map_batches`` function: the closest and second-closest centroid of each row."""
+    import pyarrow as pa
+
+    out = assign_rows(_matrix(batch.column("vector")), centroids)
+    for name, values in (
+        ("label", out.labels),
+        ("sim", out.sims),
+        ("second", out.second),
+        ("second_sim", out.second_sims),
+    ):
+        batch = batch.append_column(name, pa.array(values))
+    return batch
+
+
+def host_and_guest_rows(batch: pa.Table, *, margin: float) -> pa.Table:
+    """``map_batches`` function: every row in its cluster, and again as a guest of its second-closest one."""
+    import pyarrow as pa
+
+    sims = np.asarray(batch.column("sim").to_numpy(), np.float32)
+    second_sims = np.asarray(batch.column("second_sim").to_numpy(), np.float32)
+    guests = np.flatnonzero(is_guest(sims, second_sims, margin))
+    columns = ["pos", "vector", "sim", "length", "quality"]
+    hosts = batch.select(columns)
+    hosts = hosts.append_column("group", batch.column("label")).append_column(
+        "guest", pa.array(np.zeros(len(hosts), bool))
+    )
+    visitors = batch.take(pa.array(guests, pa.int64()))
+    visitors = (
+        visitors.select(columns)
+        .append_column("group", visitors.column("second"))
+        .append_column("guest", pa.array(np.ones(len(guests), bool)))
+    )
+    return pa.concat_tables([hosts, visitors])
+
+
+def cluster_group(group: pa.Table, *, work: ClusterWork) -> pa.Table:
+    """``map_groups`` function: :func:`~curate.semantic.clusters.cluster_pass` on one cluster and its guests."""
+    import pyarrow as pa
+
+    group = group.sort_by("pos")
+    guest = np.asarray(group.column("guest").to_numpy(zero_copy_only=False), dtype=bool)
+    hosts = np.flatnonzero(~guest)
+    visitors = np.flatnonzero(guest)
+    pos = np.asarray(group.column("pos").to_numpy(), np.int64)
+    vectors = _matrix(group.column("vector"))
+    cluster = int(group.column("group")[0].as_py())
+    if not len(hosts):  # guests of a cluster that kept no member: nothing to compare with
+        return pa.table({"cluster": pa.array([], pa.int64()), "result": pa.array([], pa.large_binary())})
+    result = cluster_pass(
+        cluster,
+        pos[hosts],
+        vectors[hosts],
+        np.asarray(group.column("sim").to_numpy(), np.float32)[hosts],
+        np.asarray(group.column("length").to_numpy(), np.int64)[hosts],
+        np.asarray(group.column("quality").to_numpy(), np.float64)[hosts],
+        pos[visitors],
+        vectors[visitors],
+        work,
+    )
+    blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    return pa.table({"cluster": pa.array([cluster], pa.int64()), "result": pa.array([blob], pa.large_binary())})
 
 
 def _signed(key: int) -> int:

@@ -24,9 +24,21 @@ from curate.errors import ConfigError, CurateError, MissingDependency
 from curate.options import parse_options
 from curate.records import Record
 from curate.semantic import diversity
+from curate.semantic.clusters import (
+    ClusterWork,
+    Features,
+    MatrixVectors,
+    Vectors,
+    closest_examples,
+    fit_sample,
+    fit_sample_size,
+    is_guest,
+    merge,
+    preference,
+)
 from curate.semantic.embed import Embedder, EmbeddingCache, embedding_text, resolve_embedder, text_key
-from curate.semantic.kmeans import BACKENDS, blas_threads, choose_k, second_closest, spherical_kmeans
-from curate.semantic.semdedup import EXAMPLE_WINDOW, cross_pairs, dedup_cluster, greedy_over_pairs, roots, union_pairs
+from curate.semantic.kmeans import BACKENDS, blas_threads, choose_k, spherical_kmeans
+from curate.semantic.semdedup import greedy_over_pairs, roots, union_pairs
 from curate.semantic.summary import format_dry_run, summary_lines
 from curate.stages.base import Phase, PhaseResult
 
@@ -34,8 +46,6 @@ __all__ = ["SemanticOptions", "SemanticPhase", "format_dry_run", "summary_lines"
 
 DEFAULT_THRESHOLD = 0.95
 DRY_RUN_THRESHOLDS = [0.80, 0.85, 0.88, 0.90, 0.92, 0.94, 0.96, 0.98]
-#: Clusters smaller than this are compared with one BLAS thread.
-SMALL_CLUSTER = 4096
 #: Clusters described in detail in the report (the largest ones).
 REPORT_CLUSTERS = 30
 SNIPPET = 300
@@ -79,6 +89,13 @@ class SemanticOptions:
         default="auto", metadata={"help": "K-means backend; auto: torch (on CUDA when present)"}
     )
     iterations: int = _option(default=20, metadata={"help": "K-means iterations at most"})
+    fit_sample: int | None = _option(
+        default=None,
+        metadata={
+            "help": "records K-means is fitted on, chosen by a seeded hash of their text, before every record is "
+            "assigned to its closest centroid (default: 256 per cluster, at least 50,000; 0: all)"
+        },
+    )
     seed: int = _option(default=0, metadata={"help": "seed of the K-means initialisation and of cap sampling"})
     split_by_cluster: bool = _option(
         default=False, metadata={"help": "keep each whole cluster on one side of the split"}
@@ -133,6 +150,8 @@ class SemanticOptions:
                 raise bad(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.memory_limit_mb < 0:
             raise bad(f"memory_limit_mb must be 0 (always memory-map) or more, got {self.memory_limit_mb}")
+        if self.fit_sample is not None and self.fit_sample < 0:
+            raise bad(f"fit_sample must be 0 (all records) or more, got {self.fit_sample}")
         for name in ("clusters", "cluster_cap", "max_seq_length"):
             value = getattr(self, name)
             if value is not None and value < 1:
@@ -204,7 +223,18 @@ class SemanticPhase(Phase):
 
     # -- the run -------------------------------------------------------------------
 
-    def run(self, records: Callable[[], Iterator[Record]]) -> PhaseResult:
+    def run(
+        self,
+        records: Callable[[], Iterator[Record]],
+        *,
+        vectors: Callable[[np.ndarray], Vectors] | None = None,
+    ) -> PhaseResult:
+        """Decide on ``records`` (see the module docstring).
+
+        ``vectors``, given the records' text keys, returns where their vectors are when
+        they are not to be gathered into a matrix in this process (the Ray engine passes
+        its dataset of vectors); the decisions are the same.
+        """
         opts = self.options
         started = time.perf_counter()
         result = PhaseResult()
@@ -230,12 +260,17 @@ class SemanticPhase(Phase):
             report["seconds"] = round(time.perf_counter() - started, 3)
             report["counts"] = dict(counts)
             return result
-        tmp_dir = self.cache_dir / "tmp"
-        matrix, tmp_path = self._matrix(run, cache, tmp_dir)
+        keys = np.array(run.keys, dtype=np.uint64)
+        tmp_path = None
+        if vectors is None:
+            matrix, tmp_path = self._matrix(keys, cache, self.cache_dir / "tmp")
+            store: Vectors = MatrixVectors(matrix)
+        else:
+            store = vectors(keys)
         try:
-            self._decide(matrix, run, result)
+            self._decide(store, keys, run, result, int(cache.dim or 0))
         finally:
-            del matrix
+            del store
             if tmp_path is not None:
                 tmp_path.unlink(missing_ok=True)
         self._fill_texts(records, run, report)
@@ -278,8 +313,7 @@ class SemanticPhase(Phase):
             run.ids.append(record.id)
             run.keys.append(key)
             run.lengths.append(len(text))
-            q = record.meta.get(quality_key)
-            run.quality.append(float(q) if isinstance(q, (int, float)) and not isinstance(q, bool) else np.nan)
+            run.quality.append(quality_score(record, quality_key))
             chunk_keys.append(key)
             chunk_texts.append(text)
             if len(chunk_keys) >= opts.embed_chunk:
@@ -287,9 +321,8 @@ class SemanticPhase(Phase):
         flush()
         return seconds
 
-    def _matrix(self, run: _Run, cache: EmbeddingCache, tmp_dir: Path) -> tuple[np.ndarray, Path | None]:
+    def _matrix(self, keys: np.ndarray, cache: EmbeddingCache, tmp_dir: Path) -> tuple[np.ndarray, Path | None]:
         """The run's vectors in record order: float32 in memory, or a float16 memmap when large."""
-        keys = np.array(run.keys, dtype=np.uint64)
         shard, row = cache.lookup(keys)
         dim = int(cache.dim or 0)
         n = len(keys)
@@ -303,23 +336,30 @@ class SemanticPhase(Phase):
         cache.gather(shard, row, matrix)
         return matrix, path
 
-    def _decide(self, matrix: np.ndarray, run: _Run, result: PhaseResult) -> None:
+    def _decide(self, vectors: Vectors, keys: np.ndarray, run: _Run, result: PhaseResult, dim: int) -> None:
         opts = self.options
         report, counts = result.report, result.counts
         n = len(run.ids)
         k = min(opts.clusters or choose_k(n), n)
+        # -- K-means: fit on a sample, then assign every record -----------------------------
+        max_rows = max(1, opts.memory_limit_mb * 2**20 // (4 * max(dim, 1)))
+        size = fit_sample_size(n, k, opts.fit_sample, max_rows)
+        sample_index = fit_sample(keys, size, opts.seed)
+        sample = vectors.rows(sample_index)
         device = None if opts.device == "auto" else opts.device
         km = spherical_kmeans(
-            matrix,
+            sample,
             k,
             backend=opts.backend,
             iterations=opts.iterations,
             seed=opts.seed,
             device=device,
-            memory_limit_mb=opts.memory_limit_mb,
+            memory_limit_mb=max(opts.memory_limit_mb, -(-sample.nbytes // 2**20)),
         )
-        labels, sims = km.labels, km.similarity
-        sizes = km.sizes
+        t0 = time.perf_counter()
+        assignment = vectors.assign(km.centroids)
+        labels, sims = assignment.labels, assignment.sims
+        sizes = np.bincount(labels, minlength=k)
         counts["clusters"] = k
         if km.reseeded:
             counts["reseeded_clusters"] = km.reseeded
@@ -328,88 +368,49 @@ class SemanticPhase(Phase):
             "k_rule": "given" if opts.clusters else "round(sqrt(N / 2))",
             "backend": km.backend,
             "device": km.device,
+            "fit_sample": len(sample_index),
             "iterations": km.iterations,
             "reseeded": km.reseeded,
-            "seconds": round(km.seconds, 3),
+            "seconds": round(km.seconds + time.perf_counter() - t0, 3),
             "mean_similarity": round(float(sims.mean()), 4),
         }
         run.labels, run.sims = labels, sims
 
-        # -- near-duplicates, cluster by cluster ------------------------------------------
+        # -- near-duplicates, cluster by cluster, then across cluster boundaries ----------------
         t0 = time.perf_counter()
         threshold = opts.similarity
         thresholds = [threshold]
         if opts.dry_run:
             thresholds += sorted({float(t) for t in opts.dry_run_thresholds} - {threshold})
-        removed_by = np.full(n, -1, dtype=np.int64)
-        removed_sim = np.zeros(n, dtype=np.float32)
-        kept = np.ones((len(thresholds), n), dtype=bool)
-        parent = np.arange(n, dtype=np.int64)  # near-duplicate groups (union-find over record indices)
-        near: list[list[tuple[float, int, int, float, bool]]] = [[] for _ in thresholds]
-        compared = 0
-        peak = 0
-        order = np.argsort(labels, kind="stable")
-        bounds = np.concatenate([[0], np.cumsum(sizes)])
+        margin = 1.0 - min(thresholds) if opts.probe_margin == "auto" else float(opts.probe_margin)
+        # records near a cluster boundary also meet the records of their second-closest cluster
+        guests = int(is_guest(sims, assignment.second_sims, margin if k > 1 else 0.0).sum())
         lengths = np.array(run.lengths, dtype=np.int64)
         quality = np.array(run.quality, dtype=np.float64)
-        # small clusters run with one BLAS thread (many small products: threads only wait for each
-        # other), large ones with all of them; clusters are independent, so the order does not matter
-        small = sizes < SMALL_CLUSTER
-        for group, threads in ((np.flatnonzero(small), 1), (np.flatnonzero(~small), None)):
-            with blas_threads(threads):
-                for c in group:  # with dedup = false too: the near-duplicate groups still guide the split
-                    members = order[bounds[c] : bounds[c + 1]]
-                    if len(members) < 2:
-                        continue
-                    idx = members[_preference(members, opts.keep, sims, lengths, quality)]
-                    vectors = _rows(matrix, idx)
-                    out = dedup_cluster(vectors, thresholds, group_threshold=threshold)
-                    compared += out.pairs_compared
-                    peak = max(peak, out.peak_block_bytes + vectors.nbytes)
-                    parent[idx] = idx[out.groups]
-                    for j, outcome in enumerate(out.outcomes):
-                        kept[j, idx] = outcome.kept
-                        _collect_near(near[j], outcome, idx, opts.examples)
-                        if j == 0:
-                            gone = outcome.removed
-                            removed_by[idx[gone]] = idx[outcome.best_of[gone]]
-                            removed_sim[idx[gone]] = outcome.best[gone]
-        # -- records near a cluster boundary meet the records of their second-closest cluster --------
+        work = ClusterWork(tuple(thresholds), opts.keep, opts.examples)
+        # with dedup = false too: the near-duplicate groups still guide the split
+        merged = merge(
+            vectors.clusters(assignment, margin, k, work, Features(lengths, quality)),
+            n,
+            len(thresholds),
+            vectors.index_of,
+        )
+        kept, removed_by, removed_sim, parent = merged.kept, merged.removed_by, merged.removed_sim, merged.parent
+        near = [closest_examples(found, opts.examples) for found in merged.near]
         boundary = 0
-        probed = 0
-        margin = 1.0 - min(thresholds) if opts.probe_margin == "auto" else float(opts.probe_margin)
-        if margin > 0 and k > 1:
+        ea, eb, es = merged.edges
+        if len(ea):
             rank = np.empty(n, dtype=np.int64)
-            rank[_preference(np.arange(n), opts.keep, sims, lengths, quality)] = np.arange(n)
-            second, second_sim = second_closest(matrix, km.centroids, labels)
-            guest = np.flatnonzero(sims - second_sim <= margin)
-            probed = len(guest)
-            guest = guest[np.argsort(second[guest], kind="stable")]
-            guest_bounds = np.concatenate([[0], np.cumsum(np.bincount(second[guest], minlength=k))])
-            edges_a, edges_b, edges_s = [], [], []
-            for group, threads in ((np.flatnonzero(small), 1), (np.flatnonzero(~small), None)):
-                with blas_threads(threads):
-                    for c in group:
-                        guests = guest[guest_bounds[c] : guest_bounds[c + 1]]
-                        hosts = order[bounds[c] : bounds[c + 1]]
-                        if not len(guests) or not len(hosts):
-                            continue
-                        gi, hi, ss, pairs = cross_pairs(_rows(matrix, guests), _rows(matrix, hosts), min(thresholds))
-                        compared += pairs
-                        edges_a.append(guests[gi])
-                        edges_b.append(hosts[hi])
-                        edges_s.append(ss)
-            if edges_a:
-                ea, eb, es = np.concatenate(edges_a), np.concatenate(edges_b), np.concatenate(edges_s)
-                linked = es > threshold
-                union_pairs(parent, ea[linked], eb[linked])
-                for j, t in enumerate(thresholds):
-                    gone, survivor, similarity = greedy_over_pairs(ea, eb, es, rank, kept[j], t)
-                    if j == 0:
-                        boundary = len(gone)
-                        removed_by[gone] = survivor
-                        removed_sim[gone] = similarity
-                _repoint(removed_by, removed_sim, kept[0], matrix)
+            rank[preference(opts.keep, sims, lengths, quality)] = np.arange(n)
+            linked = es > threshold
+            union_pairs(parent, ea[linked], eb[linked])
+            for j, t in enumerate(thresholds):
+                gone, survivor, similarity = greedy_over_pairs(ea, eb, es, rank, kept[j], t)
+                if j == 0:
+                    boundary = len(gone)
+                    removed_by[gone] = survivor
+                    removed_sim[gone] = similarity
+            _repoint(removed_by, removed_sim, kept[0], vectors)
         would_remove = (~kept).sum(axis=1)
         group_root = roots(parent)
         dedup_seconds = time.perf_counter() - t0
@@ -424,11 +425,11 @@ class SemanticPhase(Phase):
             "groups": int((root_sizes > 1).sum()),
             "across_clusters": int(boundary),
             "probe_margin": round(margin, 4),
-            "boundary_records": int(probed),
-            "pairs_compared": int(compared),
+            "boundary_records": guests,
+            "pairs_compared": int(merged.compared),
             "all_pairs": n * (n - 1) // 2,
             "largest_cluster": int(sizes.max()),
-            "peak_block_mb": round(peak / 2**20, 2),
+            "peak_block_mb": round(merged.peak / 2**20, 2),
             "seconds": round(dedup_seconds, 3),
         }
         run.pairs = _spread_pairs(removed_by, removed_sim, 2 * opts.examples)
@@ -443,7 +444,7 @@ class SemanticPhase(Phase):
                         "fraction": round(int(would_remove[j]) / n, 4),
                         "examples": [
                             {"similarity": round(s, 4), "removed": rem, "kept": a, "other": b}
-                            for _, a, b, s, rem in sorted(near[j], key=lambda e: e[0])[: 2 * opts.examples]
+                            for _, a, b, s, rem in near[j][: 2 * opts.examples]
                         ],
                     }
                     for j, t in sorted(enumerate(thresholds), key=lambda e: e[1])
@@ -516,7 +517,7 @@ class SemanticPhase(Phase):
             for c in np.flatnonzero(quotas < live_sizes):
                 members = live_order[live_bounds[c] : live_bounds[c + 1]]
                 if opts.cap_order == "keep":
-                    ranked = members[_preference(members, opts.keep, sims, lengths, quality)]
+                    ranked = members[preference(opts.keep, sims[members], lengths[members], quality[members])]
                 else:
                     ranked = members[diversity.hash_order([ids[i] for i in members], opts.seed)]
                 capped[ranked[int(quotas[c]) :]] = True
@@ -567,7 +568,7 @@ class SemanticPhase(Phase):
         top = np.argsort(-sizes, kind="stable")[: min(k, REPORT_CLUSTERS)]
         run.report_clusters = [int(c) for c in top]
         run.k = k
-        report["map"] = _pca_map(matrix, labels, km.centroids, seed=opts.seed)
+        report["map"] = _pca_map(sample, labels[sample_index], km.centroids, seed=opts.seed)
         run.alive = alive
 
     def _fill_texts(self, records: Callable[[], Iterator[Record]], run: _Run, report: dict[str, Any]) -> None:
@@ -653,30 +654,7 @@ class _Run:
     report_clusters: list[int] = field(default_factory=list)
 
 
-def _preference(
-    members: np.ndarray, keep: str, sims: np.ndarray, lengths: np.ndarray, quality: np.ndarray
-) -> np.ndarray:
-    """Positions into ``members`` (ascending record indices), best record to keep first."""
-    if keep == "first":
-        return np.arange(len(members))
-    if keep == "centroid":
-        key = -sims[members].astype(np.float64)
-    elif keep == "longest":
-        key = -lengths[members].astype(np.float64)
-    else:
-        q = quality[members]
-        key = np.where(np.isnan(q), np.inf, -q)
-    return np.lexsort((np.arange(len(members)), key))
-
-
-def _rows(matrix: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """Rows of ``matrix`` (possibly a float16 memmap) as float32 unit vectors."""
-    vectors = np.asarray(matrix[index], dtype=np.float32)
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    return vectors
-
-
-def _repoint(removed_by: np.ndarray, removed_sim: np.ndarray, kept: np.ndarray, matrix: np.ndarray) -> None:
+def _repoint(removed_by: np.ndarray, removed_sim: np.ndarray, kept: np.ndarray, vectors: Vectors) -> None:
     """Point each removed record at a kept survivor.
 
     A record removed inside its cluster may name a survivor that the boundary pass removed
@@ -684,12 +662,25 @@ def _repoint(removed_by: np.ndarray, removed_sim: np.ndarray, kept: np.ndarray, 
     earlier in the preference order), with their actual similarity.
     """
     stale = np.flatnonzero((removed_by >= 0) & ~kept[np.maximum(removed_by, 0)])
-    for i in stale:
+    if not len(stale):
+        return
+    ends = np.empty(len(stale), dtype=np.int64)
+    for n, i in enumerate(stale):
         j = int(removed_by[i])
         while not kept[j]:
             j = int(removed_by[j])
-        removed_by[i] = j
-        removed_sim[i] = float(_rows(matrix, np.array([i]))[0] @ _rows(matrix, np.array([j]))[0])
+        ends[n] = j
+    wanted = np.unique(np.concatenate([stale, ends]))
+    rows = vectors.rows(wanted)
+    first, last = rows[np.searchsorted(wanted, stale)], rows[np.searchsorted(wanted, ends)]
+    removed_by[stale] = ends
+    removed_sim[stale] = np.einsum("ij,ij->i", first, last)
+
+
+def quality_score(record: Record, key: str) -> float:
+    """The number under ``meta[key]`` (what ``keep = "quality"`` ranks by); NaN when there is none."""
+    q = record.meta.get(key)
+    return float(q) if isinstance(q, (int, float)) and not isinstance(q, bool) else float("nan")
 
 
 def _spread_pairs(removed_by: np.ndarray, removed_sim: np.ndarray, count: int) -> list[tuple[int, int, float]]:
@@ -700,19 +691,6 @@ def _spread_pairs(removed_by: np.ndarray, removed_sim: np.ndarray, count: int) -
     ranked = gone[np.lexsort((gone, removed_sim[gone]))]
     picks = np.unique(np.linspace(0, len(ranked) - 1, num=min(count, len(ranked))).round().astype(np.int64))
     return [(int(removed_by[i]), int(i), float(removed_sim[i])) for i in ranked[picks]]
-
-
-def _collect_near(bucket: list[tuple[float, int, int, float, bool]], outcome: Any, idx: np.ndarray, limit: int) -> None:
-    """Keep the pairs closest to ``outcome.threshold``: removed just above it, kept just below it."""
-    t = outcome.threshold
-    close = (outcome.best_of >= 0) & (np.abs(outcome.best - t) <= EXAMPLE_WINDOW)
-    for pos in np.flatnonzero(close):
-        s = float(outcome.best[pos])
-        bucket.append((abs(s - t), int(idx[outcome.best_of[pos]]), int(idx[pos]), s, not bool(outcome.kept[pos])))
-    if len(bucket) > 4 * limit:
-        above = sorted((e for e in bucket if e[4]), key=lambda e: e[0])[:limit]
-        under = sorted((e for e in bucket if not e[4]), key=lambda e: e[0])[:limit]
-        bucket[:] = above + under
 
 
 def _snippet(text: str) -> str:
