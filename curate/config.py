@@ -31,6 +31,7 @@ Relative paths in the file (sources, output, and filter options whose names end 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import sys
 from collections.abc import Mapping
@@ -86,6 +87,9 @@ class BuildConfig:
     engine: Literal["local", "ray"] = "local"
     ray_address: str | None = None
     batch_size: int = 1024
+    #: Ray engine: files larger than this many MiB are cut into shards read in parallel,
+    #: where their importer can (JSON Lines; text split by paragraph); 0 never cuts.
+    shard_mb: float = 128
     report: bool = True
 
     def validate(self) -> None:
@@ -98,6 +102,16 @@ class BuildConfig:
             raise ConfigError(f"batch_size must be positive, got {self.batch_size}")
         if self.engine not in ("local", "ray"):
             raise ConfigError(f"unknown engine {self.engine!r}", hint="use 'local' or 'ray'")
+        mb = self.shard_mb
+        if isinstance(mb, bool) or not isinstance(mb, (int, float)) or not math.isfinite(mb) or mb < 0:
+            raise ConfigError(
+                f"shard_mb must be a number of MiB, 0 or more, got {mb!r}", hint="0 reads every file whole"
+            )
+
+    @property
+    def shard_bytes(self) -> int:
+        """``shard_mb`` in bytes (at least 1 unless it is 0: never cut files)."""
+        return 0 if self.shard_mb == 0 else max(1, round(self.shard_mb * (1 << 20)))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy (recorded in the manifest)."""

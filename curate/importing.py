@@ -5,6 +5,10 @@ claims, an optional content sniffer and an ``Options`` dataclass, and implements
 :meth:`Importer.read`, a generator that streams :class:`~curate.records.Record` objects
 (and :class:`Problem` objects for input it cannot read) from one :class:`InputFile`.
 Importers know file formats and nothing else.
+
+An importer may also cut a large file into :class:`Shard` objects that workers read in
+parallel (:meth:`Importer.shards` and :meth:`Importer.read_shard`, optional);
+:func:`line_shards` and :func:`open_shard_text` do the work for line-based text formats.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import io
 import lzma
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, ClassVar, Generic, TypeVar
@@ -102,6 +106,24 @@ class InputFile:
             return zstandard.ZstdDecompressor().stream_reader(open(self.path, "rb"), closefd=True)
         return open(self.path, "rb")
 
+    def open_range(self, start: int, end: int) -> IO[bytes]:
+        """Open bytes ``start`` to ``end`` (excluded) of an uncompressed file, buffered.
+
+        Reading stops at ``end`` as at the end of a file. A compressed file has no byte
+        offsets to start from: :class:`ValueError`.
+        """
+        if self.compression:
+            raise ValueError(f"{self.display}: a {self.compression} file cannot be read from a byte offset")
+        if not 0 <= start <= end:
+            raise ValueError(f"bad byte range {start}-{end}")
+        raw = open(self.path, "rb", buffering=0)  # closed with the range
+        try:
+            raw.seek(start)
+        except BaseException:
+            raw.close()
+            raise
+        return io.BufferedReader(_ByteRange(raw, end - start), buffer_size=1 << 16)
+
     def head(self, size: int = SNIFF_BYTES) -> bytes:
         """The first ``size`` bytes after decompression (for sniffing).
 
@@ -126,6 +148,70 @@ class InputFile:
     def error(self, locator: str | None, message: str) -> SourceError:
         """A :class:`SourceError` naming this file."""
         return SourceError(self.display, locator, message)
+
+
+class _ByteRange(io.RawIOBase):
+    """The next ``size`` bytes of an unbuffered binary file, as a raw stream of their own."""
+
+    def __init__(self, raw: io.FileIO, size: int) -> None:
+        super().__init__()
+        self._raw = raw
+        self._left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+        if self._left <= 0:
+            return 0
+        view = memoryview(buffer).cast("B")
+        got = self._raw.readinto(view[: min(len(view), self._left)]) or 0
+        self._left -= got
+        return got
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """A piece of an uncompressed file that a worker reads on its own (see :meth:`Importer.shards`).
+
+    ``index``
+        The shard's place in the file, from 0.
+    ``start``, ``end``
+        Byte offsets in the file on disk; ``end`` is excluded. Shard 0 starts at 0, each
+        next one where the previous one ended, the last one ends at the file's size.
+    ``first_line``
+        The number (from 1) of the line that starts at ``start``, for importers whose
+        locators count lines.
+    ``encoding``
+        The text encoding the importer chose for the whole file (from its first bytes),
+        so that a shard in the middle decodes as the whole file would; ``None`` for
+        binary formats.
+    """
+
+    index: int
+    start: int
+    end: int
+    first_line: int = 1
+    encoding: str | None = None
+
+
+def check_shards(shards: Sequence[Shard], size: int) -> None:
+    """Raise :class:`ValueError` unless ``shards`` cut a file of ``size`` bytes into consecutive pieces."""
+    if not shards:
+        raise ValueError("no shards")
+    at = 0
+    for n, shard in enumerate(shards):
+        if shard.index != n:
+            raise ValueError(f"shard {n} has index {shard.index}")
+        if shard.start != at or shard.end <= shard.start:
+            raise ValueError(f"shard {n} spans bytes {shard.start}-{shard.end}; expected a non-empty span from {at}")
+        at = shard.end
+    if at != size:
+        raise ValueError(f"the shards end at byte {at}, the file at {size}")
 
 
 class Importer(Generic[OptionsT]):
@@ -171,6 +257,42 @@ class Importer(Generic[OptionsT]):
         (or an ``OSError``) abandons the rest of the file; records yielded before stay.
         """
         raise NotImplementedError
+
+    def shards(self, file: InputFile, target_bytes: int) -> list[Shard] | None:
+        """Cut ``file`` into pieces of about ``target_bytes`` that :meth:`read_shard` reads apart.
+
+        Optional: the default returns ``None``, and the file is read whole by :meth:`read`.
+        The Ray engine asks, for each uncompressed file larger than ``target_bytes``
+        (``[build] shard_mb``), and reads each shard in a task of its own; the local
+        engine never asks. The contract:
+
+        - The shards cover the file: see :class:`Shard` and :func:`check_shards`.
+        - :meth:`read_shard` over the shards, in order, yields exactly what :meth:`read`
+          yields: the same records (same ids, so the same locators) and the same problems,
+          in the same order. What ``read`` yields once per file (an encoding warning, say)
+          comes from shard 0.
+        - Return ``None`` whenever that cannot be promised: a compressed file (never
+          split), a layout in which a record may span a cut (a JSON array, a CSV field
+          with line breaks), an encoding in which a line feed byte can be part of another
+          character (UTF-16, UTF-32), a file that cannot be read.
+        - Stay much cheaper than :meth:`read`: one pass over the bytes without parsing.
+          :func:`line_shards` is that pass for formats that can be cut after any line (or
+          any empty line).
+
+        An importer that raises here, or returns shards that do not cover the file, gets
+        its file read whole: the outputs stay the same, only the parallelism is lost. If
+        reading a shard fails, the rest of that shard is lost but the following shards
+        are read, where :meth:`read` would stop at the failure. Test an implementation
+        with :func:`read_in_shards`: its result must equal ``list(importer.read(file))``.
+        """
+        return None
+
+    def read_shard(self, file: InputFile, shard: Shard) -> Iterator[Record | Problem]:
+        """Stream the records in one shard of ``file`` (one that :meth:`shards` returned).
+
+        The rules of :meth:`read` apply. Called only for shards this importer made.
+        """
+        raise NotImplementedError(f"importer {self.name!r} cuts files into shards but cannot read one")
 
 
 # ---------------------------------------------------------------------------------------
@@ -240,6 +362,119 @@ def open_text(
         errors = "latin1_fallback"
     stream = io.TextIOWrapper(file.open(), encoding=encoding, errors=errors, newline=newline)
     return stream, encoding, warning
+
+
+#: Encodings in which every byte 0x0A is a line feed and nothing else: a file in one of
+#: them can be cut after any line end and each piece decoded on its own.
+_LINE_SAFE_ENCODINGS = frozenset({"utf-8", "utf-8-sig", "cp1252", "iso8859-1", "ascii"})
+#: How much :func:`line_shards` reads at a time.
+SHARD_SCAN_BYTES = 8 << 20
+
+
+def line_shards(
+    file: InputFile, target_bytes: int, encoding: str, *, separator: bytes = b"\n", universal_newlines: bool = False
+) -> list[Shard] | None:
+    """Cut an uncompressed text file just after separators into shards of about ``target_bytes``.
+
+    Each cut falls right after the first ``separator`` that ends ``target_bytes`` or more
+    past the start of its shard (``b"\n"``: after any line; ``b"\n\n"``: after an empty
+    line), so every shard but the last is at least ``target_bytes`` long. Each shard
+    knows the number of its first line, counting ``b"\n"`` bytes, and carries
+    ``encoding`` (what :func:`detect_encoding` said of the file) for
+    :func:`open_shard_text`. One pass over the file, reading ``SHARD_SCAN_BYTES`` at a
+    time, with no decoding.
+
+    ``universal_newlines=True`` is for readers that open the text with ``newline=None``
+    (CR and CRLF read as line ends): a file holding any CR byte is then not cut, since
+    its lines are not the ``b"\n"``-separated ones counted here.
+
+    Returns ``None`` when the file is compressed, is not larger than ``target_bytes``,
+    yields a single shard, or is in an encoding where a line feed byte can belong to
+    another character (UTF-16, UTF-32).
+    """
+    if target_bytes < 1:
+        raise ValueError(f"target_bytes must be at least 1, got {target_bytes}")
+    if not separator.endswith(b"\n"):
+        raise ValueError("the separator must end with a line feed")
+    if file.compression or codecs.lookup(encoding).name not in _LINE_SAFE_ENCODINGS:
+        return None
+    with open(file.path, "rb") as fh:
+        if os.fstat(fh.fileno()).st_size <= target_bytes:
+            return None
+        spans = _cut_after(fh, target_bytes, separator, refuse=b"\r" if universal_newlines else None)
+    if spans is None or len(spans) < 2:
+        return None
+    return [Shard(n, start, end, line, encoding) for n, (start, end, line) in enumerate(spans)]
+
+
+def _cut_after(
+    fh: IO[bytes], target: int, sep: bytes, refuse: bytes | None = None
+) -> list[tuple[int, int, int]] | None:
+    """``(start, end, first line)`` of each piece of ``fh``, cut as :func:`line_shards` says.
+
+    ``None`` if the byte ``refuse`` occurs in the file.
+    """
+    spans: list[tuple[int, int, int]] = []
+    start, first_line = 0, 1
+    lines = 0  # line feeds before offset base + counted
+    base = 0  # the file offset of buf[0]
+    buf = b""
+    keep = len(sep) - 1  # bytes carried over, so that a separator across two reads is found
+    while True:
+        data = fh.read(SHARD_SCAN_BYTES)
+        if not data:
+            break
+        if refuse is not None and refuse in data:
+            return None
+        carried = buf[len(buf) - keep :] if keep else b""
+        base += len(buf) - len(carried)
+        buf = carried + data
+        counted = len(carried)  # the carried bytes were counted with the previous read
+        while True:
+            # the separator must lie in the shard and end at least ``target`` past its start
+            at = buf.find(sep, max(start + target - len(sep) - base, start - base, 0))
+            if at < 0:
+                break
+            end = at + len(sep)
+            lines += buf.count(b"\n", counted, end)
+            counted = end
+            spans.append((start, base + end, first_line))
+            start, first_line = base + end, lines + 1
+        lines += buf.count(b"\n", counted)
+    size = base + len(buf)
+    if start < size:
+        spans.append((start, size, first_line))
+    return spans
+
+
+def open_shard_text(file: InputFile, shard: Shard, newline: str | None = None) -> IO[str]:
+    """The text of ``shard``, decoded as :func:`open_text` decodes the whole file.
+
+    The shard's ``encoding``, undecodable bytes as U+FFFD (cp1252's undefined bytes as
+    latin-1); a UTF-8 byte-order mark is removed only at the start of the file, as
+    decoding the whole file removes it. ``newline`` as for :func:`open_text`.
+    """
+    if shard.encoding is None:
+        raise ValueError("the shard has no text encoding")
+    encoding = codecs.lookup(shard.encoding).name
+    errors = "latin1_fallback" if encoding == "cp1252" else "replace"
+    if encoding == "utf-8-sig" and shard.start > 0:
+        encoding = "utf-8"
+    return io.TextIOWrapper(file.open_range(shard.start, shard.end), encoding=encoding, errors=errors, newline=newline)
+
+
+def read_in_shards(importer: Importer, file: InputFile, target_bytes: int) -> list[Record | Problem] | None:
+    """Everything ``importer`` yields for ``file`` read shard by shard, or ``None`` if it does not cut it.
+
+    For testing an importer's :meth:`~Importer.shards`: the result must equal
+    ``list(importer.read(file))``. Raises :class:`ValueError` for shards that do not
+    cover the file.
+    """
+    shards = importer.shards(file, target_bytes)
+    if shards is None:
+        return None
+    check_shards(shards, file.path.stat().st_size)
+    return [item for shard in shards for item in importer.read_shard(file, shard)]
 
 
 def _latin1_fallback(exc: UnicodeError) -> tuple[str, int]:

@@ -4,19 +4,20 @@
 else by suffix, else by sniffing), with the options that apply to it.
 :func:`read_file` streams one file's records and turns anything that goes wrong
 inside an importer into a :class:`~curate.importing.Problem`, so one bad file never
-stops a build.
+stops a build. :func:`plan_shards` and :func:`read_shard` do the same for an engine
+that reads a large file in pieces (:meth:`~curate.importing.Importer.shards`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from curate.config import SourceSpec
 from curate.errors import ConfigError, CurateError, SourceError
-from curate.importing import DECOMPRESSION_ERRORS, Importer, InputFile, Problem, walk
+from curate.importing import DECOMPRESSION_ERRORS, Importer, InputFile, Problem, Shard, check_shards, walk
 from curate.records import Record
 from curate.registry import Registry
 
@@ -81,8 +82,47 @@ def resolve_sources(specs: list[SourceSpec], registry: Registry) -> Iterator[Fil
 
 def read_file(task: FileTask, *, debug: bool = False) -> Iterator[Record | Problem]:
     """Stream ``task``'s records; an importer's failure becomes a final :class:`Problem`."""
+    yield from _guarded(task, lambda: task.importer.read(task.file), debug=debug)
+
+
+def splittable(task: FileTask) -> bool:
+    """Whether ``task``'s importer may cut its file into shards: it has the hook, the file is not compressed."""
+    return type(task.importer).shards is not Importer.shards and task.file.compression is None
+
+
+def plan_shards(task: FileTask, target_bytes: int) -> list[Shard] | None:
+    """The shards ``task``'s importer cuts its file into, or ``None`` to read it whole.
+
+    ``None`` as well when the importer raises or returns shards that do not cover the
+    file (:func:`~curate.importing.check_shards`), or a single one: reading the file
+    whole with :meth:`~curate.importing.Importer.read` gives the same outputs.
+    """
+    if target_bytes < 1 or not splittable(task):
+        return None
     try:
-        yield from task.importer.read(task.file)
+        size = task.file.path.stat().st_size
+        if size <= target_bytes:
+            return None
+        shards = task.importer.shards(task.file, target_bytes)
+        if shards is None or len(shards) < 2:
+            return None
+        check_shards(shards, size)
+    except Exception:  # a bug in the hook must not end the build: the file is read whole
+        return None
+    return list(shards)
+
+
+def read_shard(task: FileTask, shard: Shard, *, debug: bool = False) -> Iterator[Record | Problem]:
+    """Stream one shard's records; an importer's failure becomes a final :class:`Problem` of the shard."""
+    yield from _guarded(task, lambda: task.importer.read_shard(task.file, shard), debug=debug)
+
+
+def _guarded(
+    task: FileTask, items: Callable[[], Iterator[Record | Problem]], *, debug: bool
+) -> Iterator[Record | Problem]:
+    """What ``items()`` yields, ending with a :class:`Problem` if the importer fails."""
+    try:
+        yield from items()
     except CurateError as exc:
         yield Problem(getattr(exc, "locator", None), getattr(exc, "reason", None) or exc.message)
     except DECOMPRESSION_ERRORS as exc:

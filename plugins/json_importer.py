@@ -10,6 +10,10 @@ The layout is decided from the content, the suffix only breaking ties:
   loaded whole, so keep such files small or convert them with ``jq -c '.data[]'``). Several
   pretty-printed objects one after another (``jq`` output) are read in turn as items.
 
+Large JSON Lines files can be cut into shards read in parallel (:meth:`JsonImporter.shards`, used by
+the Ray engine): uncompressed files with LF or CRLF line ends, in UTF-8 or cp1252, are cut just after
+line ends; arrays, objects, CR-only line ends, UTF-16/32 and compressed files are read whole.
+
 A damaged array or object stream yields every record before the damage and a problem that names the
 item, line and column where reading stopped. Each object's shape is detected on its own
 (:func:`curate.formats.detect_row_format`) unless the ``format`` option forces one, or column options
@@ -30,7 +34,17 @@ from typing import IO, Any, ClassVar
 
 import curate
 from curate.formats import FORMATS, detect_row_format, fields_from_row
-from curate.importing import Importer, InputFile, Problem, detect_encoding, is_probably_binary, open_text
+from curate.importing import (
+    Importer,
+    InputFile,
+    Problem,
+    Shard,
+    detect_encoding,
+    is_probably_binary,
+    line_shards,
+    open_shard_text,
+    open_text,
+)
 from curate.mapping import ANSWER_NAMES, PROMPT_NAMES, ColumnMapping
 from curate.records import Record, RecordError
 
@@ -164,10 +178,50 @@ class JsonImporter(Importer[JsonOptions]):
             else:
                 yield from self._read_values(file, stream, array=layout == "array")
 
-    def _read_lines(self, file: InputFile, stream: IO[str]) -> Iterator[Record | Problem]:
+    def shards(self, file: InputFile, target_bytes: int) -> list[Shard] | None:
+        """JSON Lines only: cut after line ends (:func:`~curate.importing.line_shards`).
+
+        ``None`` (read whole) for compressed files, files not larger than ``target_bytes``,
+        binary content, the other layouts, CR-only line ends (read with universal
+        newlines) and encodings other than UTF-8 and cp1252 (with or without BOM).
+        """
+        if file.compression:
+            return None
+        try:
+            if file.path.stat().st_size <= target_bytes:
+                return None
+            head = file.head()
+            if is_probably_binary(head):
+                return None
+            layout, newline = _layout(file)
+            if layout != "lines" or newline != "\n":
+                return None
+            return line_shards(file, target_bytes, detect_encoding(head)[0])
+        except _READ_ERRORS:
+            return None  # read() says what is wrong with the file
+
+    def read_shard(self, file: InputFile, shard: Shard) -> Iterator[Record | Problem]:
+        """The lines of one shard that :meth:`shards` made, numbered from its ``first_line``."""
+        if shard.index == 0:
+            try:
+                warning = detect_encoding(file.head())[1]
+            except _READ_ERRORS as exc:
+                yield _read_failure(None, exc, 0)
+                return
+            if warning:
+                yield Problem(None, warning, warning=True)
+        try:
+            stream = open_shard_text(file, shard, newline="\n")
+        except _READ_ERRORS as exc:
+            yield _read_failure(f"line {shard.first_line}", exc, shard.first_line - 1)
+            return
+        with stream:
+            yield from self._read_lines(file, stream, first_line=shard.first_line)
+
+    def _read_lines(self, file: InputFile, stream: IO[str], first_line: int = 1) -> Iterator[Record | Problem]:
         readline = stream.readline
         decode = _DECODER.decode
-        n = 0
+        n = first_line - 1
         while True:
             try:
                 line = readline(_MAX_VALUE_CHARS)

@@ -2,6 +2,11 @@
 
 ``split="paragraph"`` and ``split="length"`` stream the file; ``split="file"`` reads it whole
 (it is one record). Locators: ``file``; ``line N`` (the paragraph's first line); ``chunk N``.
+
+With ``split="paragraph"``, a large uncompressed file in UTF-8 or cp1252 with LF line ends can be
+cut after empty lines into shards read in parallel (:meth:`TextImporter.shards`, used by the Ray
+engine). The other modes are never cut: a file is one record, and a chunk's end depends on
+everything before it.
 """
 
 from __future__ import annotations
@@ -14,7 +19,17 @@ from dataclasses import dataclass, field
 from typing import IO, Literal
 
 import curate
-from curate.importing import Importer, InputFile, Problem, is_probably_binary, open_text
+from curate.importing import (
+    Importer,
+    InputFile,
+    Problem,
+    Shard,
+    detect_encoding,
+    is_probably_binary,
+    line_shards,
+    open_shard_text,
+    open_text,
+)
 from curate.records import Record
 
 try:  # zstandard is a core dependency; its error type is not an OSError
@@ -69,7 +84,6 @@ class TextImporter(Importer[TextOptions]):
         stream, _, warning = open_text(file)
         if warning:
             yield Problem(None, warning, warning=True)
-        n = 0
         with stream:
             if self.options.split == "file":
                 pieces: Iterator[tuple[str, str]] = _whole(stream)
@@ -77,32 +91,75 @@ class TextImporter(Importer[TextOptions]):
                 pieces = _paragraphs(stream)
             else:
                 pieces = _chunks(stream, self.options.max_chars)
+            yield from self._records(file, pieces)
+
+    def shards(self, file: InputFile, target_bytes: int) -> list[Shard] | None:
+        """``split="paragraph"`` only: cut after empty lines (:func:`~curate.importing.line_shards`).
+
+        ``None`` (read whole) for the other modes, compressed files, files not larger than
+        ``target_bytes``, binary content, files holding a CR (read with universal
+        newlines), and encodings other than UTF-8 and cp1252 (with or without BOM).
+        """
+        if self.options.split != "paragraph" or file.compression:
+            return None
+        try:
+            if file.path.stat().st_size <= target_bytes:
+                return None
+            head = file.head()
+            if is_probably_binary(head):
+                return None
+            encoding = detect_encoding(head)[0]
+            return line_shards(file, target_bytes, encoding, separator=b"\n\n", universal_newlines=True)
+        except _READ_ERRORS:
+            return None  # read() says what is wrong with the file
+
+    def read_shard(self, file: InputFile, shard: Shard) -> Iterator[Record | Problem]:
+        """The paragraphs of one shard that :meth:`shards` made, lines numbered from its ``first_line``."""
+        if shard.index == 0:
             try:
-                for text, locator in pieces:
-                    n += 1
-                    stripped = text.strip()
-                    if len(stripped) < self.options.min_chars:
-                        if stripped:
-                            yield Problem(locator, f"shorter than min_chars={self.options.min_chars}", raw=text)
-                        continue
-                    yield Record.create(file.source(self.name, locator), text=stripped)
+                warning = detect_encoding(file.head())[1]
             except _READ_ERRORS as exc:
-                yield Problem(
-                    None,
-                    f"cannot read on after piece {n} ({type(exc).__name__}: {exc}): the file is truncated "
-                    "or its compression is damaged; the pieces before were read",
-                )
+                yield Problem(None, f"cannot read the file ({type(exc).__name__}: {exc})")
+                return
+            if warning:
+                yield Problem(None, warning, warning=True)
+        try:
+            stream = open_shard_text(file, shard)
+        except _READ_ERRORS as exc:
+            yield Problem(f"line {shard.first_line}", f"cannot read on from here ({type(exc).__name__}: {exc})")
+            return
+        with stream:
+            yield from self._records(file, _paragraphs(stream, first_line=shard.first_line))
+
+    def _records(self, file: InputFile, pieces: Iterator[tuple[str, str]]) -> Iterator[Record | Problem]:
+        """A record for each piece long enough, a problem for each other non-blank one."""
+        n = 0
+        try:
+            for text, locator in pieces:
+                n += 1
+                stripped = text.strip()
+                if len(stripped) < self.options.min_chars:
+                    if stripped:
+                        yield Problem(locator, f"shorter than min_chars={self.options.min_chars}", raw=text)
+                    continue
+                yield Record.create(file.source(self.name, locator), text=stripped)
+        except _READ_ERRORS as exc:
+            yield Problem(
+                None,
+                f"cannot read on after piece {n} ({type(exc).__name__}: {exc}): the file is truncated "
+                "or its compression is damaged; the pieces before were read",
+            )
 
 
 def _whole(stream: IO[str]) -> Iterator[tuple[str, str]]:
     yield stream.read().lstrip("\ufeff"), "file"  # a UTF-16 byte-order mark survives decoding
 
 
-def _paragraphs(stream: IO[str]) -> Iterator[tuple[str, str]]:
-    """Blank-line separated paragraphs, each with the number of its first line."""
+def _paragraphs(stream: IO[str], first_line: int = 1) -> Iterator[tuple[str, str]]:
+    """Blank-line separated paragraphs, each with the number of its first line (the stream's is ``first_line``)."""
     lines: list[str] = []
     first = 0
-    for n, line in enumerate(stream, 1):
+    for n, line in enumerate(stream, first_line):
         if n == 1:
             line = line.lstrip("\ufeff")
         if not line.strip():

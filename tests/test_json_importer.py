@@ -8,6 +8,7 @@ them with ``python -m tests.test_json_importer --regen`` and review the diff.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import json
 import random
@@ -16,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from curate.errors import ConfigError
 from curate.formats import FORMATS, ROLE_ALIASES, FormatOptions, to_row
-from curate.importing import InputFile, Problem
+from curate.importing import InputFile, Problem, read_in_shards
 from curate.plugins import json_importer
 from curate.plugins.json_importer import JsonImporter
 from curate.records import Record
@@ -481,6 +482,128 @@ def test_round_trip(tmp_path: Path, fmt: str) -> None:
         assert to_row(rec, FormatOptions(format=fmt)) == row
 
     check()
+
+
+# -- shards (the Ray engine reads a large JSON Lines file in pieces) ---------------------------
+
+#: Lines of every kind: records, blank lines, bad lines, a BOM left mid-file, a raw CR inside a
+#: string, text that is not ASCII, a line over the (lowered) length limit.
+_LINES = st.sampled_from(
+    [
+        '{"text": "plain"}',
+        '{"text": "caf\u00e9 \u20ac"}',
+        '{"input": "q", "output": "a", "id": 7}',
+        '{"text": "dup"}',
+        "{not json",
+        "[1, 2]",
+        '"a string"',
+        "",
+        "   ",
+        "\t",
+        '\ufeff{"text": "bom inside"}',
+        "\ufeff{not json",
+        '{"text": "x"} trailing',
+        '{"text": "' + "long " * 12 + '"}',
+        '{"text": ""}',
+        '{"text": "cr\rinside"}',
+    ]
+)
+#: Bytes that do not decode (a cut UTF-8 sequence, cp1252's undefined bytes).
+_JUNK = st.sampled_from([b"", b"", b"", b"\xc3", b"\x81", b"\xff"])
+
+
+@SETTINGS
+@given(
+    lines=st.lists(st.tuples(_LINES, _JUNK, st.sampled_from(["\n", "\r\n"])), min_size=1, max_size=30),
+    last=st.sampled_from(["", '{"text": "no line end"}', '{"text": "cut', "  "]),
+    bom=st.booleans(),
+    encoding=st.sampled_from(["utf-8", "cp1252"]),
+    limit=st.sampled_from([40, 64 << 20]),
+    data=st.data(),
+)
+def test_shards_read_like_the_whole_file(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lines: list[tuple[str, bytes, str]],
+    last: str,
+    bom: bool,
+    encoding: str,
+    limit: int,
+    data: st.DataObject,
+) -> None:
+    """Whatever the target size, reading the shards one after another is reading the file."""
+    monkeypatch.setattr(json_importer, "_MAX_VALUE_CHARS", limit)
+    body = b"".join(text.encode(encoding, "replace") + junk + end.encode() for text, junk, end in lines)
+    body = (codecs.BOM_UTF8 if bom else b"") + body + last.encode(encoding)
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(body)
+    file = InputFile(path, "f.jsonl")
+    importer = JsonImporter.from_options({})
+    target = data.draw(st.integers(1, len(body)), label="target_bytes")
+    pieces = read_in_shards(importer, file, target)
+    note(f"shards: {importer.shards(file, target)}")
+    if pieces is not None:
+        assert pieces == list(importer.read(file))
+
+
+def _messy_jsonl() -> bytes:
+    """JSON Lines with a BOM, CRLF and LF, blank and broken lines, and a truncated last line."""
+    lines = []
+    for i in range(60):
+        lines.append("{broken" if i % 9 == 4 else json.dumps({"text": f"record {i} caf\u00e9"}, ensure_ascii=False))
+        if i % 7 == 0:
+            lines.append("")
+    text = "".join(line + ("\r\n" if i % 2 else "\n") for i, line in enumerate(lines))
+    return codecs.BOM_UTF8 + (text + '{"text": "cut off').encode("utf-8")
+
+
+def test_jsonl_is_cut_after_line_ends(tmp_path: Path) -> None:
+    body = _messy_jsonl()
+    path = tmp_path / "m.jsonl"
+    path.write_bytes(body)
+    file = InputFile(path, "m.jsonl")
+    importer = JsonImporter.from_options({})
+    shards = importer.shards(file, 200)
+    assert shards is not None and len(shards) > 5
+    for shard in shards:
+        assert shard.first_line == body.count(b"\n", 0, shard.start) + 1
+        assert shard.end - shard.start >= 200 or shard is shards[-1]
+        assert body[shard.end - 1 : shard.end] == b"\n" or shard is shards[-1]
+    whole = list(importer.read(file))
+    assert read_in_shards(importer, file, 200) == whole
+    last_line = body.count(b"\n") + 1
+    assert [p.locator for p in problems(whole)][-1] == f"line {last_line}"  # the cut last line
+
+
+def test_cp1252_shards_warn_once(tmp_path: Path) -> None:
+    path = tmp_path / "w.jsonl"
+    path.write_bytes(
+        "".join(json.dumps({"text": f"caf\u00e9 {i}"}, ensure_ascii=False) + "\n" for i in range(50)).encode("cp1252")
+    )
+    file = InputFile(path, "w.jsonl")
+    importer = JsonImporter.from_options({})
+    pieces = read_in_shards(importer, file, 100)
+    assert pieces is not None and pieces == list(importer.read(file))
+    assert sum(isinstance(p, Problem) and p.warning for p in pieces) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("gz.jsonl.gz", gzip.compress(b'{"text": "a"}\n' * 50, mtime=0)),
+        ("array.json", json.dumps([{"text": f"t{i}"} for i in range(50)], indent=1).encode()),
+        ("object.json", json.dumps({"data": [{"text": f"t{i}"} for i in range(50)]}, indent=1).encode()),
+        ("utf16.jsonl", ('{"text": "a"}\n' * 50).encode("utf-16")),
+        ("cr.jsonl", b'{"text": "a"}\r' * 50),
+        ("small.jsonl", b'{"text": "a"}\n' * 5),
+        ("one_line.jsonl", b'{"text": "' + b"a" * 600 + b'"}\n'),
+        ("binary.jsonl", bytes(range(32)) * 20),
+    ],
+)
+def test_what_is_never_cut(tmp_path: Path, name: str, content: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert JsonImporter.from_options({}).shards(InputFile(path, name), 100) is None
 
 
 if __name__ == "__main__":

@@ -3,11 +3,13 @@
 One local Ray cluster (2 CPUs) serves the whole module. Each test builds the same
 corpus with both engines and compares ``train.jsonl``, ``val.jsonl``,
 ``rejects.jsonl`` and ``changes.jsonl`` byte for byte, and the manifest's counts,
-inputs and errors.
+inputs, errors and warnings. The tests at the end cut files into shards (a tiny
+``shard_mb``) and check that each shard is read by a task of its own.
 """
 
 from __future__ import annotations
 
+import codecs
 import copy
 import gzip
 import json
@@ -15,20 +17,23 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from curate import Pipeline
-from curate.config import BuildConfig, SourceSpec
+from curate.config import BuildConfig, SourceSpec, config_from_mapping
 from curate.engines import local, ray_engine
-from curate.errors import BuildFailed, MissingDependency
+from curate.errors import BuildFailed, ConfigError, MissingDependency
+from curate.importing import InputFile, Problem, Shard
 from curate.ledger import OUTPUT_FILES, Ledger, iter_jsonl
 from curate.plan import NullReporter, build_plan
+from curate.plugins.json_importer import JsonImporter, JsonOptions
 from curate.records import Record
 from curate.registry import get_registry
-from curate.sources import read_file, resolve_sources
+from curate.sources import FileTask, plan_shards, read_file, resolve_sources
 from curate.stages.base import BatchResult, Filter, Phase, PhaseResult
 from tests.conftest import plugin_namespace
 
@@ -118,7 +123,7 @@ def _assert_same(tmp_path: Path, config: BuildConfig, phases: tuple[Phase, ...] 
     got = _build("ray", config, tmp_path / "ray", phases)
     for name in OUTPUT_FILES:
         assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
-    for key in ("counts", "inputs", "errors", "outputs", "reports"):
+    for key in ("counts", "inputs", "errors", "warnings", "outputs", "reports"):
         assert got[key] == expected[key], key
     return got
 
@@ -301,3 +306,184 @@ def test_semantic_phase_embeds_on_the_cluster(ray_cluster: Any, corpus: Path, tm
     embedder = got["reports"]["semantic"]["embedder"]
     assert embedder["cluster"]["actors"] >= 1
     assert embedder["embedded"] == expected["reports"]["semantic"]["embedder"]["embedded"] > 0
+
+
+# -- large files cut into shards --------------------------------------------------------
+
+#: A tiny shard size (2 KiB), so that small test files are cut into many shards.
+SHARD_MB = 2 / 1024
+
+
+@pytest.fixture(scope="module")
+def sharded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """JSON Lines files that ``SHARD_MB`` cuts (BOM, CRLF, blank and broken lines, duplicates across
+    shards, a truncated last line, cp1252), text split by paragraph, and a gzipped file read whole."""
+    root = tmp_path_factory.mktemp("sharded")
+    rows = []
+    for i in range(400):
+        if i % 37 == 5:
+            rows.append("{broken line")
+        elif i % 53 == 7:
+            rows.append("")
+        elif i % 5 == 0:
+            rows.append(json.dumps({"text": f"repeated record {i % 3}"}))
+        else:
+            rows.append(json.dumps({"input": f"Question {i} caf\u00e9", "output": f"Answer {i % 17}."}))
+    body = "".join(row + ("\r\n" if i % 3 == 0 else "\n") for i, row in enumerate(rows))
+    (root / "a.jsonl").write_bytes(codecs.BOM_UTF8 + body.encode("utf-8"))
+    tail = "".join(json.dumps({"input": f"Again {i % 40}", "output": "Yes."}) + "\n" for i in range(150))
+    (root / "b.jsonl").write_text(tail + '{"input": "the last line", "output": "is cut', encoding="utf-8")
+    latin = "".join(
+        json.dumps({"input": f"caf\u00e9 {i}", "output": "cr\u00e8me"}, ensure_ascii=False) + "\n" for i in range(120)
+    )
+    (root / "c.jsonl").write_bytes(latin.encode("cp1252"))
+    with gzip.open(root / "d.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.write(tail)
+    paragraphs = "".join(f"Paragraph {i % 30} of the notes,\nover two lines.\n\n" for i in range(120))
+    (root / "e.txt").write_text(paragraphs, encoding="utf-8")
+    return root
+
+
+def _sharded_config(root: Path, **settings: Any) -> BuildConfig:
+    source = SourceSpec(str(root), importer_options={"text": {"split": "paragraph"}})
+    return _config(root, sources=[source], shard_mb=SHARD_MB, **settings)
+
+
+def _shard_counts(config: BuildConfig) -> dict[str, int]:
+    """How many shards each file of ``config`` is cut into (1: read whole)."""
+    target = config.shard_bytes
+    tasks = [t for t in resolve_sources(config.sources, get_registry()) if isinstance(t, FileTask)]
+    return {t.file.path.name: len(plan_shards(t, target) or [None]) for t in tasks}
+
+
+@pytest.mark.parametrize("batch_size", [5, 1024])
+def test_sharded_files_write_the_same_bytes(ray_cluster: Any, sharded: Path, tmp_path: Path, batch_size: int) -> None:
+    config = _sharded_config(sharded, batch_size=batch_size)
+    counts = _shard_counts(config)
+    assert counts["a.jsonl"] > 5 and counts["b.jsonl"] > 1 and counts["c.jsonl"] > 1 and counts["e.txt"] > 1
+    assert counts["d.jsonl.gz"] == 1  # compressed: never cut
+    manifest = _assert_same(tmp_path, config)
+    rejected = manifest["counts"]["rejected_by"]
+    assert rejected["import"] and rejected["exact_dedup"]
+    errors = {(e["path"].rsplit("/", 1)[-1], e["locator"]) for e in manifest["errors"]}
+    assert ("b.jsonl", "line 151") in errors  # the truncated last line, in the last shard
+    assert [w["path"].rsplit("/", 1)[-1] for w in manifest["warnings"]] == ["c.jsonl"]  # once, from shard 0
+
+
+@dataclass(frozen=True)
+class SpyOptions(JsonOptions):
+    trace: str = ""
+
+
+class ShardSpy(JsonImporter):
+    """The JSON importer, noting in a file each read: the Ray task it ran in, and what it read."""
+
+    name = "json_spy"
+    suffixes = ()
+    Options = SpyOptions
+
+    @classmethod
+    def sniff(cls, head: bytes, file: InputFile) -> bool:
+        return False
+
+    def read(self, file: InputFile) -> Iterator[Record | Problem]:
+        self._note("whole")
+        yield from super().read(file)
+
+    def read_shard(self, file: InputFile, shard: Shard) -> Iterator[Record | Problem]:
+        self._note(f"shard-{shard.index}")
+        yield from super().read_shard(file, shard)
+
+    def _note(self, what: str) -> None:
+        import ray
+
+        task = ray.get_runtime_context().get_task_id() if ray.is_initialized() else None
+        with open(self.options.trace, "a", encoding="utf-8") as fh:
+            fh.write(f"{task} {what}\n")
+
+
+def test_each_shard_is_read_by_a_task_of_its_own(
+    ray_cluster: Any, sharded: Path, tmp_path: Path, register_plugin: Callable[..., None]
+) -> None:
+    register_plugin(plugin_namespace(register_importers=lambda register: register(ShardSpy)), "test-shard-spy")
+    trace = tmp_path / "trace.txt"
+    source = SourceSpec(str(sharded / "a.jsonl"), importer="json_spy", options={"trace": str(trace)})
+    config = _config(sharded, sources=[source], shard_mb=SHARD_MB)
+    shards = _shard_counts(config)["a.jsonl"]
+    assert shards > 5
+    _build("ray", config, tmp_path / "ray")
+    calls = [line.split() for line in trace.read_text(encoding="utf-8").splitlines()]
+    assert sorted(what for _, what in calls) == sorted(f"shard-{i}" for i in range(shards))
+    assert len({task for task, _ in calls}) == shards and "None" not in {task for task, _ in calls}
+
+
+def test_positions_order_files_then_shards_then_items(tmp_path: Path) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps({"text": f"line {i}"}) + "\n" for i in range(40)), encoding="utf-8")
+    (task,) = resolve_sources([SourceSpec(str(path))], get_registry())
+    assert isinstance(task, FileTask)
+    shards = plan_shards(task, 100)
+    assert shards is not None and len(shards) > 3
+
+    def positions(index: int, shard: Shard | None) -> list[int]:
+        tables = ray_engine.read_file_rows(index, task, chunk=7, shard=shard)
+        return [pos for table in tables for pos in table.column("pos").to_pylist()]
+
+    rows = [pos for shard in shards for pos in positions(3, shard)] + positions(4, None)
+    assert rows == sorted(rows) and len(set(rows)) == len(rows) == 2 * (40 + 1)
+    assert [index for index, _ in ray_engine._by_file(iter((pos, None) for pos in rows))] == [3, 4]  # type: ignore[misc]
+    assert rows[0] == 3 << ray_engine.FILE_SHIFT  # the summary: shard 0, item 0
+    largest = (ray_engine.MAX_FILES - 1) << ray_engine.FILE_SHIFT | (ray_engine.MAX_SHARDS - 1) << ray_engine.ITEM_BITS
+    assert largest | ((1 << ray_engine.ITEM_BITS) - 1) == (1 << 63) - 1  # every position is an int64
+
+
+def test_limits_fail_with_a_hint(ray_cluster: Any, sharded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (task,) = resolve_sources([SourceSpec(str(sharded / "a.jsonl"))], get_registry())
+    assert isinstance(task, FileTask)
+    shards = plan_shards(task, 2048)
+    assert shards is not None
+    with monkeypatch.context() as patch:
+        patch.setattr(ray_engine, "ITEM_BITS", 3)  # at most 7 items a shard
+        with pytest.raises(BuildFailed, match="more than 7 records and problems in shard 0") as info:
+            list(ray_engine.read_file_rows(0, task, chunk=100, shard=shards[0]))
+        assert "lower [build] shard_mb" in str(info.value.hint)
+    with monkeypatch.context() as patch:
+        patch.setattr(ray_engine, "MAX_FILES", 2)
+        with pytest.raises(BuildFailed, match="3 input files") as info:
+            ray_engine.read_units([(0, task), (1, task), (2, task)], 0)
+        assert "several parts" in str(info.value.hint)
+    with monkeypatch.context() as patch:
+        patch.setattr(ray_engine, "MAX_SHARDS", 2)
+        patch.setattr(ray_engine, "_shard_target", lambda task, shard_bytes: 2048)  # an importer making too many
+        with pytest.raises(BuildFailed, match=f"into {len(shards)} shards") as info:
+            ray_engine.read_units([(0, task)], 2048)
+        assert "raise [build] shard_mb" in str(info.value.hint)
+
+
+class _BadCuts(JsonImporter):
+    def shards(self, file: InputFile, target_bytes: int) -> list[Shard] | None:
+        size = file.path.stat().st_size
+        if target_bytes == 1:
+            raise RuntimeError("a bug in the hook")
+        return [Shard(0, 0, size // 2), Shard(1, size // 2 + 1, size)]  # a byte is missing
+
+
+def test_a_failing_hook_reads_the_file_whole(sharded: Path) -> None:
+    task = FileTask(InputFile(sharded / "a.jsonl", "a.jsonl"), _BadCuts.from_options({}))
+    assert plan_shards(task, 1) is None
+    assert plan_shards(task, 2048) is None
+    good = FileTask(task.file, JsonImporter.from_options({}))
+    assert plan_shards(good, 2048) is not None
+    assert plan_shards(good, 0) is None  # shard_mb = 0: never cut
+
+
+def test_shard_mb_is_a_build_setting(tmp_path: Path) -> None:
+    assert BuildConfig().shard_bytes == 128 << 20
+    assert config_from_mapping({"build": {"shard_mb": 64}}).shard_bytes == 64 << 20
+    assert config_from_mapping({"build": {"shard_mb": 0}}).shard_bytes == 0
+    assert Pipeline().set(shard_mb=0.5).config.shard_bytes == 1 << 19
+    for bad in (-1, float("nan"), True, "128"):
+        with pytest.raises(ConfigError, match="shard_mb"):
+            BuildConfig(shard_mb=bad).validate()  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="shard_mb"):
+        config_from_mapping({"build": {"shard_mb": "big"}})

@@ -7,6 +7,7 @@ After an intentional change of behaviour, regenerate with ``python -m tests.test
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import json
 import random
@@ -20,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from curate.errors import ConfigError
-from curate.importing import Problem
+from curate.importing import InputFile, Problem, read_in_shards
 from curate.plugins import text_importer
 from curate.plugins.text_importer import TextImporter
 from curate.records import Record
@@ -200,6 +201,60 @@ def test_registered_through_the_hook() -> None:
 )
 def test_arbitrary_bytes_never_crash(tmp_path: Path, data: bytes, split: str, max_chars: int) -> None:
     read_bytes(tmp_path, data, split=split, max_chars=max_chars)
+
+
+# -- shards (the Ray engine reads a large file split by paragraph in pieces) ------------------
+
+
+@SETTINGS
+@given(
+    lines=st.lists(st.sampled_from(["", "", " ", "word", "caf\u00e9 \u20ac", "\ufeffbom", "ok", "a longer line"])),
+    bom=st.booleans(),
+    end=st.booleans(),
+    encoding=st.sampled_from(["utf-8", "cp1252"]),
+    min_chars=st.integers(0, 6),
+    data=st.data(),
+)
+def test_paragraph_shards_read_like_the_whole_file(
+    tmp_path: Path, lines: list[str], bom: bool, end: bool, encoding: str, min_chars: int, data: st.DataObject
+) -> None:
+    body = ("\n".join(lines) + ("\n" if end else "")).encode(encoding, "replace")
+    body = (codecs.BOM_UTF8 if bom else b"") + body
+    path = tmp_path / "p.txt"
+    path.write_bytes(body)
+    file = InputFile(path, "p.txt")
+    importer = TextImporter.from_options({"split": "paragraph", "min_chars": min_chars})
+    pieces = read_in_shards(importer, file, data.draw(st.integers(1, max(1, len(body))), label="target_bytes"))
+    if pieces is not None:
+        assert pieces == list(importer.read(file))
+
+
+def test_paragraphs_are_cut_after_empty_lines(tmp_path: Path) -> None:
+    text = "".join(f"paragraph {i} line one\nline two\n\n" for i in range(40))
+    path = tmp_path / "p.txt"
+    path.write_text(text, encoding="utf-8")
+    file = InputFile(path, "p.txt")
+    importer = TextImporter.from_options({"split": "paragraph"})
+    shards = importer.shards(file, 100)
+    assert shards is not None and len(shards) > 5
+    assert all(text.encode()[s.end - 2 : s.end] == b"\n\n" for s in shards)
+    assert read_in_shards(importer, file, 100) == list(importer.read(file))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "split"),
+    [
+        ("file.txt", "para\n\n" * 100, "file"),
+        ("length.txt", "para\n\n" * 100, "length"),
+        ("crlf.txt", "para\r\n\r\n" * 100, "paragraph"),
+        ("gz.txt.gz", gzip.compress(b"para\n\n" * 100, mtime=0), "paragraph"),
+        ("utf16.txt", ("para\n\n" * 100).encode("utf-16"), "paragraph"),
+    ],
+)
+def test_what_is_never_cut(tmp_path: Path, name: str, content: str | bytes, split: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    assert TextImporter.from_options({"split": split}).shards(InputFile(path, name), 50) is None
 
 
 if __name__ == "__main__":

@@ -8,10 +8,13 @@ Ray is already initialised in the process, the build uses that connection.
 How a build runs:
 
 1. The driver resolves the sources exactly as the local engine does and numbers the
-   files. Each file is one read task (``map_batches`` over a dataset of file
-   descriptors, one block per file): the worker hashes the file and streams what its
-   importer yields as Arrow rows, each with a global position
-   ``pos = file index * 2**32 + item index`` (item 0 is the file's summary).
+   files. Files larger than ``[build] shard_mb`` whose importer can cut them
+   (:meth:`~curate.importing.Importer.shards`: JSON Lines, say) are cut into shards,
+   by one task per such file, in parallel. Each shard, and each other file, is one
+   read task (``map_batches`` over a dataset of descriptors, one block each): the
+   worker streams what the importer yields as Arrow rows, each with a global
+   position (see :data:`FILE_SHIFT`), and the task of a file's first (or only) piece
+   hashes the file for its summary.
 2. Normalisation and the filters (every stage before exact dedup) run as
    ``map_batches`` tasks, fused with the reads; each worker process builds the
    stages once from the plan's stage factories. Each record leaves as a row saying
@@ -53,11 +56,11 @@ from typing import TYPE_CHECKING, Any
 from curate.engines.local import run_phases
 from curate.engines.replay import FileSummary, Kept, Outcome, Rejected, Replay, StageCounts
 from curate.errors import BuildFailed, MissingDependency, SourceError
-from curate.importing import Problem
+from curate.importing import Problem, Shard
 from curate.ledger import Ledger, Spill, sha256_file
 from curate.plan import Plan, Reporter
 from curate.records import Record, Source
-from curate.sources import FileTask, read_file, resolve_sources
+from curate.sources import FileTask, plan_shards, read_file, read_shard, resolve_sources, splittable
 from curate.stages.base import Phase, PhaseResult, Rejection, Stage, apply_phase, run_stages
 from curate.stages.dedup import ExactDedup, dedup_key
 from curate.writer import SplitWriter
@@ -71,9 +74,19 @@ Dataset = Any
 #: Row kinds: a file's summary, an import problem, a record before the stages, a
 #: record the stages kept, one they rejected, and a batch's stage counters.
 FILE, PROBLEM, RECORD, KEPT, REJECTED, COUNTS = range(6)
-#: ``pos = file index << ITEM_BITS | item index``.
-ITEM_BITS = 32
-#: At most this many read blocks; beyond, a block holds several files, read in order.
+#: A row's place in the canonical order, one non-negative int64:
+#: ``pos = file << FILE_SHIFT | shard << ITEM_BITS | item``, which orders rows by file
+#: (its index in the resolved sources), then shard, then item (the index of a record or
+#: problem in what its shard yields, from 1; item 0 of shard 0 is the file's summary).
+#: A file read whole is shard 0, whose items may use all ``FILE_SHIFT`` bits.
+FILE_SHIFT = 39
+#: Bits of the item index within a shard of a file that was cut.
+ITEM_BITS = 26
+#: At most this many files in one build (24 bits: 16,777,216).
+MAX_FILES = 1 << (63 - FILE_SHIFT)
+#: At most this many shards a file (13 bits: 8,192); a larger file gets larger shards.
+MAX_SHARDS = 1 << (FILE_SHIFT - ITEM_BITS)
+#: At most this many read blocks; beyond, a block holds several read tasks, read in order.
 MAX_READ_BLOCKS = 4096
 #: Rows per partition aimed at when shuffling the narrow dedup table.
 ROWS_PER_PARTITION = 2_000_000
@@ -291,7 +304,7 @@ def encode(kind: int, outcome: Any) -> bytes:
         rej = outcome.rejection
         return _dumps((outcome.stage, rej.stage, rej.reason, rej.details, pack(rej.record)))
     if kind == PROBLEM:
-        return _dumps((outcome.locator, outcome.message, outcome.raw))
+        return _dumps((outcome.locator, outcome.message, outcome.raw, outcome.warning))
     if kind == FILE:
         return _dumps((outcome.size, outcome.sha256))
     return _dumps(outcome.counts)
@@ -321,6 +334,9 @@ def _signed(key: int) -> int:
 
 # -- reading and the streaming stages (on the workers) --------------------------------
 
+#: What one read task reads: a file's index, the file, and a shard of it (``None``: all of it).
+ReadUnit = tuple[int, FileTask, Shard | None]
+
 
 def _staged(
     plan: Plan, files: list[tuple[int, FileTask]], pre: list[Callable[[], Stage]], *, keys: bool, debug: bool
@@ -329,12 +345,13 @@ def _staged(
     import ray.cloudpickle
     import ray.data
 
-    items = [{"index": i, "task": ray.cloudpickle.dumps(_portable(t))} for i, t in files]
+    units = read_units(files, plan.config.shard_bytes)
+    items = [{"index": i, "task": ray.cloudpickle.dumps((t, shard))} for i, t, shard in units]
     size = plan.config.batch_size
     ds: Dataset = ray.data.from_items(items, override_num_blocks=min(len(items), MAX_READ_BLOCKS))
     ds = ds.map_batches(read_files, batch_size=1, batch_format="pyarrow", fn_kwargs={"chunk": size, "debug": debug})
     # batch_size=None: each table a read task yields (``size`` items) is one batch, and
-    # the stages fuse with the read, one task per file (a batch size would bundle files).
+    # the stages fuse with the read, one task per file or shard (a batch size would bundle them).
     return ds.map_batches(
         run_stage_batch,
         batch_size=None,
@@ -343,25 +360,77 @@ def _staged(
     )
 
 
+def read_units(files: list[tuple[int, FileTask]], shard_bytes: int) -> list[ReadUnit]:
+    """The read tasks of a build, in canonical order: each file whole, or each of its shards.
+
+    The files worth asking (:func:`_shard_target`) are cut by their importers in Ray
+    tasks, one a file, all at once: finding line ends is a pass over the whole file.
+    """
+    import ray
+
+    if files and files[-1][0] >= MAX_FILES:
+        raise BuildFailed(
+            f"{files[-1][0] + 1} input files: the ray engine reads at most {MAX_FILES} files in one build",
+            hint="build the sources in several parts, or with the local engine",
+        )
+    portable = [(i, _portable(t)) for i, t in files]
+    asks = {i: (t, target) for i, t in portable if (target := _shard_target(t, shard_bytes)) is not None}
+    planned: dict[int, list[Shard] | None] = {}
+    if asks:
+        cut = ray.remote(num_cpus=1)(plan_shards)
+        refs = {i: cut.remote(t, target) for i, (t, target) in asks.items()}
+        planned = dict(zip(refs, ray.get(list(refs.values())), strict=True))
+    units: list[ReadUnit] = []
+    for i, task in portable:
+        shards = planned.get(i)
+        if shards is not None and len(shards) > MAX_SHARDS:
+            raise BuildFailed(
+                f"{task.file.display}: importer {task.importer.name!r} cut the file into {len(shards)} shards; "
+                f"the ray engine reads at most {MAX_SHARDS} shards of a file",
+                hint="raise [build] shard_mb, or set it to 0 to read every file whole",
+            )
+        units.extend([(i, task, None)] if shards is None else [(i, task, shard) for shard in shards])
+    return units
+
+
+def _shard_target(task: FileTask, shard_bytes: int) -> int | None:
+    """The shard size to ask ``task``'s importer for, or ``None`` when the file is read whole anyway.
+
+    At least ``size / MAX_SHARDS``, so that an importer keeping to it never makes too many.
+    """
+    if shard_bytes < 1 or not splittable(task):
+        return None
+    try:
+        size = task.file.path.stat().st_size
+    except OSError:
+        return None  # the read reports it
+    return max(shard_bytes, -(-size // MAX_SHARDS)) if size > shard_bytes else None
+
+
 def _portable(task: FileTask) -> FileTask:
     """The task with an absolute path, so that a worker with another working folder finds the file."""
     return replace(task, file=replace(task.file, path=task.file.path.absolute()))
 
 
-def read_file_rows(index: int, task: FileTask, *, chunk: int, debug: bool = False) -> Iterator[pa.Table]:
-    """One file's summary, records and problems as tables of rows, in file order."""
+def read_file_rows(
+    index: int, task: FileTask, *, chunk: int, debug: bool = False, shard: Shard | None = None
+) -> Iterator[pa.Table]:
+    """One file's (or one ``shard``'s) records and problems as tables of rows, in file order.
+
+    The whole file, or its shard 0, starts with the file's summary (size and SHA-256).
+    """
     import pyarrow as pa  # noqa: F401 - fail here, not half-way, when pyarrow is missing
 
-    base = index << ITEM_BITS
+    base = index << FILE_SHIFT | (0 if shard is None else shard.index << ITEM_BITS)
+    limit = 1 << (FILE_SHIFT if shard is None else ITEM_BITS)
     rows = _Rows()
-    digest, _ = sha256_file(task.file.path)
-    rows.add(base, FILE, encode(FILE, FileSummary(task.file.path.stat().st_size, digest)))
-    for n, item in enumerate(read_file(task, debug=debug), start=1):
-        if n >= 1 << ITEM_BITS:
-            raise BuildFailed(
-                f"{task.file.display}: more than {(1 << ITEM_BITS) - 1} records and problems in one file",
-                hint="split the file, or build it with the local engine",
-            )
+    if shard is None or shard.index == 0:
+        digest, _ = sha256_file(task.file.path)
+        rows.add(base, FILE, encode(FILE, FileSummary(task.file.path.stat().st_size, digest)))
+    items = read_file(task, debug=debug) if shard is None else read_shard(task, shard, debug=debug)
+    for n, item in enumerate(items, start=1):
+        if n >= limit:
+            raise _too_many(task, shard, limit - 1)
         if isinstance(item, Problem):
             rows.add(base + n, PROBLEM, encode(PROBLEM, item))
         else:
@@ -372,12 +441,27 @@ def read_file_rows(index: int, task: FileTask, *, chunk: int, debug: bool = Fals
         yield rows.take()
 
 
+def _too_many(task: FileTask, shard: Shard | None, most: int) -> BuildFailed:
+    if shard is None:
+        return BuildFailed(
+            f"{task.file.display}: more than {most} records and problems in one file",
+            hint="split the file, or build it with the local engine",
+        )
+    return BuildFailed(
+        f"{task.file.display}: more than {most} records and problems in shard {shard.index} "
+        f"(bytes {shard.start} to {shard.end})",
+        hint="lower [build] shard_mb",
+    )
+
+
 def read_files(batch: pa.Table, *, chunk: int, debug: bool = False) -> Iterator[pa.Table]:
-    """``map_batches`` function: read the files of ``batch`` (columns ``index``, ``task``)."""
+    """``map_batches`` function: read the units of ``batch`` (columns ``index``, ``task``: a pickled
+    ``(FileTask, Shard | None)``)."""
     import ray.cloudpickle
 
     for index, blob in zip(batch.column("index").to_pylist(), batch.column("task").to_pylist(), strict=True):
-        yield from read_file_rows(index, ray.cloudpickle.loads(blob), chunk=chunk, debug=debug)
+        task, shard = ray.cloudpickle.loads(blob)
+        yield from read_file_rows(index, task, chunk=chunk, debug=debug, shard=shard)
 
 
 #: The stages of the current build, built once per worker process.
@@ -543,7 +627,8 @@ def _duplicate_stream(duplicates: Dataset | None) -> Iterator[tuple[int, str]]:
 
 
 def _by_file(outcomes: Iterator[tuple[int, Outcome]]) -> Iterator[tuple[int, Iterator[Outcome]]]:
-    for index, group in itertools.groupby(outcomes, key=lambda item: item[0] >> ITEM_BITS):
+    """Outcomes grouped by file: the shards of a file form one group."""
+    for index, group in itertools.groupby(outcomes, key=lambda item: item[0] >> FILE_SHIFT):
         yield index, (outcome for _, outcome in group)
 
 
