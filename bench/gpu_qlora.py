@@ -74,9 +74,15 @@ def main() -> int:
     torch.manual_seed(0)
     work = Path(tempfile.mkdtemp(prefix="gpu-qlora-"))
     config = transformers.LlamaConfig(
-        vocab_size=args.vocab, hidden_size=args.hidden, intermediate_size=args.intermediate,
-        num_hidden_layers=args.layers, num_attention_heads=args.heads, num_key_value_heads=args.kv_heads,
-        max_position_embeddings=max(2048, args.seq_len), tie_word_embeddings=False, use_cache=False,
+        vocab_size=args.vocab,
+        hidden_size=args.hidden,
+        intermediate_size=args.intermediate,
+        num_hidden_layers=args.layers,
+        num_attention_heads=args.heads,
+        num_key_value_heads=args.kv_heads,
+        max_position_embeddings=max(2048, args.seq_len),
+        tie_word_embeddings=False,
+        use_cache=False,
     )
     t0 = time.perf_counter()
     with torch.device("cuda"):
@@ -87,7 +93,9 @@ def main() -> int:
     build_s = time.perf_counter() - t0
 
     quant = transformers.BitsAndBytesConfig(
-        load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_use_double_quant=True,
         bnb_4bit_compute_dtype=torch.bfloat16,
     )
     torch.cuda.reset_peak_memory_stats()
@@ -97,8 +105,12 @@ def main() -> int:
     model = peft.prepare_model_for_kbit_training(
         model, use_gradient_checkpointing=True, gradient_checkpointing_kwargs={"use_reentrant": False}
     )
-    model = peft.get_peft_model(model, peft.LoraConfig(
-        r=args.rank, lora_alpha=16, lora_dropout=0.0, target_modules="all-linear", task_type="CAUSAL_LM"))
+    model = peft.get_peft_model(
+        model,
+        peft.LoraConfig(
+            r=args.rank, lora_alpha=16, lora_dropout=0.0, target_modules="all-linear", task_type="CAUSAL_LM"
+        ),
+    )
     n4 = sum(isinstance(m, bnb.nn.Linear4bit) for m in model.modules())
     trainable = [p for p in model.parameters() if p.requires_grad]
     n_trainable = sum(p.numel() for p in trainable)
@@ -119,8 +131,11 @@ def main() -> int:
             loss = model(input_ids=ids, labels=ids).loss
         loss.backward()
         if step == 1:  # LoRA B has moved once, so every LoRA parameter must now have a gradient
-            missing = [n for n, p in model.named_parameters()
-                       if p.requires_grad and (p.grad is None or not bool(p.grad.abs().sum() > 0))]
+            missing = [
+                n
+                for n, p in model.named_parameters()
+                if p.requires_grad and (p.grad is None or not bool(p.grad.abs().sum() > 0))
+            ]
         opt.step()
         opt.zero_grad(set_to_none=True)
         losses.append(loss.item())
@@ -130,26 +145,42 @@ def main() -> int:
     elapsed = time.perf_counter() - start
     peak = torch.cuda.max_memory_allocated()
 
-    estimate = load_estimate()(str(work / "model"), "qlora", seq_len=args.seq_len, batch=args.batch,
-                               precision="bf16", lora_rank=args.rank, target_modules="all-linear",
-                               gradient_checkpointing=True, gpu_memory=torch.cuda.get_device_properties(0).total_memory)
+    estimate = load_estimate()(
+        str(work / "model"),
+        "qlora",
+        seq_len=args.seq_len,
+        batch=args.batch,
+        precision="bf16",
+        lora_rank=args.rank,
+        target_modules="all-linear",
+        gradient_checkpointing=True,
+        gpu_memory=torch.cuda.get_device_properties(0).total_memory,
+    )
     err = estimate.total / peak - 1
     ok = all(math.isfinite(x) for x in losses) and not missing and n4 > 0
     gib = 1024**3
     print("=" * 72)
-    print(f"device          {torch.cuda.get_device_name(0)}; torch {torch.__version__}, transformers "
-          f"{transformers.__version__}, peft {peft.__version__}, bitsandbytes {bnb.__version__}")
-    print(f"model           Llama h={args.hidden} L={args.layers} I={args.intermediate} V={args.vocab}: "
-          f"{estimate.params / 1e9:.2f}B params, {n4} Linear4bit layers (NF4, double quant, bf16 compute)")
+    print(
+        f"device          {torch.cuda.get_device_name(0)}; torch {torch.__version__}, transformers "
+        f"{transformers.__version__}, peft {peft.__version__}, bitsandbytes {bnb.__version__}"
+    )
+    print(
+        f"model           Llama h={args.hidden} L={args.layers} I={args.intermediate} V={args.vocab}: "
+        f"{estimate.params / 1e9:.2f}B params, {n4} Linear4bit layers (NF4, double quant, bf16 compute)"
+    )
     print(f"LoRA            rank {args.rank}, all linear layers: {n_trainable:,} trainable")
-    print(f"run             seq {args.seq_len} x batch {args.batch}, {args.steps} steps ({args.warmup} warm-up), "
-          f"paged AdamW 32-bit, gradient checkpointing; build {build_s:.0f} s")
+    print(
+        f"run             seq {args.seq_len} x batch {args.batch}, {args.steps} steps ({args.warmup} warm-up), "
+        f"paged AdamW 32-bit, gradient checkpointing; build {build_s:.0f} s"
+    )
     print(f"loss            {losses[0]:.3f} -> {losses[-1]:.3f}")
     print(f"throughput      {timed_tokens / elapsed:,.0f} tokens/s ({elapsed / (args.steps - args.warmup):.3f} s/step)")
     print(f"peak memory     {peak / gib:.2f} GiB measured (torch.cuda.max_memory_allocated)")
-    print(f"estimate        {estimate.total / gib:.2f} GiB (weights {estimate.weights / gib:.2f}, grads "
-          f"{estimate.gradients / gib:.2f}, optimizer {estimate.optimizer / gib:.2f}, activations "
-          f"{estimate.activations / gib:.2f}, logits {estimate.logits / gib:.2f}): {err:+.0%} vs measured")
+    print(
+        f"estimate        {estimate.total / gib:.2f} GiB (weights {estimate.weights / gib:.2f}, grads "
+        f"{estimate.gradients / gib:.2f}, optimizer {estimate.optimizer / gib:.2f}, activations "
+        f"{estimate.activations / gib:.2f}, logits {estimate.logits / gib:.2f}): {err:+.0%} vs measured"
+    )
     grads = "every LoRA parameter got one" if not missing else f"MISSING for {len(missing)}: {missing[:3]}"
     print(f"gradients       {grads}")
     print(f"result          {'OK' if ok else 'FAIL'}")

@@ -85,9 +85,8 @@ def word_prf(predicted: str, truth: str) -> tuple[float, float, float]:
 
 def curate_reader(**options: Any) -> Callable[[Path], str]:
     """Text of a page as the html importer imports it (the records' text joined)."""
-    from curate.plugins.html_importer import HtmlImporter
-
     from curate.importing import InputFile
+    from curate.plugins.html_importer import HtmlImporter
     from curate.records import Record
 
     importer = HtmlImporter.from_options(options)

@@ -121,8 +121,7 @@ class Ledger:
         self.warnings: list[ErrorEntry] = []
         self._scratch: list[IO[str]] = []
         self._files: dict[str, IO[str]] = {
-            name: open(self.staging / name, "w", encoding="utf-8", newline="\n")
-            for name in OUTPUT_FILES
+            name: open(self.staging / name, "w", encoding="utf-8", newline="\n") for name in OUTPUT_FILES
         }
 
     def __enter__(self) -> Ledger:

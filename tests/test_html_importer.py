@@ -16,12 +16,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from curate.plugins.html_importer import HtmlImporter, declared_charset, decode_html, looks_like_html
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from curate.errors import ConfigError, MissingDependency
 from curate.importing import InputFile, Problem
+from curate.plugins.html_importer import HtmlImporter, declared_charset, decode_html, looks_like_html
 from curate.records import Record
 
 DATA = Path(__file__).parent / "data" / "html"

@@ -21,10 +21,30 @@ if TYPE_CHECKING:
     from .run import TrainResult
 
 __all__ = [
-    "PRESETS", "Curves", "Diagnosis", "GradientCheckError", "MemoryEstimate", "TrainConfig", "TrainConfigError",
-    "TrainDataError", "TrainError", "TrainMissingDependency", "TrainResult", "accumulation_for",
-    "config_from_mapping", "diagnose", "diagnose_curves", "estimate_memory", "load_config", "load_preset",
-    "plot_curves", "read_curves", "resolve_spec", "train", "train_build", "train_from_build",
+    "PRESETS",
+    "Curves",
+    "Diagnosis",
+    "GradientCheckError",
+    "MemoryEstimate",
+    "TrainConfig",
+    "TrainConfigError",
+    "TrainDataError",
+    "TrainError",
+    "TrainMissingDependency",
+    "TrainResult",
+    "accumulation_for",
+    "config_from_mapping",
+    "diagnose",
+    "diagnose_curves",
+    "estimate_memory",
+    "load_config",
+    "load_preset",
+    "plot_curves",
+    "read_curves",
+    "resolve_spec",
+    "train",
+    "train_build",
+    "train_from_build",
 ]
 
 

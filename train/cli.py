@@ -58,10 +58,19 @@ def _logging() -> None:
 @click.option("--report-to", type=click.Choice(["wandb", "tensorboard"]), multiple=True)
 @click.option("--resume/--no-resume", default=None, help="Continue from the last checkpoint (default: yes).")
 @click.option("--list-modules", "list_model", metavar="MODEL", help="Print the module names LoRA can target.")
-def train_command(target: str | None, preset: str | None, model: str | None, method: str | None,
-                  output_dir: str | None, pairs: tuple[str, ...], launcher: str | None,
-                  num_processes: int | None, report_to: tuple[str, ...], resume: bool | None,
-                  list_model: str | None) -> None:
+def train_command(
+    target: str | None,
+    preset: str | None,
+    model: str | None,
+    method: str | None,
+    output_dir: str | None,
+    pairs: tuple[str, ...],
+    launcher: str | None,
+    num_processes: int | None,
+    report_to: tuple[str, ...],
+    resume: bool | None,
+    list_model: str | None,
+) -> None:
     """Fine-tune on a build: TARGET is a TOML config with a [train] table or a build's output directory."""
     from . import config as cfgmod
     from .errors import TrainConfigError
@@ -78,8 +87,15 @@ def train_command(target: str | None, preset: str | None, model: str | None, met
         if target is None:
             raise TrainConfigError("nothing to train on", hint="curate train CONFIG.toml or curate train OUT_DIR")
         overrides = _settings(pairs)
-        for key, value in (("preset", preset), ("model", model), ("method", method), ("output_dir", output_dir),
-                           ("launcher", launcher), ("num_processes", num_processes), ("resume", resume)):
+        for key, value in (
+            ("preset", preset),
+            ("model", model),
+            ("method", method),
+            ("output_dir", output_dir),
+            ("launcher", launcher),
+            ("num_processes", num_processes),
+            ("resume", resume),
+        ):
             if value is not None:
                 overrides[key] = value
         if report_to:
@@ -111,14 +127,28 @@ def train_command(target: str | None, preset: str | None, model: str | None, met
 @click.option("--precision", type=click.Choice(["fp32", "fp16", "bf16"]), default="bf16", show_default=True)
 @click.option("--lora-rank", type=int, default=8, show_default=True)
 @click.option("--target-modules", help="Comma-separated LoRA targets (default: q/k/v/o; all-linear for qlora).")
-@click.option("--gradient-checkpointing/--no-gradient-checkpointing", default=None,
-              help="Default: on for LoRA/QLoRA, off for full.")
+@click.option(
+    "--gradient-checkpointing/--no-gradient-checkpointing",
+    default=None,
+    help="Default: on for LoRA/QLoRA, off for full.",
+)
 @click.option("--optimizer", type=click.Choice(["adamw", "adamw_8bit"]), default="adamw", show_default=True)
 @click.option("--attention", type=click.Choice(["sdpa", "eager"]), default="sdpa", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the breakdown as JSON.")
-def estimate_command(model: str, method: str, seq_len: int, batch: int, gpu_memory: str | None, precision: str,
-                     lora_rank: int, target_modules: str | None, gradient_checkpointing: bool | None,
-                     optimizer: str, attention: str, as_json: bool) -> None:
+def estimate_command(
+    model: str,
+    method: str,
+    seq_len: int,
+    batch: int,
+    gpu_memory: str | None,
+    precision: str,
+    lora_rank: int,
+    target_modules: str | None,
+    gradient_checkpointing: bool | None,
+    optimizer: str,
+    attention: str,
+    as_json: bool,
+) -> None:
     """Estimate the memory to fine-tune MODEL, from its config alone (no weights are loaded)."""
     from .estimate import estimate_memory
 
@@ -126,9 +156,19 @@ def estimate_command(model: str, method: str, seq_len: int, batch: int, gpu_memo
     if target_modules:
         targets = "all-linear" if target_modules == "all-linear" else [t.strip() for t in target_modules.split(",")]
     try:
-        est = estimate_memory(model, method, seq_len=seq_len, batch=batch, gpu_memory=gpu_memory,
-                              gradient_checkpointing=gradient_checkpointing, precision=precision,
-                              lora_rank=lora_rank, target_modules=targets, optimizer=optimizer, attention=attention)
+        est = estimate_memory(
+            model,
+            method,
+            seq_len=seq_len,
+            batch=batch,
+            gpu_memory=gpu_memory,
+            gradient_checkpointing=gradient_checkpointing,
+            precision=precision,
+            lora_rank=lora_rank,
+            target_modules=targets,
+            optimizer=optimizer,
+            attention=attention,
+        )
     except _CoreCurateError as exc:
         raise _fail(exc) from exc
     click.echo(json.dumps(est.as_dict(), indent=2) if as_json else est.format())

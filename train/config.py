@@ -50,9 +50,7 @@ class TrainConfig:
     lora_rank: int = 8
     lora_alpha: int = 16
     lora_dropout: float = 0.05
-    target_modules: list[str] | str = field(
-        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"]
-    )
+    target_modules: list[str] | str = field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
     modules_to_save: list[str] | None = None
     layers_to_transform: list[int] | None = None
     lora_bias: str = "none"
@@ -107,8 +105,13 @@ class TrainConfig:
                 self.max_length = self.source_max_length + self.target_max_length
             else:
                 self.max_length = 2048
-        for name in ("max_length", "per_device_batch_size", "gradient_accumulation_steps", "lora_rank",
-                     "logging_steps"):
+        for name in (
+            "max_length",
+            "per_device_batch_size",
+            "gradient_accumulation_steps",
+            "lora_rank",
+            "logging_steps",
+        ):
             if int(getattr(self, name)) < 1:
                 raise TrainConfigError(f"train.{name} must be at least 1, got {getattr(self, name)!r}")
         if isinstance(self.report_to, str):
@@ -142,9 +145,7 @@ def accumulation_for(effective_batch: int, per_device_batch: int, num_processes:
     effective batch is never smaller than asked for.
     """
     if effective_batch < 1 or per_device_batch < 1 or num_processes < 1:
-        raise TrainConfigError(
-            "effective_batch_size, per_device_batch_size and num_processes must all be at least 1"
-        )
+        raise TrainConfigError("effective_batch_size, per_device_batch_size and num_processes must all be at least 1")
     return max(1, math.ceil(effective_batch / (per_device_batch * num_processes)))
 
 

@@ -68,8 +68,10 @@ def find_trainer_state(path: str | Path) -> Path:
         key=lambda c: int(re.sub(r"\D", "", c.name) or 0),
     )
     if not checkpoints:
-        raise TrainError(f"no trainer_state.json in {str(p)!r} or its checkpoint-* directories",
-                         hint="point at a Hugging Face Trainer output directory (Axolotl and TRL write them too)")
+        raise TrainError(
+            f"no trainer_state.json in {str(p)!r} or its checkpoint-* directories",
+            hint="point at a Hugging Face Trainer output directory (Axolotl and TRL write them too)",
+        )
     return checkpoints[-1] / "trainer_state.json"
 
 
@@ -115,7 +117,7 @@ def smooth(values: Sequence[float], window: int | None = None) -> list[float]:
         return []
     w = window or max(3, (n // 10) | 1)
     half = w // 2
-    return [_median(values[max(0, i - half): i + half + 1]) for i in range(n)]
+    return [_median(values[max(0, i - half) : i + half + 1]) for i in range(n)]
 
 
 def _slope(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float]:
@@ -174,7 +176,7 @@ def diagnose(
     ts, tl = list(train_steps), list(train_loss)
     st = smooth(tl)
     # Jumps against the median of the few points before each one: robust to trends and spikes.
-    jumps = [tl[i] - _median(tl[max(0, i - 5):i]) for i in range(1, len(tl))]
+    jumps = [tl[i] - _median(tl[max(0, i - 5) : i]) for i in range(1, len(tl))]
     centre = _median(jumps)
     noise = 1.4826 * _median([abs(j - centre) for j in jumps])
     d.final_train_loss = st[-1]
@@ -215,8 +217,7 @@ def diagnose(
             d.summary = f"validation loss was lowest at step {vs[m]:g} and rose {rise / sv[m]:.0%} after it"
             d.reasons.append(f"training loss kept falling to {st[-1]:.4g}")
             keep = d.best_checkpoint or f"the checkpoint nearest step {vs[m]:g}"
-            d.suggestion = (f"keep {keep}; train fewer steps, add data, or regularise "
-                            "(lower rank, more dropout)")
+            d.suggestion = f"keep {keep}; train fewer steps, add data, or regularise (lower rank, more dropout)"
             return d
 
     # Underfit: flat training loss, or still clearly falling at the end.
@@ -284,8 +285,9 @@ def plot_curves(c: Curves, path: str | Path, diagnosis: Diagnosis | None = None)
             ax.plot(c.val_steps, smooth(c.val_loss, 3), color="tab:orange", label="validation (smoothed)")
     if diagnosis is not None:
         if diagnosis.best_step is not None and diagnosis.label == OVERFIT:
-            ax.axvline(diagnosis.best_step, color="grey", linestyle="--",
-                       label=f"best val (step {diagnosis.best_step:g})")
+            ax.axvline(
+                diagnosis.best_step, color="grey", linestyle="--", label=f"best val (step {diagnosis.best_step:g})"
+            )
         ax.set_title(f"{diagnosis.label}: {diagnosis.summary}"[:110], fontsize=9)
     ax.set_xlabel("step")
     ax.set_ylabel("loss")

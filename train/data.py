@@ -53,8 +53,7 @@ ALPACA_NO_INPUT = (
     "completes the request.\n\n### Instruction:\n{instruction}\n\n### Response:\n"
 )
 
-_SHAREGPT_ROLES = {"system": "system", "human": "user", "user": "user", "gpt": "assistant",
-                   "assistant": "assistant"}
+_SHAREGPT_ROLES = {"system": "system", "human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant"}
 
 
 # --------------------------------------------------------------------------- reading
@@ -64,8 +63,9 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     """Read one JSON object per line; blank lines are skipped, anything else is an error."""
     p = Path(path)
     if not p.is_file():
-        raise TrainDataError(f"training data file {str(p)!r} does not exist",
-                             hint="point train.data at a build's output directory")
+        raise TrainDataError(
+            f"training data file {str(p)!r} does not exist", hint="point train.data at a build's output directory"
+        )
     records: list[dict[str, Any]] = []
     with p.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
@@ -146,13 +146,13 @@ def chat_segments(tokenizer: Any, messages: list[dict[str, str]]) -> list[tuple[
         if msg["role"] == "assistant":
             prompt = _render(tokenizer, messages[:i], True) if i else ""
             if prompt.startswith(done) and full.startswith(prompt):
-                if prompt[len(done):]:
-                    pieces.append((prompt[len(done):], False))
-                pieces.append((full[len(prompt):], True))
+                if prompt[len(done) :]:
+                    pieces.append((prompt[len(done) :], False))
+                pieces.append((full[len(prompt) :], True))
             else:
-                pieces.append((full[len(done):], True))
+                pieces.append((full[len(done) :], True))
         else:
-            pieces.append((full[len(done):], False))
+            pieces.append((full[len(done) :], False))
         done = full
     return pieces
 
@@ -199,9 +199,15 @@ class DataStats:
     dropped: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"records": self.records, "examples": self.examples, "rows": self.rows,
-                "tokens": self.tokens, "target_tokens": self.target_tokens,
-                "truncated": self.truncated, "dropped": dict(self.dropped)}
+        return {
+            "records": self.records,
+            "examples": self.examples,
+            "rows": self.rows,
+            "tokens": self.tokens,
+            "target_tokens": self.target_tokens,
+            "truncated": self.truncated,
+            "dropped": dict(self.dropped),
+        }
 
 
 def _encode(tokenizer: Any, text: str) -> list[int]:
@@ -222,7 +228,7 @@ def tokenise_records(
         if fmt == "text":
             ids = ([bos] if bos is not None else []) + _encode(tokenizer, pieces[0][0])
             ids += [eos] if eos is not None else []
-            chunks = [ids[i:i + max_len] for i in range(0, len(ids), max_len)]
+            chunks = [ids[i : i + max_len] for i in range(0, len(ids), max_len)]
             for chunk in chunks:
                 if len(chunk) < 2:
                     stats.dropped["chunk_too_short"] += 1
@@ -342,8 +348,18 @@ def tokenizer_fingerprint(tokenizer: Any) -> str:
 
 
 def cache_key(cfg: TrainConfig, tokenizer: Any, files: Sequence[Path | None]) -> str:
-    settings = {k: getattr(cfg, k) for k in ("format", "max_length", "source_max_length", "target_max_length",
-                                             "train_on_source", "overlong", "packing")}
+    settings = {
+        k: getattr(cfg, k)
+        for k in (
+            "format",
+            "max_length",
+            "source_max_length",
+            "target_max_length",
+            "train_on_source",
+            "overlong",
+            "packing",
+        )
+    }
     material = {
         "version": CACHE_VERSION,
         "tokenizer": tokenizer_fingerprint(tokenizer),
@@ -433,6 +449,14 @@ def prepare_datasets(cfg: TrainConfig, tokenizer: Any, cache_dir: str | Path | N
     val = datasets.load_from_disk(str(where / "val")) if (where / "val").is_dir() else None
     for name, s in splits.items():
         dropped = ", ".join(f"{k} {v}" for k, v in s["dropped"].items()) or "none"
-        log.info("%s: %d records -> %d examples (%d truncated; dropped: %s), %d tokens, %d trained on",
-                 name, s["records"], s["examples"], s["truncated"], dropped, s["tokens"], s["target_tokens"])
+        log.info(
+            "%s: %d records -> %d examples (%d truncated; dropped: %s), %d tokens, %d trained on",
+            name,
+            s["records"],
+            s["examples"],
+            s["truncated"],
+            dropped,
+            s["tokens"],
+            s["target_tokens"],
+        )
     return PreparedData(train, val, splits, where, False, fmt)

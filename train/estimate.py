@@ -105,8 +105,10 @@ class MemoryEstimate:
         lines += [f"  {k.ljust(width)}  {v}" for k, v in rows]
         if self.gpu_memory is not None:
             verdict = "fits" if self.fits else "does NOT fit"
-            lines.append(f"  {'GPU memory'.ljust(width)}  {human(self.gpu_memory)}: {verdict} "
-                         f"({100 * self.total / self.gpu_memory:.0f}% used)")
+            lines.append(
+                f"  {'GPU memory'.ljust(width)}  {human(self.gpu_memory)}: {verdict} "
+                f"({100 * self.total / self.gpu_memory:.0f}% used)"
+            )
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -201,8 +203,10 @@ def estimate_memory(
     gradients = 4.0 * trainable
     opt_per_param = 2.0 if "8bit" in optimizer else 8.0
     opt = opt_per_param * trainable
-    notes.append(f"optimizer: {'8-bit' if opt_per_param == 2 else '32-bit'} AdamW, "
-                 f"{int(opt_per_param) + 4} bytes per trainable parameter with its fp32 master weights")
+    notes.append(
+        f"optimizer: {'8-bit' if opt_per_param == 2 else '32-bit'} AdamW, "
+        f"{int(opt_per_param) + 4} bytes per trainable parameter with its fp32 master weights"
+    )
 
     if gradient_checkpointing is None:
         gradient_checkpointing = method != "full"
@@ -218,8 +222,22 @@ def estimate_memory(
     logits = 3 * 4.0 * s * b * vocab
     disk = _disk_size(model, params, cfg)
     return MemoryEstimate(
-        model=model, method=method, seq_len=s, batch=b, params=params, trainable=trainable, weights=weights,
-        gradients=gradients, optimizer=opt, activations=activations, activations_no_checkpointing=act_full,
-        activations_checkpointing=act_ckpt, logits=logits, gradient_checkpointing=gradient_checkpointing,
-        inference=1.2 * disk, disk_size=disk, gpu_memory=parse_size(gpu_memory), notes=notes,
+        model=model,
+        method=method,
+        seq_len=s,
+        batch=b,
+        params=params,
+        trainable=trainable,
+        weights=weights,
+        gradients=gradients,
+        optimizer=opt,
+        activations=activations,
+        activations_no_checkpointing=act_full,
+        activations_checkpointing=act_ckpt,
+        logits=logits,
+        gradient_checkpointing=gradient_checkpointing,
+        inference=1.2 * disk,
+        disk_size=disk,
+        gpu_memory=parse_size(gpu_memory),
+        notes=notes,
     )

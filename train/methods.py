@@ -19,8 +19,12 @@ log = logging.getLogger("curate.train")
 
 # Module types LoRA can wrap, by class name (torch, transformers and bitsandbytes variants).
 _TARGETABLE = {"Linear", "Embedding", "Conv1D", "Conv1d", "Conv2d", "Linear4bit", "Linear8bitLt"}
-_HALF_CPU_OPTIMS = {"paged_adamw_32bit": "adamw_torch", "paged_adamw_8bit": "adamw_bnb_8bit",
-                    "paged_lion_32bit": "lion_32bit", "paged_lion_8bit": "lion_8bit"}
+_HALF_CPU_OPTIMS = {
+    "paged_adamw_32bit": "adamw_torch",
+    "paged_adamw_8bit": "adamw_bnb_8bit",
+    "paged_lion_32bit": "lion_32bit",
+    "paged_lion_8bit": "lion_8bit",
+}
 
 
 @contextlib.contextmanager
@@ -85,8 +89,10 @@ def load_tokenizer(cfg: TrainConfig) -> Any:
     try:
         tok = transformers.AutoTokenizer.from_pretrained(cfg.model)
     except OSError as exc:
-        raise TrainError(f"could not load a tokenizer for model {cfg.model!r}: {exc}",
-                         hint="train.model must be a local model directory or a downloaded hub name") from exc
+        raise TrainError(
+            f"could not load a tokenizer for model {cfg.model!r}: {exc}",
+            hint="train.model must be a local model directory or a downloaded hub name",
+        ) from exc
     if cfg.chat_template:
         p = Path(cfg.chat_template)
         tok.chat_template = p.read_text(encoding="utf-8") if p.is_file() else cfg.chat_template
@@ -223,7 +229,8 @@ def _wrap_lora(cfg: TrainConfig, model: Any, *, quantised: bool, vocab_grew: boo
                 log.info("tokenizer added tokens: training %s in full (modules_to_save)", ", ".join(to_save))
     if quantised:
         model = peft.prepare_model_for_kbit_training(
-            model, use_gradient_checkpointing=cfg.gradient_checkpointing,
+            model,
+            use_gradient_checkpointing=cfg.gradient_checkpointing,
             gradient_checkpointing_kwargs={"use_reentrant": False},
         )
     elif cfg.gradient_checkpointing:
@@ -242,8 +249,9 @@ def _wrap_lora(cfg: TrainConfig, model: Any, *, quantised: bool, vocab_grew: boo
         with quiet_known_warnings():
             return peft.get_peft_model(model, lora)
     except ValueError as exc:
-        raise TrainConfigError(f"LoRA could not be applied: {exc}",
-                               hint=f"curate train --list-modules {cfg.model}") from exc
+        raise TrainConfigError(
+            f"LoRA could not be applied: {exc}", hint=f"curate train --list-modules {cfg.model}"
+        ) from exc
 
 
 def _keep_cpu_4bit_gradients(model: Any) -> None:
@@ -275,5 +283,5 @@ def assert_gradients(model: Any) -> None:
         raise GradientCheckError(
             f"{len(bad)} trainable parameters received no gradient (e.g. {bad[:3]})",
             hint="bitsandbytes on some CPUs drops gradients; see docs/training.md, or set "
-                 "train.check_gradients = false if these layers are unused on purpose",
+            "train.check_gradients = false if these layers are unused on purpose",
         )

@@ -79,9 +79,7 @@ QLORA: dict[str, Any] = {
     "seed": 42,
 }
 
-PRESETS: MappingProxyType[str, dict[str, Any]] = MappingProxyType(
-    {"full": FULL, "lora": LORA, "qlora": QLORA}
-)
+PRESETS: MappingProxyType[str, dict[str, Any]] = MappingProxyType({"full": FULL, "lora": LORA, "qlora": QLORA})
 
 
 def load_preset(name: str) -> dict[str, Any]:

@@ -47,8 +47,11 @@ def default_output_dir(cfg: TrainConfig) -> Path:
 
 
 def last_checkpoint(output_dir: Path) -> Path | None:
-    found = [(int(m.group(1)), c) for c in output_dir.glob("checkpoint-*")
-             if (m := re.fullmatch(r"checkpoint-(\d+)", c.name)) and (c / "trainer_state.json").is_file()]
+    found = [
+        (int(m.group(1)), c)
+        for c in output_dir.glob("checkpoint-*")
+        if (m := re.fullmatch(r"checkpoint-(\d+)", c.name)) and (c / "trainer_state.json").is_file()
+    ]
     return max(found)[1] if found else None
 
 
@@ -108,8 +111,11 @@ def _callbacks(cfg: TrainConfig, output_dir: Path) -> list[Any]:
                 return
             best = min(range(len(c.val_loss)), key=lambda i: c.val_loss[i])
             if len(c.val_loss) - 1 - best >= cfg.early_stopping_patience and diagnose_curves(c).label == "overfit":
-                log.warning("early stopping at step %d: validation loss was lowest at step %g",
-                            state.global_step, c.val_steps[best])
+                log.warning(
+                    "early stopping at step %d: validation loss was lowest at step %g",
+                    state.global_step,
+                    c.val_steps[best],
+                )
                 control.should_training_stop = True
 
     out: list[Any] = [CurvesCallback()]
@@ -191,8 +197,13 @@ def train(cfg: TrainConfig) -> TrainResult:
     tokenizer = load_tokenizer(cfg)
     data = prepare_datasets(cfg, tokenizer)
     built = build_model(cfg, tokenizer, device, precision)
-    log.info("%s: %s trainable of %s parameters (%.2f%%)", cfg.method, f"{built.trainable:,}",
-             f"{built.total:,}", 100 * built.trainable / built.total)
+    log.info(
+        "%s: %s trainable of %s parameters (%.2f%%)",
+        cfg.method,
+        f"{built.trainable:,}",
+        f"{built.total:,}",
+        100 * built.trainable / built.total,
+    )
     args = training_arguments(cfg, output_dir, device, precision, data.val is not None)
     (output_dir / "train-config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
 
@@ -232,8 +243,9 @@ def train(cfg: TrainConfig) -> TrainResult:
             trainer.save_model(str(model_dir))
         tokenizer.save_pretrained(str(model_dir))
         trainer.state.save_to_json(str(output_dir / "trainer_state.json"))
-        c = curves_from_history(trainer.state.log_history,
-                                [int(p.name.split("-")[1]) for p in output_dir.glob("checkpoint-*")])
+        c = curves_from_history(
+            trainer.state.log_history, [int(p.name.split("-")[1]) for p in output_dir.glob("checkpoint-*")]
+        )
         diagnosis = diagnose_curves(c)
         png = plot_curves(c, output_dir / "curves.png", diagnosis)
         (output_dir / "diagnosis.json").write_text(json.dumps(diagnosis.as_dict(), indent=2))
@@ -244,12 +256,24 @@ def train(cfg: TrainConfig) -> TrainResult:
     if device == "cuda":
         torch.cuda.empty_cache()
     return TrainResult(
-        output_dir=output_dir, model_dir=model_dir, merged_dir=merged_dir,
-        global_step=int(out.global_step), resumed_from_step=resumed_step, metrics=metrics,
-        data_stats=data.stats, diagnosis=diagnosis, curves_png=png,
+        output_dir=output_dir,
+        model_dir=model_dir,
+        merged_dir=merged_dir,
+        global_step=int(out.global_step),
+        resumed_from_step=resumed_step,
+        metrics=metrics,
+        data_stats=data.stats,
+        diagnosis=diagnosis,
+        curves_png=png,
         tokens_per_second=(trained_tokens / elapsed) if trained_tokens and not resume else None,
-        extra={"device": device, "precision": precision, "trainable": built.trainable, "total": built.total,
-               "cache": str(data.cache_path), "cache_reused": data.reused},
+        extra={
+            "device": device,
+            "precision": precision,
+            "trainable": built.trainable,
+            "total": built.total,
+            "cache": str(data.cache_path),
+            "cache_reused": data.reused,
+        },
     )
 
 
@@ -270,37 +294,58 @@ def merge_adapter(cfg: TrainConfig, adapter_dir: Path, target: Path, tokenizer: 
     return target
 
 
-def write_model_card(cfg: TrainConfig, model_dir: Path, metrics: dict[str, Any], diagnosis: Diagnosis | None,
-                     stats: dict[str, Any], fmt: str) -> Path:
+def write_model_card(
+    cfg: TrainConfig,
+    model_dir: Path,
+    metrics: dict[str, Any],
+    diagnosis: Diagnosis | None,
+    stats: dict[str, Any],
+    fmt: str,
+) -> Path:
     digest = manifest_hash(cfg)
-    keys = ("method", "preset", "learning_rate", "lr_scheduler", "warmup_steps", "per_device_batch_size",
-            "gradient_accumulation_steps", "num_epochs", "max_steps", "precision", "max_length", "train_on_source",
-            "packing", "seed")
+    keys = (
+        "method",
+        "preset",
+        "learning_rate",
+        "lr_scheduler",
+        "warmup_steps",
+        "per_device_batch_size",
+        "gradient_accumulation_steps",
+        "num_epochs",
+        "max_steps",
+        "precision",
+        "max_length",
+        "train_on_source",
+        "packing",
+        "seed",
+    )
     lora_keys = ("lora_rank", "lora_alpha", "lora_dropout", "target_modules", "modules_to_save")
     rows = [f"| {k} | {getattr(cfg, k)} |" for k in keys + (lora_keys if cfg.uses_lora else ())]
     loss = metrics.get("eval_loss")
-    text = "\n".join([
-        "---",
-        f"base_model: {cfg.model}",
-        "library_name: " + ("peft" if cfg.uses_lora else "transformers"),
-        "tags: [curate]",
-        "---",
-        "",
-        f"# {model_dir.parent.name}",
-        "",
-        f"Fine-tuned from `{cfg.model}` with curate ({cfg.method}).",
-        "",
-        f"- Training data: curate build, manifest sha256 `{digest or 'unknown (no manifest.json)'}`",
-        f"- Data format: {fmt}; examples: train {stats.get('train', {}).get('examples')}, "
-        f"val {stats.get('val', {}).get('examples')}",
-        f"- Final training loss: {metrics.get('train_loss')}" + (f"; validation loss: {loss:.4f}" if loss else ""),
-        f"- Learning curves: {diagnosis}" if diagnosis else "- Learning curves: not diagnosed",
-        "",
-        "| setting | value |",
-        "| --- | --- |",
-        *rows,
-        "",
-    ])
+    text = "\n".join(
+        [
+            "---",
+            f"base_model: {cfg.model}",
+            "library_name: " + ("peft" if cfg.uses_lora else "transformers"),
+            "tags: [curate]",
+            "---",
+            "",
+            f"# {model_dir.parent.name}",
+            "",
+            f"Fine-tuned from `{cfg.model}` with curate ({cfg.method}).",
+            "",
+            f"- Training data: curate build, manifest sha256 `{digest or 'unknown (no manifest.json)'}`",
+            f"- Data format: {fmt}; examples: train {stats.get('train', {}).get('examples')}, "
+            f"val {stats.get('val', {}).get('examples')}",
+            f"- Final training loss: {metrics.get('train_loss')}" + (f"; validation loss: {loss:.4f}" if loss else ""),
+            f"- Learning curves: {diagnosis}" if diagnosis else "- Learning curves: not diagnosed",
+            "",
+            "| setting | value |",
+            "| --- | --- |",
+            *rows,
+            "",
+        ]
+    )
     path = model_dir / "README.md"
     path.write_text(text, encoding="utf-8")
     return path
@@ -338,10 +383,13 @@ def launch(cfg: TrainConfig) -> TrainResult:
         raise TrainError(f"{cmd[0]} exited with status {done.returncode}")
     result = json.loads((output_dir / "result.json").read_text())
     return TrainResult(
-        output_dir=output_dir, model_dir=Path(result["model_dir"]),
+        output_dir=output_dir,
+        model_dir=Path(result["model_dir"]),
         merged_dir=Path(result["merged_dir"]) if result.get("merged_dir") else None,
-        global_step=result["global_step"], resumed_from_step=result.get("resumed_from_step"),
-        metrics=result["metrics"], data_stats=result["data_stats"],
+        global_step=result["global_step"],
+        resumed_from_step=result.get("resumed_from_step"),
+        metrics=result["metrics"],
+        data_stats=result["data_stats"],
         diagnosis=Diagnosis(**result["diagnosis"]) if result.get("diagnosis") else None,
         curves_png=Path(result["curves_png"]) if result.get("curves_png") else None,
     )
@@ -360,9 +408,12 @@ def main(argv: list[str] | None = None) -> int:
     result = train(cfg)
     if int(os.environ.get("RANK", "0")) == 0:
         payload = {
-            "model_dir": str(result.model_dir), "merged_dir": str(result.merged_dir or ""),
-            "global_step": result.global_step, "resumed_from_step": result.resumed_from_step,
-            "metrics": result.metrics, "data_stats": result.data_stats,
+            "model_dir": str(result.model_dir),
+            "merged_dir": str(result.merged_dir or ""),
+            "global_step": result.global_step,
+            "resumed_from_step": result.resumed_from_step,
+            "metrics": result.metrics,
+            "data_stats": result.data_stats,
             "diagnosis": result.diagnosis.as_dict() if result.diagnosis else None,
             "curves_png": str(result.curves_png or ""),
         }

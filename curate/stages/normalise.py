@@ -64,9 +64,7 @@ def normalise_text(text: str, counts: Counter[str] | None = None) -> str:
 
 def _needs_work(text: str) -> bool:
     """Whether ASCII ``text`` holds anything :func:`normalise_text` changes beyond its ends."""
-    return bool(
-        "&" in text or " \n" in text or "\t\n" in text or "\n\n\n" in text or _ASCII_CONTROL.search(text)
-    )
+    return bool("&" in text or " \n" in text or "\t\n" in text or "\n\n\n" in text or _ASCII_CONTROL.search(text))
 
 
 def _unescape_outside_code(text: str) -> str:

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-WORDS = ("alpha beta gamma delta fox dog river stone light cloud answer question model data train "
-         "loss curve step learn fit good small large fast slow red blue green").split()
+WORDS = (
+    "alpha beta gamma delta fox dog river stone light cloud answer question model data train "
+    "loss curve step learn fit good small large fast slow red blue green"
+).split()
 
 
 def sentence(rng: random.Random, n: int) -> str:
@@ -35,19 +37,23 @@ def write_build(root: Path, records: list[dict], val: list[dict] | None = None, 
 
 def io_records(n: int, seed: int = 0) -> list[dict]:
     rng = random.Random(seed)
-    return [{"input": sentence(rng, rng.randint(3, 10)), "output": sentence(rng, rng.randint(3, 10))}
-            for _ in range(n)]
+    return [{"input": sentence(rng, rng.randint(3, 10)), "output": sentence(rng, rng.randint(3, 10))} for _ in range(n)]
 
 
 def message_records(n: int, seed: int = 0) -> list[dict]:
     rng = random.Random(seed)
-    return [{"messages": [
-        {"role": "system", "content": "be brief"},
-        {"role": "user", "content": sentence(rng, 5)},
-        {"role": "assistant", "content": sentence(rng, 6)},
-        {"role": "user", "content": sentence(rng, 4)},
-        {"role": "assistant", "content": sentence(rng, 3)},
-    ]} for _ in range(n)]
+    return [
+        {
+            "messages": [
+                {"role": "system", "content": "be brief"},
+                {"role": "user", "content": sentence(rng, 5)},
+                {"role": "assistant", "content": sentence(rng, 6)},
+                {"role": "user", "content": sentence(rng, 4)},
+                {"role": "assistant", "content": sentence(rng, 3)},
+            ]
+        }
+        for _ in range(n)
+    ]
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from curate.train import TrainConfigError, accumulation_for, config_from_mapping, load_config, load_preset
 from curate.train.config import resolve_spec
 
@@ -11,8 +12,16 @@ def test_presets_carry_the_guides_recipes():
     assert (full.per_device_batch_size, full.gradient_accumulation_steps, full.precision) == (8, 8, "fp16")
     assert (full.eval_steps, full.save_steps, full.save_total_limit, full.num_epochs, full.seed) == (128, 128, 2, 1, 42)
     assert (lora.lora_rank, lora.lora_alpha, lora.learning_rate) == (128, 256, 5e-5)
-    assert set(lora.target_modules) == {"q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj",
-                                        "embed_tokens", "lm_head"}
+    assert set(lora.target_modules) == {
+        "q_proj",
+        "k_proj",
+        "v_proj",
+        "o_proj",
+        "up_proj",
+        "down_proj",
+        "embed_tokens",
+        "lm_head",
+    }
     assert (lora.lr_scheduler, lora.warmup_steps, lora.gradient_accumulation_steps) == ("constant_with_warmup", 8, 64)
     assert lora.precision == "bf16" and lora.gradient_checkpointing and (lora.eval_steps, lora.save_steps) == (80, 80)
     assert (qlora.method, qlora.learning_rate, qlora.warmup_steps) == ("qlora", 7.5e-5, 0)

@@ -6,6 +6,7 @@ import random
 
 import pytest
 from click.testing import CliRunner
+
 from curate.train import diagnose
 from curate.train.cli import curves_command
 from curate.train.curves import read_curves
@@ -41,8 +42,14 @@ def curves(shape: str, noise: float, seed: int):
     return (STEPS, [x + rng.gauss(0, noise) for x in tr], VSTEPS, [x + rng.gauss(0, noise / 3) for x in va])
 
 
-EXPECTED = {"well-fit": "well-fit", "underfit-flat": "underfit", "underfit-falling": "underfit",
-            "overfit": "overfit", "spikes": "unstable", "diverging": "unstable"}
+EXPECTED = {
+    "well-fit": "well-fit",
+    "underfit-flat": "underfit",
+    "underfit-falling": "underfit",
+    "overfit": "overfit",
+    "spikes": "unstable",
+    "diverging": "unstable",
+}
 
 
 @pytest.mark.parametrize("shape", list(EXPECTED))
@@ -82,7 +89,8 @@ def trainer_state(tmp_path, shape):
     for ck in (100, 200):  # like Axolotl/TRL output: state in checkpoints only
         (out / f"checkpoint-{ck}").mkdir(parents=True)
         (out / f"checkpoint-{ck}" / "trainer_state.json").write_text(
-            json.dumps({"log_history": [h for h in history if h["step"] <= ck]}))
+            json.dumps({"log_history": [h for h in history if h["step"] <= ck]})
+        )
     return out
 
 

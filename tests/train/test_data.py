@@ -4,6 +4,7 @@ import json
 
 import pytest
 from conftest import io_records, message_records, write_build
+
 from curate.train import TrainConfig, TrainDataError
 from curate.train.data import (
     IGNORE_INDEX,
@@ -58,9 +59,13 @@ def test_prompt_tokens_are_masked_unless_training_on_source(tok):
 
 @pytest.mark.parametrize("fmt", ["messages", "sharegpt"])
 def test_only_assistant_turns_are_trained_through_the_chat_template(tok, fmt):
-    msgs = [{"role": "system", "content": "S"}, {"role": "user", "content": "fox"},
-            {"role": "assistant", "content": "dog"}, {"role": "user", "content": "river"},
-            {"role": "assistant", "content": "stone"}]
+    msgs = [
+        {"role": "system", "content": "S"},
+        {"role": "user", "content": "fox"},
+        {"role": "assistant", "content": "dog"},
+        {"role": "user", "content": "river"},
+        {"role": "assistant", "content": "stone"},
+    ]
     if fmt == "sharegpt":
         names = {"system": "system", "user": "human", "assistant": "gpt"}
         rec = {"conversations": [{"from": names[m["role"]], "value": m["content"]} for m in msgs]}
@@ -76,21 +81,26 @@ def test_text_is_chunked_and_overlong_examples_are_counted(tok):
     examples, stats = tokenise_records([{"text": long_text}], "text", tok, TrainConfig(model="m", max_length=32))
     assert len(examples) > 2 and all(len(e["input_ids"]) <= 32 for e in examples)
     assert sum(len(e["input_ids"]) for e in examples) == len(tok(long_text)["input_ids"]) + 2 - stats.dropped.get(
-        "chunk_too_short", 0)
+        "chunk_too_short", 0
+    )
     recs = [{"input": long_text, "output": "fox"}, {"input": "a", "output": "dog"}]
     kept, stats = tokenise_records(recs, "input-output", tok, TrainConfig(model="m", max_length=32))
     assert stats.truncated == 0 and stats.dropped == {"no_target_tokens": 1} and len(kept) == 1
-    kept, stats = tokenise_records(recs, "input-output", tok,
-                                   TrainConfig(model="m", max_length=32, source_max_length=16, target_max_length=8))
+    kept, stats = tokenise_records(
+        recs, "input-output", tok, TrainConfig(model="m", max_length=32, source_max_length=16, target_max_length=8)
+    )
     assert stats.truncated == 1 and len(kept) == 2 and len(kept[0]["input_ids"]) <= 1 + 16 + 8
-    kept, stats = tokenise_records(recs, "input-output", tok,
-                                   TrainConfig(model="m", max_length=32, train_on_source=True, overlong="drop"))
+    kept, stats = tokenise_records(
+        recs, "input-output", tok, TrainConfig(model="m", max_length=32, train_on_source=True, overlong="drop")
+    )
     assert stats.dropped == {"too_long": 1} and len(kept) == 1
 
 
 def test_packing_keeps_every_token_and_masks_sequence_starts():
-    examples = [{"input_ids": list(range(10 * i, 10 * i + n)), "labels": list(range(10 * i, 10 * i + n))}
-                for i, n in enumerate([7, 3, 5, 2, 6, 1, 4])]
+    examples = [
+        {"input_ids": list(range(10 * i, 10 * i + n)), "labels": list(range(10 * i, 10 * i + n))}
+        for i, n in enumerate([7, 3, 5, 2, 6, 1, 4])
+    ]
     rows = pack_examples(examples, 8)
     assert all(len(r["input_ids"]) <= 8 for r in rows)
     assert sorted(t for r in rows for t in r["input_ids"]) == sorted(t for e in examples for t in e["input_ids"])
@@ -121,7 +131,7 @@ def test_packed_sequences_do_not_attend_across_boundaries(tiny_model, tok):
     # Sanity: without position_ids the second sequence does see the first.
     with torch.no_grad():
         leaky = model(input_ids=batch["input_ids"]).logits[0]
-    assert not torch.allclose(leaky[len(b):], alone[1], atol=1e-3)
+    assert not torch.allclose(leaky[len(b) :], alone[1], atol=1e-3)
 
 
 def test_masked_prompt_tokens_contribute_nothing_to_the_loss(tiny_model, tok):

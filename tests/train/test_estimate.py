@@ -13,6 +13,7 @@ import random
 import pytest
 from click.testing import CliRunner
 from conftest import sentence
+
 from curate.train import estimate_memory
 from curate.train.cli import estimate_command
 from curate.train.estimate import parse_size
@@ -23,8 +24,16 @@ def small_model(tmp_path_factory):
     from curate.train.tiny import make_tiny_llama
 
     texts = [sentence(random.Random(i), 30) + str(i) for i in range(3000)]
-    return make_tiny_llama(tmp_path_factory.mktemp("small") / "m", vocab_size=2000, train_texts=texts,
-                           hidden_size=128, intermediate_size=344, num_layers=4, num_heads=4, num_kv_heads=4)
+    return make_tiny_llama(
+        tmp_path_factory.mktemp("small") / "m",
+        vocab_size=2000,
+        train_texts=texts,
+        hidden_size=128,
+        intermediate_size=344,
+        num_layers=4,
+        num_heads=4,
+        num_kv_heads=4,
+    )
 
 
 def measured_peak(model_dir, seq_len, batch, checkpointing):
@@ -47,8 +56,9 @@ def measured_peak(model_dir, seq_len, batch, checkpointing):
 
     step()  # create the optimizer states
     resident = sum(p.numel() * p.element_size() for p in model.parameters())
-    resident += sum(t.numel() * t.element_size() for s in opt.state.values() for t in s.values()
-                    if isinstance(t, torch.Tensor))
+    resident += sum(
+        t.numel() * t.element_size() for s in opt.state.values() for t in s.values() if isinstance(t, torch.Tensor)
+    )
     with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         step()
     current = peak = 0
@@ -60,15 +70,15 @@ def measured_peak(model_dir, seq_len, batch, checkpointing):
 
 def test_estimate_matches_measured_peak_without_checkpointing(small_model):
     measured = measured_peak(small_model, 256, 4, checkpointing=False)
-    est = estimate_memory(str(small_model), "full", seq_len=256, batch=4, precision="fp32",
-                          gradient_checkpointing=False)
+    est = estimate_memory(
+        str(small_model), "full", seq_len=256, batch=4, precision="fp32", gradient_checkpointing=False
+    )
     assert est.total == pytest.approx(measured, rel=0.15)
 
 
 def test_estimate_with_checkpointing_is_an_upper_bound_within_60_percent(small_model):
     measured = measured_peak(small_model, 256, 4, checkpointing=True)
-    est = estimate_memory(str(small_model), "full", seq_len=256, batch=4, precision="fp32",
-                          gradient_checkpointing=True)
+    est = estimate_memory(str(small_model), "full", seq_len=256, batch=4, precision="fp32", gradient_checkpointing=True)
     assert measured <= est.total <= 1.6 * measured
     assert est.activations_checkpointing < est.activations_no_checkpointing
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+
 from curate.train import TrainConfig, config_from_mapping, train
 from curate.train.cli import train_command
 from curate.train.data import Collator, prepare_datasets
@@ -15,10 +16,22 @@ TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj", "embe
 
 
 def settings(model, build, **over):
-    base = {"model": str(model), "data": str(build), "max_length": 96, "per_device_batch_size": 4,
-            "learning_rate": 1e-3, "max_steps": 4, "eval_steps": 2, "save_steps": 2, "lora_rank": 4,
-            "lora_alpha": 8, "target_modules": TARGETS, "optim": "adamw_torch", "precision": "fp32",
-            "output_dir": str(build.parent / "run")}
+    base = {
+        "model": str(model),
+        "data": str(build),
+        "max_length": 96,
+        "per_device_batch_size": 4,
+        "learning_rate": 1e-3,
+        "max_steps": 4,
+        "eval_steps": 2,
+        "save_steps": 2,
+        "lora_rank": 4,
+        "lora_alpha": 8,
+        "target_modules": TARGETS,
+        "optim": "adamw_torch",
+        "precision": "fp32",
+        "output_dir": str(build.parent / "run"),
+    }
     base.update(over)
     return config_from_mapping(base)
 
@@ -58,8 +71,13 @@ def test_every_trainable_parameter_gets_a_nonzero_gradient(tiny_model, messages_
 
 @pytest.mark.parametrize("method", ["full", "lora", "8bit", "qlora"])
 def test_each_method_trains_a_few_steps_and_writes_its_outputs(tiny_model, messages_build, method):
-    cfg = settings(tiny_model, messages_build, method=method, bnb_4bit_compute_dtype="fp32",
-                   optim="paged_adamw_32bit" if method == "qlora" else "adamw_torch")
+    cfg = settings(
+        tiny_model,
+        messages_build,
+        method=method,
+        bnb_4bit_compute_dtype="fp32",
+        optim="paged_adamw_32bit" if method == "qlora" else "adamw_torch",
+    )
     result = train(cfg)
     assert result.global_step == 4
     out = result.output_dir
@@ -87,8 +105,11 @@ def test_resume_continues_from_the_saved_step(tiny_model, io_build):
     history = json.loads((again.output_dir / "trainer_state.json").read_text())["log_history"]
     assert [h["step"] for h in history if "loss" in h] == [1, 2, 3, 4, 5, 6]
     assert again.extra["cache_reused"]
-    fresh = train(settings(tiny_model, io_build, method="lora", max_steps=6, resume=False,
-                           output_dir=str(io_build.parent / "fresh")))
+    fresh = train(
+        settings(
+            tiny_model, io_build, method="lora", max_steps=6, resume=False, output_dir=str(io_build.parent / "fresh")
+        )
+    )
     assert fresh.resumed_from_step is None
 
 
@@ -112,11 +133,34 @@ def test_cli_trains_a_build_dir_and_lists_modules(tiny_model, io_build):
     listed = runner.invoke(train_command, ["--list-modules", str(tiny_model)])
     assert listed.exit_code == 0 and "q_proj" in listed.output and "embed_tokens" in listed.output
     out = io_build.parent / "cli"
-    result = runner.invoke(train_command, [str(io_build), "--model", str(tiny_model), "--preset", "lora",
-                                           "-o", str(out), "--set", "max_steps=3", "--set", "lora_rank=4",
-                                           "--set", "precision='fp32'", "--set", "max_length=96",
-                                           "--set", "per_device_batch_size=4", "--set", "gradient_checkpointing=false",
-                                           "--set", "gradient_accumulation_steps=1", "--set", "optim='adamw_torch'"])
+    result = runner.invoke(
+        train_command,
+        [
+            str(io_build),
+            "--model",
+            str(tiny_model),
+            "--preset",
+            "lora",
+            "-o",
+            str(out),
+            "--set",
+            "max_steps=3",
+            "--set",
+            "lora_rank=4",
+            "--set",
+            "precision='fp32'",
+            "--set",
+            "max_length=96",
+            "--set",
+            "per_device_batch_size=4",
+            "--set",
+            "gradient_checkpointing=false",
+            "--set",
+            "gradient_accumulation_steps=1",
+            "--set",
+            "optim='adamw_torch'",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "trained 3 steps" in result.output and (out / "final" / "adapter_config.json").is_file()
     bad = runner.invoke(train_command, [str(io_build), "--set", "lora_rnak=4"])
