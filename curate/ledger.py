@@ -148,16 +148,19 @@ class Ledger:
 
     def write(self, side: str, row: dict[str, Any]) -> None:
         """Write one output row to ``train`` or ``val``."""
-        self._files[f"{side}.jsonl"].write(dumps(row) + "\n")
+        self.write_line(side, dumps(row))
+
+    def write_line(self, side: str, line: str) -> None:
+        """Write one output row, already serialised by :func:`dumps`, to ``train`` or ``val``."""
+        self._files[f"{side}.jsonl"].write(line + "\n")
         if side == "train":
             self.counts.train += 1
         else:
             self.counts.val += 1
 
-    def changed(self, record: Record, side: str) -> None:
-        """Note a kept record that a stage changed or flagged (``meta["curate"]``) in changes.jsonl."""
-        entry = {"id": record.id, "side": side, "source": record.to_dict()["source"], "changes": record.meta["curate"]}
-        self._files["changes.jsonl"].write(dumps(entry) + "\n")
+    def changed_line(self, line: str) -> None:
+        """Note a kept record that a stage changed or flagged in changes.jsonl (a line made by the writer)."""
+        self._files["changes.jsonl"].write(line + "\n")
 
     def count(self, stage: str, events: Counter[str] | dict[str, int]) -> None:
         """Add a stage's event counters (repairs, changes...) to the manifest."""

@@ -13,9 +13,10 @@ import json
 import os
 from array import array
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from curate.formats import FormatOptions, Unconvertible, to_row
-from curate.ledger import Ledger
+from curate.ledger import Ledger, dumps
 from curate.records import Record
 from curate.split import group_key, split_point
 from curate.stages.base import Rejection
@@ -23,6 +24,42 @@ from curate.stages.base import Rejection
 STAGE = "format"
 #: Where stages note what they changed or flagged in a kept record (a list of dicts).
 CHANGES_KEY = "curate"
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A kept record as the writer needs it: its output line, side and split bookkeeping.
+
+    Made by :func:`render` from the record alone, so that it can be made anywhere (the
+    Ray engine renders on its workers); :meth:`SplitWriter.accept` only appends it.
+    """
+
+    side: str  # "train" or "val"; "" when the format rejected the record
+    line: str  # the output row, serialised, without its newline
+    key: str  # the split group key
+    point: float  # the group's split point
+    length: int  # characters of text, for the report's histograms
+    changes: str | None = None  # the record's changes.jsonl line, when a stage changed it
+    rejection: Rejection | None = None  # why the format could not take it
+
+
+def render(record: Record, fmt: FormatOptions, *, val_ratio: float, seed: int, include_ids: bool) -> Rendered:
+    """Everything :class:`SplitWriter` writes for ``record``: a pure function of the record and the settings."""
+    try:
+        row = to_row(record, fmt)
+    except Unconvertible as exc:
+        return Rendered("", "", "", 0.0, 0, rejection=Rejection(record, STAGE, exc.reason, {"detail": exc.detail}))
+    if include_ids:
+        row = {"id": record.id, **row}
+    key = group_key(record)
+    point = split_point(key, seed)
+    side = "val" if point < val_ratio else "train"
+    changes = None
+    if record.meta.get(CHANGES_KEY):
+        changes = dumps(
+            {"id": record.id, "side": side, "source": record.to_dict()["source"], "changes": record.meta[CHANGES_KEY]}
+        )
+    return Rendered(side, dumps(row), key, point, sum(len(t) for t in record.texts()), changes)
 
 
 class SplitWriter:
@@ -43,30 +80,32 @@ class SplitWriter:
         self._keys_path = ledger.staged(".train-groups")
         self._keys = ledger.scratch(".train-groups")
 
+    def render(self, record: Record) -> Rendered:
+        """:func:`render` with this writer's settings."""
+        return render(record, self.fmt, val_ratio=self.val_ratio, seed=self.seed, include_ids=self.include_ids)
+
     def write(self, records: Iterable[Record]) -> None:
-        for record in records:
-            try:
-                row = to_row(record, self.fmt)
-            except Unconvertible as exc:
-                self.ledger.reject(Rejection(record, STAGE, exc.reason, {"detail": exc.detail}))
+        """Render and append ``records``."""
+        self.accept(self.render(record) for record in records)
+
+    def accept(self, rendered: Iterable[Rendered]) -> None:
+        """Append records rendered by :func:`render` (here or elsewhere), in order."""
+        ledger = self.ledger
+        for r in rendered:
+            if r.rejection is not None:
+                ledger.reject(r.rejection)
                 continue
-            if self.include_ids:
-                row = {"id": record.id, **row}
-            key = group_key(record)
-            point = split_point(key, self.seed)
-            side = "val" if point < self.val_ratio else "train"
-            length = sum(len(t) for t in record.texts())
-            if side == "train":
-                if self._closest is None or point < self._closest[0]:
-                    self._closest = (point, key)
+            if r.side == "train":
+                if self._closest is None or r.point < self._closest[0]:
+                    self._closest = (r.point, r.key)
                     self._closest_lengths = []
-                if self._closest[1] == key:
-                    self._closest_lengths.append(length)
-                self._keys.write(key + "\n")
-            self.ledger.write(side, row)
-            self.lengths[side].append(length)
-            if record.meta.get(CHANGES_KEY):
-                self.ledger.changed(record, side)
+                if self._closest[1] == r.key:
+                    self._closest_lengths.append(r.length)
+                self._keys.write(r.key + "\n")
+            ledger.write_line(r.side, r.line)
+            self.lengths[r.side].append(r.length)
+            if r.changes is not None:
+                ledger.changed_line(r.changes)
 
     def finish(self) -> None:
         """Apply the at-least-one-validation-record rule."""

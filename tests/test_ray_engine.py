@@ -35,6 +35,7 @@ from curate.records import Record
 from curate.registry import get_registry
 from curate.sources import FileTask, plan_shards, read_file, resolve_sources
 from curate.stages.base import BatchResult, Filter, Phase, PhaseResult
+from curate.writer import SplitWriter
 from tests.conftest import plugin_namespace
 
 pytestmark = [
@@ -244,6 +245,26 @@ def test_output_follows_the_canonical_order(ray_cluster: Any, corpus: Path, tmp_
     for side in ("train", "val"):
         places = [order[row["id"]] for row in iter_jsonl(tmp_path / f"{side}.jsonl")]
         assert places == sorted(places) and places, side
+
+
+def test_workers_render_the_rows_when_no_phase_follows(
+    ray_cluster: Any, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without phases the driver only appends rows the workers rendered; with one it renders them itself."""
+    config = _config(corpus, batch_size=8)
+    expected = _build("local", config, tmp_path / "local")
+
+    def not_here(self: Any, record: Record) -> Any:
+        raise AssertionError("the driver rendered a row")
+
+    monkeypatch.setattr(SplitWriter, "render", not_here)
+    got = _build("ray", config, tmp_path / "ray")
+    for name in OUTPUT_FILES:
+        assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
+    assert got["counts"] == expected["counts"] and got["counts"]["rejected_by"]["format"]
+    assert (tmp_path / "ray" / "changes.jsonl").stat().st_size > 0
+    with pytest.raises(AssertionError, match="the driver rendered a row"):
+        _build("ray", config, tmp_path / "phased", (ThirdsPhase(),))
 
 
 def test_strict_fails_on_the_same_input(ray_cluster: Any, corpus: Path, tmp_path: Path) -> None:

@@ -18,21 +18,25 @@ How a build runs:
 2. Normalisation and the filters (every stage before exact dedup) run as
    ``map_batches`` tasks, fused with the reads; each worker process builds the
    stages once from the plan's stage factories. Each record leaves as a row saying
-   kept, or rejected by stage *i* (with the rejection).
+   kept, or rejected by stage *i* (with the rejection). When nothing follows the
+   stages (no phase, no stage after exact dedup), a kept record's row also carries
+   its output, rendered by :func:`curate.writer.render` as the local writer would.
 3. Exact dedup shuffles only a narrow table (position, 64-bit key, id) of the kept
    records: grouped by key, every record but the one with the smallest position is
    a duplicate of that one, which is the record the local engine keeps.
 4. The driver streams the rows in position order (``preserve_order``, checked) next
    to the duplicates sorted by position, and replays them through the local
    engine's loop (:mod:`curate.engines.replay`): the same batches, the same
-   ledger calls, the same writer. ``train.jsonl``, ``val.jsonl`` and
-   ``rejects.jsonl`` are therefore byte for byte the local engine's.
+   ledger calls, the same writer (which only appends rows rendered on the workers).
+   ``train.jsonl``, ``val.jsonl`` and ``rejects.jsonl`` are therefore byte for byte
+   the local engine's.
 5. Phases run after that pass, as in the local engine, over a spill on the driver.
    A phase that has a ``run_ray(dataset, records) -> PhaseResult`` method gets, next
    to the usual ``records`` callable (the spill), a Ray dataset of the same records
    (see :func:`phase_records`), so that it can do its heavy work on the cluster
-   (embeddings in an actor pool: :mod:`curate.engines.ray_semantic`). Its decisions
-   are applied on the driver, in order, like any phase's.
+   (the semantic phase embeds, assigns and compares there:
+   :mod:`curate.engines.ray_semantic`). Its decisions are applied on the driver, in
+   order, like any phase's.
 
 Stages other than exact dedup must decide each record on its own (the stage
 contract): the engine batches differently from the local one. Stages after exact
@@ -63,7 +67,8 @@ from curate.records import Record, Source
 from curate.sources import FileTask, plan_shards, read_file, read_shard, resolve_sources, splittable
 from curate.stages.base import Phase, PhaseResult, Rejection, Stage, apply_phase, run_stages
 from curate.stages.dedup import ExactDedup, dedup_key
-from curate.writer import SplitWriter
+from curate.writer import Rendered, SplitWriter
+from curate.writer import render as render_row
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -91,7 +96,7 @@ MAX_READ_BLOCKS = 4096
 #: Rows per partition aimed at when shuffling the narrow dedup table.
 ROWS_PER_PARTITION = 2_000_000
 
-COLUMNS = ("pos", "kind", "data", "dkey", "id")
+COLUMNS = ("pos", "kind", "data", "dkey", "id", "rendered")
 
 
 def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) -> tuple[SplitWriter, dict[str, Any]]:
@@ -105,12 +110,14 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
     pre = factories if dedup_at is None else factories[:dedup_at]
     post = [] if dedup_at is None else [f() for f in factories[dedup_at + 1 :]]
     ray_phases = not post and any(_ray_path(p) is not None for p in plan.phases)
+    # With nothing between the stages and the writer, workers render the rows too.
+    render = not plan.phases and not post
 
     writer = SplitWriter(ledger, plan.fmt, val_ratio=config.val_ratio, seed=config.seed, include_ids=config.include_ids)
     spill = Spill(ledger, ".spill-0.jsonl") if plan.phases else None
     reports: dict[str, Any] = {}
     with _connected(ray, config.ray_address), _data_context(ray):
-        staged = _staged(plan, files, pre, keys=dedup_at is not None, debug=debug) if files else None
+        staged = _staged(plan, files, pre, keys=dedup_at is not None, render=render, debug=debug) if files else None
         if staged is not None and (dedup_at is not None or ray_phases):
             staged = staged.materialize()
         duplicates = None
@@ -120,7 +127,7 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
             plan,
             ledger,
             reporter,
-            writer.write if spill is None else spill.write,
+            writer.accept if render else writer.write if spill is None else spill.write,
             dedup=ExactDedup() if dedup_at is not None else None,
             dedup_index=len(pre),
             post_stages=post,
@@ -236,12 +243,17 @@ def _schema() -> pa.Schema:
             ("data", pa.large_binary()),
             ("dkey", pa.int64()),
             ("id", pa.string()),
+            ("rendered", pa.large_binary()),
         ]
     )
 
 
 class _Rows:
-    """Rows being gathered into one Arrow table; ``data`` holds a pickled outcome."""
+    """Rows being gathered into one Arrow table; ``data`` holds a pickled outcome.
+
+    ``rendered`` holds a kept record's output (:func:`encode_rendered`) when the
+    workers render rows, else nothing.
+    """
 
     def __init__(self) -> None:
         self.columns: dict[str, list[Any]] = {name: [] for name in COLUMNS}
@@ -249,13 +261,14 @@ class _Rows:
     def __len__(self) -> int:
         return len(self.columns["pos"])
 
-    def add(self, pos: int, kind: int, data: bytes, dkey: int = 0, rid: str = "") -> None:
+    def add(self, pos: int, kind: int, data: bytes, dkey: int = 0, rid: str = "", rendered: bytes = b"") -> None:
         cols = self.columns
         cols["pos"].append(pos)
         cols["kind"].append(kind)
         cols["data"].append(data)
         cols["dkey"].append(dkey)
         cols["id"].append(rid)
+        cols["rendered"].append(rendered)
 
     def take(self) -> pa.Table:
         import pyarrow as pa
@@ -310,6 +323,28 @@ def encode(kind: int, outcome: Any) -> bytes:
     return _dumps(outcome.counts)
 
 
+def encode_rendered(rendered: Rendered) -> bytes:
+    """A :class:`~curate.writer.Rendered` as the ``rendered`` of a row (see :func:`decode_rendered`)."""
+    rej = rendered.rejection
+    rejection = None if rej is None else (rej.stage, rej.reason, rej.details, pack(rej.record))
+    r = rendered
+    return _dumps((r.side, r.line, r.key, r.point, r.length, r.changes, rejection))
+
+
+def decode_rendered(data: bytes) -> Rendered:
+    side, line, key, point, length, changes, rejection = pickle.loads(data)
+    if rejection is not None:
+        stage, reason, details, fields = rejection
+        rejection = Rejection(unpack(fields), stage, reason, details)
+    return Rendered(side, line, key, point, length, changes, rejection)
+
+
+def _render_with(plan: Plan) -> tuple[Any, float, int, bool]:
+    """The writer's settings, for :func:`~curate.writer.render` on the workers."""
+    config = plan.config
+    return (plan.fmt, config.val_ratio, config.seed, config.include_ids)
+
+
 def decode(kind: int, data: bytes) -> Any:
     """The outcome (a record for ``RECORD`` rows) that :func:`encode` stored."""
     value = pickle.loads(data)
@@ -339,7 +374,13 @@ ReadUnit = tuple[int, FileTask, Shard | None]
 
 
 def _staged(
-    plan: Plan, files: list[tuple[int, FileTask]], pre: list[Callable[[], Stage]], *, keys: bool, debug: bool
+    plan: Plan,
+    files: list[tuple[int, FileTask]],
+    pre: list[Callable[[], Stage]],
+    *,
+    keys: bool,
+    render: bool,
+    debug: bool,
 ) -> Dataset:
     """The dataset of every file's outcomes after the stages before exact dedup."""
     import ray.cloudpickle
@@ -356,7 +397,12 @@ def _staged(
         run_stage_batch,
         batch_size=None,
         batch_format="pyarrow",
-        fn_kwargs={"build": uuid.uuid4().hex, "factories": pre, "keys": keys},
+        fn_kwargs={
+            "build": uuid.uuid4().hex,
+            "factories": pre,
+            "keys": keys,
+            "render": _render_with(plan) if render else None,
+        },
     )
 
 
@@ -468,16 +514,25 @@ def read_files(batch: pa.Table, *, chunk: int, debug: bool = False) -> Iterator[
 _BUILT: dict[str, list[Stage]] = {}
 
 
-def run_stage_batch(batch: pa.Table, *, build: str, factories: list[Callable[[], Stage]], keys: bool) -> pa.Table:
+def run_stage_batch(
+    batch: pa.Table,
+    *,
+    build: str,
+    factories: list[Callable[[], Stage]],
+    keys: bool,
+    render: tuple[Any, float, int, bool] | None = None,
+) -> pa.Table:
     """``map_batches`` function: pass a batch's records through the stages; other rows pass through.
 
-    Output rows are in position order, the batch's stage counters first.
+    Output rows are in position order, the batch's stage counters first. With
+    ``render`` (the writer's format, validation ratio, seed and whether rows carry ids),
+    each kept record also carries its rendered output row.
     """
     stages = _BUILT.get(build)
     if stages is None:
         _BUILT.clear()
         stages = _BUILT[build] = [make() for make in factories]
-    out: list[tuple[int, int, int, bytes, int, str]] = []  # (pos, order, kind, data, dkey, id)
+    out: list[tuple[int, int, int, bytes, int, str, bytes]] = []  # (pos, order, kind, data, dkey, id, rendered)
     positions: list[int] = []
     records: list[Record] = []
     for pos, kind, data in zip(
@@ -487,27 +542,34 @@ def run_stage_batch(batch: pa.Table, *, build: str, factories: list[Callable[[],
             positions.append(pos)
             records.append(decode(RECORD, data))
         else:
-            out.append((pos, 1, kind, data, 0, ""))
+            out.append((pos, 1, kind, data, 0, "", b""))
     if records:
         locate = _Locator(records, positions)
         counts: dict[str, dict[str, int]] = {}
         for i, stage in enumerate(stages):
             records, rejected, stage_counts = run_stages([stage], records)
             for rejection in rejected:
-                out.append((locate(rejection.record), 1, REJECTED, encode(REJECTED, Rejected(i, rejection)), 0, ""))
+                row = encode(REJECTED, Rejected(i, rejection))
+                out.append((locate(rejection.record), 1, REJECTED, row, 0, "", b""))
             for name, events in stage_counts.items():
                 merged = counts.setdefault(name, {})
                 for event, n in events.items():
                     merged[event] = merged.get(event, 0) + n
         for record in records:
             dkey = _signed(dedup_key(record)) if keys else 0
-            out.append((locate(record), 1, KEPT, encode(KEPT, Kept(record)), dkey, record.id))
+            shown = b""
+            if render is not None:
+                fmt, val_ratio, seed, include_ids = render
+                shown = encode_rendered(
+                    render_row(record, fmt, val_ratio=val_ratio, seed=seed, include_ids=include_ids)
+                )
+            out.append((locate(record), 1, KEPT, encode(KEPT, Kept(record)), dkey, record.id, shown))
         if counts:
-            out.append((min(positions), 0, COUNTS, encode(COUNTS, StageCounts(counts)), 0, ""))
+            out.append((min(positions), 0, COUNTS, encode(COUNTS, StageCounts(counts)), 0, "", b""))
     out.sort(key=lambda row: (row[0], row[1]))
     rows = _Rows()
-    for pos, _, kind, data, dkey, rid in out:
-        rows.add(pos, kind, data, dkey, rid)
+    for pos, _, kind, data, dkey, rid, shown in out:
+        rows.add(pos, kind, data, dkey, rid, shown)
     return rows.take()
 
 
@@ -602,18 +664,31 @@ def _ordered(staged: Dataset | None, duplicates: Dataset | None) -> Iterator[tup
     upcoming = next(later, None)
     last = -1
     for batch in staged.iter_batches(batch_format="pyarrow", batch_size=None):
-        columns = (batch.column("pos").to_pylist(), batch.column("kind").to_pylist(), batch.column("data").to_pylist())
-        for pos, kind, data in zip(*columns, strict=True):
+        columns = (
+            batch.column("pos").to_pylist(),
+            batch.column("kind").to_pylist(),
+            batch.column("data").to_pylist(),
+            batch.column("rendered").to_pylist(),
+        )
+        for pos, kind, data, shown in zip(*columns, strict=True):
             if pos < last:
                 raise RuntimeError(f"rows out of order ({pos} after {last}): this is a bug in the ray engine")
             last = pos
-            outcome = decode(kind, data)
-            if isinstance(outcome, Kept) and upcoming is not None:
+            if kind != KEPT:
+                yield pos, decode(kind, data)
+                continue
+            duplicate_of = None
+            if upcoming is not None:
                 if upcoming[0] < pos:
                     raise RuntimeError(f"a duplicate at position {upcoming[0]} matches no kept record")
                 if upcoming[0] == pos:
-                    outcome.duplicate_of = upcoming[1]
+                    duplicate_of = upcoming[1]
                     upcoming = next(later, None)
+            if shown and duplicate_of is None:  # rendered on the worker: the record itself is not needed
+                yield pos, Kept(None, rendered=decode_rendered(shown))
+                continue
+            outcome = decode(KEPT, data)
+            outcome.duplicate_of = duplicate_of
             yield pos, outcome
     if upcoming is not None:
         raise RuntimeError(f"a duplicate at position {upcoming[0]} matches no kept record")

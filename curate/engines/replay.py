@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from curate.engines.local import note_problem, note_source_error
 from curate.errors import SourceError
@@ -30,6 +31,7 @@ from curate.plan import Plan, Reporter
 from curate.records import Record
 from curate.sources import FileTask
 from curate.stages.base import Rejection, Stage, run_stages
+from curate.writer import Rendered
 
 
 @dataclass(slots=True)
@@ -42,10 +44,15 @@ class FileSummary:
 
 @dataclass(slots=True)
 class Kept:
-    """A record that every stage before exact dedup kept (``duplicate_of`` set when it is a later copy)."""
+    """A record that every stage before exact dedup kept (``duplicate_of`` set when it is a later copy).
 
-    record: Record
+    ``rendered`` is the record's output, made where the record was decided; the record
+    itself is then left out (``None``) unless something still needs it.
+    """
+
+    record: Record | None
     duplicate_of: str | None = None
+    rendered: Rendered | None = None
 
 
 @dataclass(slots=True)
@@ -69,6 +76,9 @@ Outcome = FileSummary | Problem | Kept | Rejected | StageCounts
 class Replay:
     """The local engine's streaming pass, fed with outcomes decided elsewhere.
 
+    ``sink`` gets each batch's kept records, or their renderings where the outcomes
+    carry them (see :class:`Kept`): the writer's ``write`` or ``accept``, or a spill.
+
     ``dedup_index`` is the position of the exact-dedup stage in the plan (its rejects
     are written in that stage's slot); ``post_stages`` are the stages that come after
     it, run here on the very batches the local engine would give them.
@@ -79,7 +89,7 @@ class Replay:
         plan: Plan,
         ledger: Ledger,
         reporter: Reporter,
-        sink: Callable[[list[Record]], None],
+        sink: Callable[[list[Any]], None],
         *,
         dedup: Stage | None,
         dedup_index: int,
@@ -94,7 +104,7 @@ class Replay:
         self.size = plan.config.batch_size
         self.strict = plan.config.strict
         self._slots: list[list[Rejection]] = [[] for _ in range(dedup_index + 1)]
-        self._kept: list[Record] = []
+        self._kept: list[Record | Rendered] = []
         self._records = 0
 
     def run(self, tasks: Iterable[FileTask | SourceError], outcomes: Iterator[tuple[int, Iterator[Outcome]]]) -> None:
@@ -140,10 +150,14 @@ class Replay:
             if isinstance(item, Rejected):
                 self._slots[item.stage].append(item.rejection)
             elif isinstance(item, Kept):
-                if item.duplicate_of is not None and self.dedup is not None:
+                if item.duplicate_of is not None and self.dedup is not None and item.record is not None:
                     self._slots[-1].append(self.dedup.reject(item.record, "duplicate", duplicate_of=item.duplicate_of))
-                else:
+                elif item.rendered is not None:
+                    self._kept.append(item.rendered)
+                elif item.record is not None:
                     self._kept.append(item.record)
+                else:
+                    raise RuntimeError("a kept record came with neither the record nor its rendering: a bug")
             else:
                 raise RuntimeError(f"unexpected outcome {item!r}: this is a bug in the engine")
             self._records += 1
