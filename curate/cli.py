@@ -331,15 +331,16 @@ def plugins(as_json: bool) -> None:
     registry = get_registry()
     infos = registry.plugins()
     provides: dict[str, list[str]] = {}
-    for kind, table in (
+    kinds: tuple[tuple[str, dict[str, type]], ...] = (
         ("importer", registry.importers),
         ("filter", registry.filters),
         ("embedder", registry.embedders),
-    ):
-        for name, cls in table.items():
+    )
+    for kind, classes in kinds:
+        for name, cls in classes.items():
             plugin = cls.__module__
             provides.setdefault(plugin, []).append(f"{kind}:{name}")
-    rows = []
+    rows: list[dict[str, Any]] = []
     for info in infos:
         module = registry.pm.get_plugin(info.name)
         rows.append(
@@ -369,7 +370,7 @@ def filters_command(as_json: bool) -> None:
     from curate.registry import get_registry
 
     registry = get_registry()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": name,
             "default": bool(cls.default),

@@ -93,7 +93,7 @@ class InputFile:
         """Open for reading bytes, decompressing transparently."""
         kind = self.compression
         if kind == "gzip":
-            return gzip.open(self.path, "rb")
+            return gzip.open(self.path, "rb")  # type: ignore[return-value]  # a GzipFile is a binary IO
         if kind == "bz2":
             return bz2.open(self.path, "rb")
         if kind == "xz":

@@ -19,7 +19,7 @@ from curate.formats import FormatOptions, PromptTemplate
 from curate.ledger import ErrorEntry
 from curate.registry import Registry
 from curate.sources import FileTask, check_sources
-from curate.stages.base import Phase, Stage
+from curate.stages.base import Filter, Phase, Stage
 from curate.stages.dedup import ExactDedup
 from curate.stages.normalise import Normalise
 
@@ -66,7 +66,7 @@ class Plan:
         return [s.name for s in self.stages]
 
 
-def filter_classes(config: BuildConfig, registry: Registry) -> list[type[Stage]]:
+def filter_classes(config: BuildConfig, registry: Registry) -> list[type[Filter]]:
     """The filters that run, in their fixed order: the selection, or the recommended set."""
     for name in config.filter_options:
         registry.filter(name)  # unknown names in [filters.NAME] are errors

@@ -312,6 +312,8 @@ def encode(kind: int, outcome: Any) -> bytes:
     """The ``data`` of a row of ``kind``."""
     if kind in (RECORD, KEPT):
         record = outcome.record if isinstance(outcome, Kept) else outcome
+        if record is None:
+            raise ValueError("a kept outcome without its record cannot be encoded")
         return _dumps(pack(record))
     if kind == REJECTED:
         rej = outcome.rejection

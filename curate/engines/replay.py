@@ -173,8 +173,10 @@ class Replay:
             self.ledger.reject_all(slot)
             slot.clear()
         kept = self._kept
-        if self.post_stages:
-            kept, rejected, counts = run_stages(self.post_stages, kept)
+        if self.post_stages:  # only records come here: workers render nothing when stages follow
+            records = [r for r in kept if isinstance(r, Record)]
+            kept_records, rejected, counts = run_stages(self.post_stages, records)
+            kept = list(kept_records)
             self.ledger.reject_all(rejected)
             for stage, events in counts.items():
                 self.ledger.count(stage, events)
