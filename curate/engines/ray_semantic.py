@@ -18,8 +18,9 @@ its heavy steps on the cluster and its decisions on the driver:
    group runs :func:`curate.semantic.clusters.cluster_pass`, exactly the local
    engine's work on that cluster.
 5. **Decisions.** The driver merges the clusters' results (arrays of a few bytes per
-   record, never the vectors) and decides as the local engine does: the same
-   ``train.jsonl``, ``val.jsonl`` and ``rejects.jsonl``.
+   record; of the vectors it only sees the fit sample and the few whose survivor the
+   boundary pass re-measures) and decides as the local engine does:
+   the same ``train.jsonl``, ``val.jsonl`` and ``rejects.jsonl``.
 
 A semantic phase offers this path to the Ray engine with::
 
@@ -70,11 +71,14 @@ def run_semantic_on_ray(phase: Any, dataset: Dataset, records: Callable[[], Iter
         texts_and_keys, batch_format="pyarrow", fn_kwargs={"field": opts.field, "quality_key": opts.quality_key}
     ).materialize()
     done = embed_on_cluster(phase, texts)
-    store: list[RayVectors] = []
+    narrow = texts.drop_columns(["text"]).materialize()
+    del texts  # the texts leave the object store; the phase's vectors replace them
+    steps: list[dict[str, float]] = []
 
     def vectors(keys: np.ndarray) -> RayVectors:
-        store.append(RayVectors(texts, keys, phase.cache_dir / "embeddings", phase.embedder.model_id))
-        return store[0]
+        store = RayVectors(narrow, keys, phase.cache_dir / "embeddings", phase.embedder.model_id)
+        steps.append(store.seconds)  # the phase drops the store, and its dataset, when it is done
+        return store
 
     result: PhaseResult = phase.run(records, vectors=vectors)
     # Vectors embedded on the cluster count as embedded, as the local engine counts them.
@@ -87,8 +91,8 @@ def run_semantic_on_ray(phase: Any, dataset: Dataset, records: Callable[[], Iter
         embedder["embedded"] = embedder.get("embedded", 0) + moved
         embedder["cached"] = embedder.get("cached", 0) - moved
         embedder["cluster"] = {"actors": done["actors"], "gpus": done["gpus"], "seconds": done["seconds"]}
-        if store:
-            embedder["cluster"]["steps"] = store[0].seconds
+        if steps:
+            embedder["cluster"]["steps"] = steps[0]
     return result
 
 
@@ -124,14 +128,14 @@ def embed_on_cluster(phase: Any, texts: Dataset) -> dict[str, Any]:
             num_gpus=1 if gpus else 0,
             fn_constructor_kwargs={"embedder": pickle.dumps(phase.embedder)},
         )
-        stored = np.zeros(0, dtype=np.uint64)
+        stored: set[int] = set()
         for batch in vectors.iter_batches(batch_format="numpy", batch_size=None):
             batch_keys = np.asarray(batch["key"], dtype=np.int64).view(np.uint64)
             batch_keys, first = np.unique(batch_keys, return_index=True)
-            new = ~np.isin(batch_keys, stored)
+            new = np.array([int(k) not in stored for k in batch_keys.tolist()], dtype=bool)
             if new.any():
                 cache.add(batch_keys[new], np.stack(batch["vector"][first[new]]).astype(np.float32))
-                stored = np.union1d(stored, batch_keys[new])
+                stored.update(batch_keys[new].tolist())
         done["embedded"] = len(stored)
     done["seconds"] = round(time.perf_counter() - started, 3)
     return done
@@ -198,6 +202,7 @@ class RayVectors:
     """
 
     def __init__(self, texts: Dataset, keys: np.ndarray, cache_root: Path, model_id: str) -> None:
+        """``texts``: the phase's records as ``texts_and_keys`` rows (without the text); ``keys``: the driver's."""
         started = time.perf_counter()
         narrow = [
             (np.asarray(b["pos"], np.int64), np.asarray(b["key"], np.int64))
@@ -257,6 +262,13 @@ class RayVectors:
     def clusters(
         self, assignment: Assignment, margin: float, k: int, work: ClusterWork, features: Features
     ) -> Iterator[ClusterResult]:
+        """As :meth:`~curate.semantic.clusters.MatrixVectors.clusters`, from the dataset's own columns.
+
+        The assignment, lengths and quality scores in the rows were computed on the
+        workers by the functions that made the driver's ``assignment`` and ``features``,
+        for the same records in the same order (checked when this object was made); the
+        rows carry them to their cluster instead of the driver's arrays going to every task.
+        """
         started = time.perf_counter()
         groups = self.dataset.map_batches(
             host_and_guest_rows, batch_format="pyarrow", fn_kwargs={"margin": margin if k > 1 else 0.0}

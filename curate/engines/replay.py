@@ -150,7 +150,9 @@ class Replay:
             if isinstance(item, Rejected):
                 self._slots[item.stage].append(item.rejection)
             elif isinstance(item, Kept):
-                if item.duplicate_of is not None and self.dedup is not None and item.record is not None:
+                if item.duplicate_of is not None and self.dedup is not None:
+                    if item.record is None:
+                        raise RuntimeError("a later copy came without its record: this is a bug in the engine")
                     self._slots[-1].append(self.dedup.reject(item.record, "duplicate", duplicate_of=item.duplicate_of))
                 elif item.rendered is not None:
                     self._kept.append(item.rendered)
@@ -175,6 +177,8 @@ class Replay:
         kept = self._kept
         if self.post_stages:  # only records come here: workers render nothing when stages follow
             records = [r for r in kept if isinstance(r, Record)]
+            if len(records) != len(kept):
+                raise RuntimeError("rows rendered on the workers met stages after exact dedup: a bug in the engine")
             kept_records, rejected, counts = run_stages(self.post_stages, records)
             kept = list(kept_records)
             self.ledger.reject_all(rejected)

@@ -26,9 +26,6 @@ import numpy as np
 from curate.semantic.kmeans import blas_threads
 from curate.semantic.semdedup import EXAMPLE_WINDOW, cross_pairs, dedup_cluster
 
-#: Clusters smaller than this are compared with one BLAS thread (many small products:
-#: threads only wait for each other); larger ones with all of them.
-SMALL_CLUSTER = 4096
 #: Default fit sample: this many records per cluster, and at least :data:`MIN_FIT_SAMPLE`.
 FIT_PER_CLUSTER = 256
 MIN_FIT_SAMPLE = 50_000
@@ -42,10 +39,11 @@ Near = tuple[float, int, int, float, bool]
 
 
 def fit_sample_size(n: int, k: int, requested: int | None, max_rows: int) -> int:
-    """How many records the centroids are fitted on: ``requested`` (0: all), or 256 per cluster, at least 50,000.
+    """How many records the centroids are fitted on.
 
-    Never more than ``n``, nor more than ``max_rows`` (what fits in the memory limit) when
-    that is above 50,000; never fewer than ``4 k``.
+    ``requested`` (0: all ``n``), by default 256 per cluster and at least 50,000; then
+    at most ``max(max_rows, 50,000)`` (``max_rows``: what fits in the memory limit, which
+    never cuts a sample below 50,000), at least ``4 k``, at most ``n``.
 
     >>> fit_sample_size(1_000, 22, None, 10**9), fit_sample_size(10**7, 2236, None, 10**9)
     (1000, 572416)
@@ -55,19 +53,22 @@ def fit_sample_size(n: int, k: int, requested: int | None, max_rows: int) -> int
 
 
 def fit_sample(keys: np.ndarray, size: int, seed: int) -> np.ndarray:
-    """Indices (ascending) of about ``size`` records, chosen by a seeded hash of their text key.
+    """Indices (ascending) of ``size`` records with distinct texts, chosen by a seeded hash of their text key.
 
-    The choice depends on each record's key alone, not on how the records are spread
-    over machines, so every engine fits K-means on the same rows. All records when
-    ``size >= len(keys)``.
+    The texts whose seeded hashes are the ``size`` smallest, each at its first record:
+    the choice depends on the set of keys, not on how the records are spread over
+    files or machines, so every engine fits K-means on the same rows. All records when
+    ``size >= len(keys)``; fewer than ``size`` when fewer texts are distinct.
     """
     n = len(keys)
     if size >= n:
         return np.arange(n, dtype=np.int64)
-    mixed = _splitmix(np.asarray(keys, dtype=np.uint64) ^ _splitmix(np.array([seed], dtype=np.uint64)))
-    cut = np.uint64(min(2**64 - 1, int(size / n * 2**64)))
-    chosen = np.flatnonzero(mixed < cut)
-    return chosen if len(chosen) >= min(size, 1) else np.arange(n, dtype=np.int64)
+    unique, first = np.unique(np.asarray(keys, dtype=np.uint64), return_index=True)
+    if size >= len(unique):
+        return np.sort(first)
+    mixed = _splitmix(unique ^ _splitmix(np.array([seed], dtype=np.uint64)))
+    ranked = np.lexsort((unique, mixed))  # by hash, ties by key
+    return np.sort(first[ranked[:size]])
 
 
 def _splitmix(x: np.ndarray) -> np.ndarray:
@@ -106,9 +107,11 @@ class Assignment:
         self.second[at], self.second_sims[at] = part.second, part.second_sims
 
 
-#: Rows whose two best similarities from the matrix product are closer than this are
-#: ranked again, row by row (see :func:`assign_rows`).
+#: Rows whose best three similarities from the matrix product are not this far apart are
+#: ranked again without it (see :func:`assign_rows`).
 NEAR_TIE = 1e-4
+#: Rows ranked again at a time (their similarities to every centroid are held at once).
+RERANK_ROWS = 1024
 
 
 def assign_rows(vectors: np.ndarray, centroids: np.ndarray) -> Assignment:
@@ -118,29 +121,45 @@ def assign_rows(vectors: np.ndarray, centroids: np.ndarray) -> Assignment:
     does not promise that: BLAS kernels round a row's dot products differently depending
     on where the row falls in the block, so two engines cutting the records into
     different batches could rank the same record differently. The product only
-    shortlists; the similarities returned are computed row by row, and rows whose best
-    two centroids are within :data:`NEAR_TIE` are ranked again row by row.
+    shortlists. Where its best, second and third similarities are all more than
+    :data:`NEAR_TIE` apart (far more than the rounding), its ranking stands; the other
+    rows are ranked again with ``einsum`` (a loop of its own, the same for any batch),
+    ties going to the lower centroid. The similarities returned are ``einsum``'s too.
     """
     x = unit_rows(vectors)
     c = np.ascontiguousarray(centroids, dtype=np.float32)
     n, k = len(x), len(c)
+    if k < 2:
+        labels = np.zeros(n, np.int64)
+        return Assignment(labels, _row_dots(x, c, labels), labels.copy(), np.full(n, -np.inf, np.float32))
     with blas_threads(1):
         block = x @ c.T
     rows = np.arange(n)
-    labels = block.argmax(axis=1)
-    if k < 2:
-        sims = np.einsum("ij,ij->i", x, c[labels])
-        return Assignment(labels, sims, np.zeros(n, np.int64), np.full(n, -np.inf, np.float32))
-    first = block[rows, labels].copy()
-    block[rows, labels] = -np.inf
-    second = block.argmax(axis=1)
-    for i in np.flatnonzero(first - block[rows, second] <= NEAR_TIE):
-        exact = (c * x[i]).sum(axis=1)
-        top = np.argsort(-exact, kind="stable")[:2]
-        labels[i], second[i] = top
-    sims = np.einsum("ij,ij->i", x, c[labels])
-    second_sims = np.einsum("ij,ij->i", x, c[second])
-    return Assignment(labels, sims, second, second_sims)
+    top = np.argsort(-block, axis=1, kind="stable")[:, :3] if k <= 3 else _top3(block)
+    values = block[rows[:, None], top]
+    labels, second = top[:, 0].copy(), top[:, 1].copy()
+    unsure = values[:, 0] - values[:, 1] <= NEAR_TIE
+    if k > 2:
+        unsure |= values[:, 1] - values[:, 2] <= NEAR_TIE
+    for start in range(0, int(unsure.sum()), RERANK_ROWS):
+        index = np.flatnonzero(unsure)[start : start + RERANK_ROWS]
+        exact = np.einsum("ij,kj->ik", x[index], c)
+        labels[index] = exact.argmax(axis=1)
+        exact[np.arange(len(index)), labels[index]] = -np.inf
+        second[index] = exact.argmax(axis=1)
+    return Assignment(labels, _row_dots(x, c, labels), second, _row_dots(x, c, second))
+
+
+def _top3(block: np.ndarray) -> np.ndarray:
+    """The columns of each row's three largest values, largest first."""
+    top = np.argpartition(-block, 2, axis=1)[:, :3]
+    order = np.argsort(-block[np.arange(len(block))[:, None], top], axis=1, kind="stable")
+    return np.take_along_axis(top, order, axis=1)
+
+
+def _row_dots(x: np.ndarray, c: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """``x[i] . c[labels[i]]`` for every row, one row at a time (no BLAS)."""
+    return np.einsum("ij,ij->i", x, c[labels]).astype(np.float32)
 
 
 def is_guest(sims: np.ndarray, second_sims: np.ndarray, margin: float) -> np.ndarray:
@@ -223,7 +242,10 @@ def cluster_pass(
     compared = peak = 0
     empty = np.zeros(0, np.int64)
     edges: tuple[np.ndarray, np.ndarray, np.ndarray] = (empty, empty, np.zeros(0, np.float32))
-    with blas_threads(1 if m + len(guest_names) < SMALL_CLUSTER else None):
+    # One BLAS thread, always: products rounded by a different number of threads differ in
+    # their last bits, and the similarities written to rejects.jsonl must not depend on
+    # the machine or the engine (a Ray worker has one thread).
+    with blas_threads(1):
         hosts = unit_rows(vectors) if m and (m > 1 or len(guest_names)) else np.zeros((0, 0), np.float32)
         if m > 1:
             ranked = hosts[order]

@@ -93,8 +93,9 @@ class SemanticOptions:
     fit_sample: int | None = _option(
         default=None,
         metadata={
-            "help": "records K-means is fitted on, chosen by a seeded hash of their text, before every record is "
-            "assigned to its closest centroid (default: 256 per cluster, at least 50,000; 0: all)"
+            "help": "records K-means is fitted on, one per distinct text, chosen by a seeded hash of the text, "
+            "before every record is assigned to its closest centroid (default: 256 per cluster, at least 50,000; "
+            "0: all); memory_limit_mb caps it above 50,000"
         },
     )
     seed: int = _option(default=0, metadata={"help": "seed of the K-means initialisation and of cap sampling"})
@@ -346,6 +347,7 @@ class SemanticPhase(Phase):
         max_rows = max(1, opts.memory_limit_mb * 2**20 // (4 * max(dim, 1)))
         size = fit_sample_size(n, k, opts.fit_sample, max_rows)
         sample_index = fit_sample(keys, size, opts.seed)
+        k = min(k, len(sample_index))  # fewer distinct texts than clusters: one cluster a text
         sample = vectors.rows(sample_index)
         device = None if opts.device == "auto" else opts.device
         km = spherical_kmeans(
