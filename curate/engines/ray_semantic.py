@@ -53,6 +53,7 @@ from curate.semantic.clusters import (
     is_guest,
     unit_rows,
 )
+from curate.semantic.kmeans import blas_threads
 from curate.stages.base import PhaseResult
 
 if TYPE_CHECKING:
@@ -378,22 +379,23 @@ def cluster_group(group: pa.Table, *, work: ClusterWork) -> pa.Table:
     guest = np.asarray(group.column("guest").to_numpy(zero_copy_only=False), dtype=bool)
     hosts = np.flatnonzero(~guest)
     visitors = np.flatnonzero(guest)
+    if not len(hosts):  # guests of a cluster that kept no member: nothing to compare with
+        return pa.table({"cluster": pa.array([], pa.int64()), "result": pa.array([], pa.large_binary())})
     pos = np.asarray(group.column("pos").to_numpy(), np.int64)
     vectors = _matrix(group.column("vector"))
     cluster = int(group.column("group")[0].as_py())
-    if not len(hosts):  # guests of a cluster that kept no member: nothing to compare with
-        return pa.table({"cluster": pa.array([], pa.int64()), "result": pa.array([], pa.large_binary())})
-    result = cluster_pass(
-        cluster,
-        pos[hosts],
-        vectors[hosts],
-        np.asarray(group.column("sim").to_numpy(), np.float32)[hosts],
-        np.asarray(group.column("length").to_numpy(), np.int64)[hosts],
-        np.asarray(group.column("quality").to_numpy(), np.float64)[hosts],
-        pos[visitors],
-        vectors[visitors],
-        work,
-    )
+    with blas_threads(1):  # as on the local engine: the same rounding
+        result = cluster_pass(
+            cluster,
+            pos[hosts],
+            vectors[hosts],
+            np.asarray(group.column("sim").to_numpy(), np.float32)[hosts],
+            np.asarray(group.column("length").to_numpy(), np.int64)[hosts],
+            np.asarray(group.column("quality").to_numpy(), np.float64)[hosts],
+            pos[visitors],
+            vectors[visitors],
+            work,
+        )
     blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     return pa.table({"cluster": pa.array([cluster], pa.int64()), "result": pa.array([blob], pa.large_binary())})
 

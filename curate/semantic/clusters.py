@@ -17,7 +17,10 @@ which is embarrassingly parallel.
 
 from __future__ import annotations
 
+import os
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -229,6 +232,11 @@ def cluster_pass(
     other clusters close to this one, ``guest_names`` ascending) are compared with every
     member, and each pair above the lowest threshold comes back as an edge for the
     boundary pass, which :func:`merge`'s caller settles once every cluster is done.
+
+    Call it with BLAS on one thread (:func:`~curate.semantic.kmeans.blas_threads`):
+    products rounded by a different number of threads differ in their last bits, and
+    the similarities written to ``rejects.jsonl`` must not depend on the machine or the
+    engine. Run clusters side by side for speed (:class:`MatrixVectors` uses threads).
     """
     m = len(names)
     order = preference(work.keep, sims, lengths, quality)
@@ -242,28 +250,24 @@ def cluster_pass(
     compared = peak = 0
     empty = np.zeros(0, np.int64)
     edges: tuple[np.ndarray, np.ndarray, np.ndarray] = (empty, empty, np.zeros(0, np.float32))
-    # One BLAS thread, always: products rounded by a different number of threads differ in
-    # their last bits, and the similarities written to rejects.jsonl must not depend on
-    # the machine or the engine (a Ray worker has one thread).
-    with blas_threads(1):
-        hosts = unit_rows(vectors) if m and (m > 1 or len(guest_names)) else np.zeros((0, 0), np.float32)
-        if m > 1:
-            ranked = hosts[order]
-            out = dedup_cluster(ranked, thresholds, group_threshold=thresholds[0])
-            compared += out.pairs_compared
-            peak = out.peak_block_bytes + ranked.nbytes
-            groups = members[out.groups]
-            for j, outcome in enumerate(out.outcomes):
-                kept[j] = outcome.kept
-                near[j] = _near(outcome, members, work.examples)
-                if j == 0:
-                    gone = outcome.removed
-                    removed_by[gone] = members[outcome.best_of[gone]]
-                    removed_sim[gone] = outcome.best[gone]
-        if m and len(guest_names):
-            gi, hi, ss, pairs = cross_pairs(unit_rows(guest_vectors), hosts, min(thresholds))
-            compared += pairs
-            edges = (np.asarray(guest_names, np.int64)[gi], np.asarray(names, np.int64)[hi], ss)
+    hosts = unit_rows(vectors) if m and (m > 1 or len(guest_names)) else np.zeros((0, 0), np.float32)
+    if m > 1:
+        ranked = hosts[order]
+        out = dedup_cluster(ranked, thresholds, group_threshold=thresholds[0])
+        compared += out.pairs_compared
+        peak = out.peak_block_bytes + ranked.nbytes
+        groups = members[out.groups]
+        for j, outcome in enumerate(out.outcomes):
+            kept[j] = outcome.kept
+            near[j] = _near(outcome, members, work.examples)
+            if j == 0:
+                gone = outcome.removed
+                removed_by[gone] = members[outcome.best_of[gone]]
+                removed_sim[gone] = outcome.best[gone]
+    if m and len(guest_names):
+        gi, hi, ss, pairs = cross_pairs(unit_rows(guest_vectors), hosts, min(thresholds))
+        compared += pairs
+        edges = (np.asarray(guest_names, np.int64)[gi], np.asarray(names, np.int64)[hi], ss)
     return ClusterResult(cluster, members, kept, removed_by, removed_sim, groups, near, edges, compared, peak)
 
 
@@ -348,6 +352,13 @@ class IndexOf(Protocol):
     def __call__(self, names: np.ndarray) -> np.ndarray: ...
 
 
+def _cpus() -> int:
+    """The CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
 def identity(names: np.ndarray) -> np.ndarray:
     """Names that already are record indices."""
     return np.asarray(names, dtype=np.int64)
@@ -385,13 +396,18 @@ class Vectors(Protocol):
 
 
 class MatrixVectors:
-    """Vectors in a matrix in this process (float32 in memory, or a float16 memory map)."""
+    """Vectors in a matrix in this process (float32 in memory, or a float16 memory map).
+
+    Clusters are compared ``threads`` at a time (default: the CPUs this process may
+    use), each on one BLAS thread; the results come back in cluster order.
+    """
 
     index_of: IndexOf = staticmethod(identity)
 
-    def __init__(self, matrix: np.ndarray, *, chunk: int = 16384) -> None:
+    def __init__(self, matrix: np.ndarray, *, chunk: int = 16384, threads: int | None = None) -> None:
         self.matrix = matrix
         self.chunk = chunk
+        self.threads = threads or _cpus()
 
     def rows(self, index: np.ndarray) -> np.ndarray:
         return unit_rows(self.matrix[index])
@@ -413,12 +429,11 @@ class MatrixVectors:
         guest = np.flatnonzero(is_guest(assignment.sims, assignment.second_sims, margin if k > 1 else 0.0))
         guest = guest[np.argsort(assignment.second[guest], kind="stable")]
         guest_bounds = np.concatenate([[0], np.cumsum(np.bincount(assignment.second[guest], minlength=k))])
-        for c in range(k):
+
+        def run(c: int) -> ClusterResult:
             members = order[bounds[c] : bounds[c + 1]]
-            if not len(members):
-                continue
             visitors = guest[guest_bounds[c] : guest_bounds[c + 1]]
-            yield cluster_pass(
+            return cluster_pass(
                 c,
                 members,
                 self.matrix[members],
@@ -429,3 +444,14 @@ class MatrixVectors:
                 self.matrix[visitors],
                 work,
             )
+
+        present = [c for c in range(k) if bounds[c + 1] > bounds[c]]
+        with blas_threads(1), ThreadPoolExecutor(max_workers=self.threads) as pool:
+            # a window of clusters in flight: only those clusters' vectors are gathered at once
+            window = 2 * self.threads
+            running = deque(pool.submit(run, c) for c in present[:window])
+            for c in present[window:]:
+                yield running.popleft().result()
+                running.append(pool.submit(run, c))
+            while running:
+                yield running.popleft().result()
