@@ -111,9 +111,12 @@ class RichReporter:
             self.console.print("[yellow]warning:[/] more bad input; all of it is listed in manifest.json", markup=True)
 
     def phase_started(self, name: str) -> None:
+        """A phase starts, or a phase's next step (``"semantic: assigning..."``)."""
         if self._task is not None:
             self.progress.remove_task(self._task)
         self._task = self.progress.add_task(f"phase {name}", total=None, rate="")
+        if self.verbose:
+            self.console.print(f"phase {name}", highlight=False)
 
 
 @cli.command()

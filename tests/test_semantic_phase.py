@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from curate.errors import ConfigError, CurateError
+from curate.plan import NullReporter
 from curate.records import Record, Source
 from curate.semantic.phase import SemanticPhase, format_dry_run, summary_lines
 from curate.semantic.testing import HashingEmbedder, synthetic_corpus
@@ -288,9 +289,18 @@ def plugins(register_plugin):
     )
 
 
+class PhaseLog(NullReporter):
+    def __init__(self):
+        self.phases = []
+
+    def phase_started(self, name):
+        self.phases.append(name)
+
+
 def test_pipeline_writes_decisions_manifest_and_report(tmp_path, plugins, monkeypatch):
     from curate import Pipeline
 
+    reporter = PhaseLog()
     monkeypatch.setenv("CURATE_CACHE_DIR", str(tmp_path / "cache"))
     texts, _ = synthetic_corpus(150, seed=2)
     write_lines(tmp_path / "a.lines", [{"t": t} for t in texts])
@@ -301,8 +311,12 @@ def test_pipeline_writes_decisions_manifest_and_report(tmp_path, plugins, monkey
         .format("text")
         .split(val_ratio=0.3)
         .semantic(embedder="hashing", threshold=0.9, clusters=6)
-        .run(tmp_path / "out")
+        .run(tmp_path / "out", reporter=reporter)
     )
+    # the phase says what it is doing, step by step, next to its spinner
+    assert reporter.phases[0] == "semantic" and "semantic: assigning 150 records to their clusters" in reporter.phases
+    fitting = [p for p in reporter.phases if p.startswith("semantic: fitting")]
+    assert fitting == ["semantic: fitting 6 clusters on 150 records"]
     rejects = [json.loads(line) for line in result.paths["rejects"].read_text().splitlines()]
     semantic = [r for r in rejects if r["stage"] == "semantic"]
     assert semantic and all(r["reason"] == "near_duplicate" for r in semantic)

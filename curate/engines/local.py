@@ -108,6 +108,10 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
     return writer, reports
 
 
+def _phase_step(reporter: Reporter, name: str, what: str) -> None:
+    reporter.phase_started(f"{name}: {what}")
+
+
 def run_phases(
     plan: Plan,
     ledger: Ledger,
@@ -128,7 +132,11 @@ def run_phases(
         assert current is not None
         reporter.phase_started(phase.name)
         source = current
-        result = decide(i, phase, source) if decide is not None else phase.run(partial(iter, source))
+        phase.progress = partial(_phase_step, reporter, phase.name)
+        try:
+            result = decide(i, phase, source) if decide is not None else phase.run(partial(iter, source))
+        finally:
+            phase.progress = None
         ledger.count(phase.name, result.counts)
         reports[phase.name] = result.report
         last = i == len(plan.phases) - 1

@@ -120,6 +120,7 @@ def embed_on_cluster(phase: Any, texts: Dataset) -> dict[str, Any]:
     actors = gpus or max(1, int(resources.get("CPU", 1)) - 1)
     done = {"embedded": 0, "actors": actors, "gpus": gpus, "seconds": 0.0}
     if len(missing):
+        phase.step(f"embedding {len(missing):,} texts on {actors} actor{'s' if actors > 1 else ''}")
         todo = texts.map_batches(only_missing, batch_format="pyarrow", fn_kwargs={"missing": missing})
         vectors = todo.map_batches(
             EmbedActor,

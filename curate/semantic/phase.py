@@ -243,6 +243,7 @@ class SemanticPhase(Phase):
         counts: Counter[str] = result.counts
         run = _Run(opts)
         cache = EmbeddingCache(self.cache_dir / "embeddings", self.embedder.model_id)
+        self.step("reading and embedding the records")
         embed_seconds = self._read_and_embed(records, run, cache, counts)
         n = len(run.ids)
         counts["records"] = n
@@ -275,6 +276,7 @@ class SemanticPhase(Phase):
             del store
             if tmp_path is not None:
                 tmp_path.unlink(missing_ok=True)
+        self.step("collecting the report's examples")
         self._fill_texts(records, run, report)
         report["seconds"] = round(time.perf_counter() - started, 3)
         report["counts"] = dict(counts)
@@ -350,6 +352,7 @@ class SemanticPhase(Phase):
         k = min(k, len(sample_index))  # fewer distinct texts than clusters: one cluster a text
         sample = vectors.rows(sample_index)
         device = None if opts.device == "auto" else opts.device
+        self.step(f"fitting {k:,} clusters on {len(sample_index):,} records")
         km = spherical_kmeans(
             sample,
             k,
@@ -360,6 +363,7 @@ class SemanticPhase(Phase):
             memory_limit_mb=max(opts.memory_limit_mb, -(-sample.nbytes // 2**20)),
         )
         t0 = time.perf_counter()
+        self.step(f"assigning {n:,} records to their clusters")
         assignment = vectors.assign(km.centroids)
         labels, sims = assignment.labels, assignment.sims
         sizes = np.bincount(labels, minlength=k)
@@ -392,6 +396,7 @@ class SemanticPhase(Phase):
         quality = np.frombuffer(run.quality, dtype=np.float64)
         work = ClusterWork(tuple(thresholds), opts.keep, opts.examples)
         # with dedup = false too: the near-duplicate groups still guide the split
+        self.step(f"comparing records within {k:,} clusters")
         merged = merge(
             vectors.clusters(assignment, margin, k, work, Features(lengths, quality)),
             n,

@@ -119,9 +119,16 @@ class Phase:
     """
 
     name: ClassVar[str]
+    #: Set by the engine while the phase runs (see :meth:`step`).
+    progress: Callable[[str], None] | None = None
 
     def run(self, records: Callable[[], Iterator[Record]]) -> PhaseResult:
         raise NotImplementedError
+
+    def step(self, what: str) -> None:
+        """Say what the phase is doing now, in a few words (the CLI shows it by the phase's spinner)."""
+        if self.progress is not None:
+            self.progress(what)
 
 
 def run_stages(
