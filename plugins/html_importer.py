@@ -19,9 +19,7 @@ The ``curate`` extractor parses with lxml (no network, no external entities), th
 from __future__ import annotations
 
 import codecs
-import lzma
 import re
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, TypeAlias
@@ -30,16 +28,17 @@ import lxml.etree
 
 import curate
 from curate.errors import requires
-from curate.importing import SNIFF_BYTES, Importer, InputFile, Problem, detect_encoding, is_probably_binary
+from curate.importing import (
+    DECOMPRESSION_ERRORS,
+    SNIFF_BYTES,
+    Importer,
+    InputFile,
+    Problem,
+    detect_encoding,
+    is_probably_binary,
+)
 from curate.records import Record
 
-try:  # zstandard is a core dependency; its error type is not an OSError
-    from zstandard import ZstdError
-except ImportError:  # pragma: no cover
-    ZstdError = OSError  # type: ignore[misc,assignment]
-
-#: What reading a damaged (truncated, corrupt) compressed file raises.
-_DAMAGED = (OSError, EOFError, zlib.error, lzma.LZMAError, ZstdError)
 _CHUNK = 1 << 16
 
 # ---------------------------------------------------------------------------------------
@@ -107,7 +106,7 @@ class HtmlImporter(Importer[HtmlOptions]):
                     if not chunk:
                         break
                     data += chunk
-            except _DAMAGED as exc:
+            except DECOMPRESSION_ERRORS as exc:
                 if not data:
                     yield Problem(None, f"cannot decompress ({type(exc).__name__}: {exc}); the file is damaged")
                     return

@@ -24,10 +24,8 @@ map other key names (``a.b`` reaches into nested objects); keys that are not con
 from __future__ import annotations
 
 import json
-import lzma
 import math
 import re
-import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import IO, Any, ClassVar
@@ -35,6 +33,7 @@ from typing import IO, Any, ClassVar
 import curate
 from curate.formats import FORMATS, detect_row_format, fields_from_row
 from curate.importing import (
+    DECOMPRESSION_ERRORS,
     Importer,
     InputFile,
     Problem,
@@ -47,14 +46,6 @@ from curate.importing import (
 )
 from curate.mapping import ANSWER_NAMES, PROMPT_NAMES, ColumnMapping
 from curate.records import Record, RecordError
-
-try:  # zstandard is a core dependency; its error type is not an OSError
-    from zstandard import ZstdError
-except ImportError:  # pragma: no cover
-    ZstdError = OSError  # type: ignore[misc,assignment]
-
-#: What reading a (possibly compressed, possibly truncated) stream can raise.
-_READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, ZstdError)
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonlines")
 _CHUNK = 1 << 16  # characters read at a time in streaming modes
@@ -152,7 +143,7 @@ class JsonImporter(Importer[JsonOptions]):
     def read(self, file: InputFile) -> Iterator[Record | Problem]:
         try:
             head = file.head()
-        except _READ_ERRORS as exc:
+        except DECOMPRESSION_ERRORS as exc:
             yield Problem(None, f"cannot read the file: {_describe(exc)}; check that it is not damaged")
             return
         if is_probably_binary(head):
@@ -164,7 +155,7 @@ class JsonImporter(Importer[JsonOptions]):
         try:
             layout, newline = _layout(file)
             stream, _, warning = open_text(file, newline=newline)
-        except _READ_ERRORS as exc:
+        except DECOMPRESSION_ERRORS as exc:
             yield _read_failure(None, exc, 0)
             return
         if layout == "empty":
@@ -197,7 +188,7 @@ class JsonImporter(Importer[JsonOptions]):
             if layout != "lines" or newline != "\n":
                 return None
             return line_shards(file, target_bytes, detect_encoding(head)[0])
-        except _READ_ERRORS:
+        except DECOMPRESSION_ERRORS:
             return None  # read() says what is wrong with the file
 
     def read_shard(self, file: InputFile, shard: Shard) -> Iterator[Record | Problem]:
@@ -205,14 +196,14 @@ class JsonImporter(Importer[JsonOptions]):
         if shard.index == 0:
             try:
                 warning = detect_encoding(file.head())[1]
-            except _READ_ERRORS as exc:
+            except DECOMPRESSION_ERRORS as exc:
                 yield _read_failure(None, exc, 0)
                 return
             if warning:
                 yield Problem(None, warning, warning=True)
         try:
             stream = open_shard_text(file, shard, newline="\n")
-        except _READ_ERRORS as exc:
+        except DECOMPRESSION_ERRORS as exc:
             yield _read_failure(f"line {shard.first_line}", exc, shard.first_line - 1)
             return
         with stream:
@@ -225,7 +216,7 @@ class JsonImporter(Importer[JsonOptions]):
         while True:
             try:
                 line = readline(_MAX_VALUE_CHARS)
-            except _READ_ERRORS as exc:
+            except DECOMPRESSION_ERRORS as exc:
                 yield _read_failure(f"line {n + 1}", exc, n)
                 return
             if not line:
@@ -238,7 +229,7 @@ class JsonImporter(Importer[JsonOptions]):
                         rest = readline(_MAX_VALUE_CHARS)
                         if not rest or rest.endswith("\n"):
                             break
-                except _READ_ERRORS as exc:
+                except DECOMPRESSION_ERRORS as exc:
                     yield _read_failure(locator, exc, n - 1)
                     return
                 yield Problem(
@@ -338,7 +329,7 @@ class JsonImporter(Importer[JsonOptions]):
                     "Is this several arrays in one file? Split them, or convert to JSON Lines",
                     raw=sc.buf[sc.pos : sc.pos + _RAW_LIMIT],
                 )
-        except _READ_ERRORS as exc:
+        except DECOMPRESSION_ERRORS as exc:
             yield _read_failure(f"item {n + 1}" if n else None, exc, n)
 
     def _damage(self, sc: _Scanner, locator: str, start: int, exc: Exception, done: int) -> Problem:
@@ -503,7 +494,7 @@ def _layout(file: InputFile) -> tuple[str, str | None]:
         while size < _SNIFF_CHARS:
             try:
                 part = stream.read(min(_CHUNK, _SNIFF_CHARS - size))
-            except _READ_ERRORS:  # damaged compression: decide from what was read, report it later
+            except DECOMPRESSION_ERRORS:  # damaged compression: decide from what was read, report it later
                 break
             if not part:
                 break

@@ -11,15 +11,14 @@ everything before it.
 
 from __future__ import annotations
 
-import lzma
 import re
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Literal
 
 import curate
 from curate.importing import (
+    DECOMPRESSION_ERRORS,
     Importer,
     InputFile,
     Problem,
@@ -32,13 +31,6 @@ from curate.importing import (
 )
 from curate.records import Record
 
-try:  # zstandard is a core dependency; its error type is not an OSError
-    from zstandard import ZstdError
-except ImportError:  # pragma: no cover
-    ZstdError = OSError  # type: ignore[misc,assignment]
-
-#: What reading a (possibly compressed, possibly truncated) stream can raise.
-_READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, ZstdError)
 _CHUNK = 1 << 16
 #: The last whitespace character in a string (a cut there does not split a word).
 _LAST_SPACE = re.compile(r"\s\S*\Z")
@@ -71,7 +63,7 @@ class TextImporter(Importer[TextOptions]):
     def read(self, file: InputFile) -> Iterator[Record | Problem]:
         try:
             head = file.head()
-        except _READ_ERRORS as exc:
+        except DECOMPRESSION_ERRORS as exc:
             yield Problem(None, f"cannot read the file ({type(exc).__name__}: {exc}): it is truncated or damaged")
             return
         if is_probably_binary(head):
@@ -110,7 +102,7 @@ class TextImporter(Importer[TextOptions]):
                 return None
             encoding = detect_encoding(head)[0]
             return line_shards(file, target_bytes, encoding, separator=b"\n\n", universal_newlines=True)
-        except _READ_ERRORS:
+        except DECOMPRESSION_ERRORS:
             return None  # read() says what is wrong with the file
 
     def read_shard(self, file: InputFile, shard: Shard) -> Iterator[Record | Problem]:
@@ -118,14 +110,14 @@ class TextImporter(Importer[TextOptions]):
         if shard.index == 0:
             try:
                 warning = detect_encoding(file.head())[1]
-            except _READ_ERRORS as exc:
+            except DECOMPRESSION_ERRORS as exc:
                 yield Problem(None, f"cannot read the file ({type(exc).__name__}: {exc})")
                 return
             if warning:
                 yield Problem(None, warning, warning=True)
         try:
             stream = open_shard_text(file, shard)
-        except _READ_ERRORS as exc:
+        except DECOMPRESSION_ERRORS as exc:
             yield Problem(f"line {shard.first_line}", f"cannot read on from here ({type(exc).__name__}: {exc})")
             return
         with stream:
@@ -143,7 +135,7 @@ class TextImporter(Importer[TextOptions]):
                         yield Problem(locator, f"shorter than min_chars={self.options.min_chars}", raw=text)
                     continue
                 yield Record.create(file.source(self.name, locator), text=stripped)
-        except _READ_ERRORS as exc:
+        except DECOMPRESSION_ERRORS as exc:
             yield Problem(
                 None,
                 f"cannot read on after piece {n} ({type(exc).__name__}: {exc}): the file is truncated "
