@@ -371,6 +371,24 @@ _LINE_SAFE_ENCODINGS = frozenset({"utf-8", "utf-8-sig", "cp1252", "iso8859-1", "
 SHARD_SCAN_BYTES = 8 << 20
 
 
+def shardable_head(file: InputFile, target_bytes: int) -> bytes | None:
+    """The first bytes of ``file`` when it is worth cutting: uncompressed, larger than ``target_bytes``, not binary.
+
+    ``None`` otherwise, and when the file cannot be read (its ``read`` says why). The
+    common first check of an importer's :meth:`Importer.shards`; the head then tells the
+    layout and the encoding.
+    """
+    if file.compression:
+        return None
+    try:
+        if file.path.stat().st_size <= target_bytes:
+            return None
+        head = file.head()
+    except DECOMPRESSION_ERRORS:
+        return None
+    return None if is_probably_binary(head) else head
+
+
 def line_shards(
     file: InputFile, target_bytes: int, encoding: str, *, separator: bytes = b"\n", universal_newlines: bool = False
 ) -> list[Shard] | None:

@@ -43,6 +43,7 @@ from curate.importing import (
     line_shards,
     open_shard_text,
     open_text,
+    shardable_head,
 )
 from curate.mapping import ANSWER_NAMES, PROMPT_NAMES, ColumnMapping
 from curate.records import Record, RecordError
@@ -176,14 +177,10 @@ class JsonImporter(Importer[JsonOptions]):
         binary content, the other layouts, CR-only line ends (read with universal
         newlines) and encodings other than UTF-8 and cp1252 (with or without BOM).
         """
-        if file.compression:
+        head = shardable_head(file, target_bytes)
+        if head is None:
             return None
         try:
-            if file.path.stat().st_size <= target_bytes:
-                return None
-            head = file.head()
-            if is_probably_binary(head):
-                return None
             layout, newline = _layout(file)
             if layout != "lines" or newline != "\n":
                 return None

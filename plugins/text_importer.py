@@ -28,6 +28,7 @@ from curate.importing import (
     line_shards,
     open_shard_text,
     open_text,
+    shardable_head,
 )
 from curate.records import Record
 
@@ -92,14 +93,10 @@ class TextImporter(Importer[TextOptions]):
         ``target_bytes``, binary content, files holding a CR (read with universal
         newlines), and encodings other than UTF-8 and cp1252 (with or without BOM).
         """
-        if self.options.split != "paragraph" or file.compression:
+        head = shardable_head(file, target_bytes) if self.options.split == "paragraph" else None
+        if head is None:
             return None
         try:
-            if file.path.stat().st_size <= target_bytes:
-                return None
-            head = file.head()
-            if is_probably_binary(head):
-                return None
             encoding = detect_encoding(head)[0]
             return line_shards(file, target_bytes, encoding, separator=b"\n\n", universal_newlines=True)
         except DECOMPRESSION_ERRORS:
