@@ -26,7 +26,7 @@ from curate.importing import InputFile, Problem, read_in_shards
 from curate.plugins import json_importer
 from curate.plugins.json_importer import JsonImporter
 from curate.records import Record
-from tests.importer_helpers import as_dicts, options_for, read_items
+from tests.importer_helpers import as_dicts, options_for, read_expected, read_items, write_expected
 
 DATA = Path(__file__).parent / "data" / "json"
 
@@ -73,10 +73,7 @@ def golden(path: Path) -> list[dict[str, Any]]:
 
 def regenerate() -> None:
     for path in _inputs():
-        expected = path.with_name(path.name.split(".")[0] + ".expected.jsonl")
-        lines = [json.dumps(d, ensure_ascii=False) for d in golden(path)]
-        expected.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-        print(f"wrote {expected}")
+        write_expected(path, golden(path))
 
 
 # -- golden files -----------------------------------------------------------------------------
@@ -84,9 +81,7 @@ def regenerate() -> None:
 
 @pytest.mark.parametrize("path", _inputs(), ids=lambda p: p.name)
 def test_golden(path: Path) -> None:
-    expected_path = path.with_name(path.name.split(".")[0] + ".expected.jsonl")
-    expected = [json.loads(line) for line in expected_path.read_text(encoding="utf-8").splitlines()]
-    assert golden(path) == expected
+    assert golden(path) == read_expected(path)
 
 
 def test_mixed_jsonl_detects_every_shape_and_reports_bad_lines() -> None:

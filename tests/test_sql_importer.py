@@ -33,7 +33,7 @@ from curate.plugins import sql_importer, sql_values
 from curate.plugins.sql_importer import SqlImporter, detect_dialect
 from curate.records import Record
 from curate.registry import get_registry
-from tests.importer_helpers import as_dicts, options_for, read_items
+from tests.importer_helpers import as_dicts, options_for, read_expected, read_items, write_expected
 
 DATA = Path(__file__).parent / "data" / "sql"
 
@@ -78,15 +78,7 @@ def golden(path: Path) -> list[dict[str, Any]]:
 
 def regenerate() -> None:
     for path in _inputs():
-        expected = path.with_name(path.name.split(".")[0] + ".expected.jsonl")
-        lines = [json.dumps(d, ensure_ascii=False) for d in golden(path)]
-        expected.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-        print(f"wrote {expected}")
-
-
-def _expected(path: Path) -> list[dict[str, Any]]:
-    expected_path = path.with_name(path.name.split(".")[0] + ".expected.jsonl")
-    return [json.loads(line) for line in expected_path.read_text(encoding="utf-8").splitlines()]
+        write_expected(path, golden(path))
 
 
 def _make_big_dump() -> Any:
@@ -102,7 +94,7 @@ def _make_big_dump() -> Any:
 
 @pytest.mark.parametrize("path", _inputs(), ids=lambda p: p.name)
 def test_golden(path: Path) -> None:
-    assert golden(path) == _expected(path)
+    assert golden(path) == read_expected(path)
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64])
@@ -112,7 +104,7 @@ def test_golden_whatever_the_window_size(monkeypatch: pytest.MonkeyPatch, chunk:
     monkeypatch.setattr(sql_values, "HEADER_MAX", 300)
     monkeypatch.setattr(sql_importer, "_ROUTINE_PEEK", 300)
     for path in _inputs():
-        assert golden(path) == _expected(path), path.name
+        assert golden(path) == read_expected(path), path.name
 
 
 def test_mysql_blog_dump() -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import gzip
-import json
 import random
 import re
 import sys
@@ -25,7 +24,7 @@ from curate.importing import InputFile, Problem, read_in_shards
 from curate.plugins import text_importer
 from curate.plugins.text_importer import TextImporter
 from curate.records import Record
-from tests.importer_helpers import as_dicts, options_for, read_items
+from tests.importer_helpers import as_dicts, options_for, read_expected, read_items, write_expected
 
 DATA = Path(__file__).parent / "data" / "text"
 
@@ -61,16 +60,12 @@ def golden(path: Path) -> list[dict[str, Any]]:
 
 def regenerate() -> None:
     for path in _inputs():
-        expected = path.with_name(path.name.split(".")[0] + ".expected.jsonl")
-        expected.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in golden(path)), encoding="utf-8")
-        print(f"wrote {expected}")
+        write_expected(path, golden(path))
 
 
 @pytest.mark.parametrize("path", _inputs(), ids=lambda p: p.name)
 def test_golden(path: Path) -> None:
-    expected_path = path.with_name(path.name.split(".")[0] + ".expected.jsonl")
-    expected = [json.loads(line) for line in expected_path.read_text(encoding="utf-8").splitlines()]
-    assert golden(path) == expected
+    assert golden(path) == read_expected(path)
 
 
 def test_one_record_per_file() -> None:
