@@ -769,10 +769,3 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     return value
-
-
-def options_help() -> list[dict[str, str]]:
-    """Name, type, default and help of each ``[semantic]`` key (for docs and ``curate plugins``)."""
-    from curate.options import describe_options
-
-    return describe_options(SemanticOptions)
