@@ -55,6 +55,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from curate.engines.local import run_phases
@@ -341,10 +342,12 @@ def decode_rendered(data: bytes) -> Rendered:
     return Rendered(side, line, key, point, length, changes, rejection)
 
 
-def _render_with(plan: Plan) -> tuple[Any, float, int, bool]:
-    """The writer's settings, for :func:`~curate.writer.render` on the workers."""
+def _render_with(plan: Plan) -> Callable[[Record], Rendered]:
+    """:func:`~curate.writer.render` with the writer's settings, for the workers."""
     config = plan.config
-    return (plan.fmt, config.val_ratio, config.seed, config.include_ids)
+    return partial(
+        render_row, fmt=plan.fmt, val_ratio=config.val_ratio, seed=config.seed, include_ids=config.include_ids
+    )
 
 
 def decode(kind: int, data: bytes) -> Any:
@@ -522,13 +525,13 @@ def run_stage_batch(
     build: str,
     factories: list[Callable[[], Stage]],
     keys: bool,
-    render: tuple[Any, float, int, bool] | None = None,
+    render: Callable[[Record], Rendered] | None = None,
 ) -> pa.Table:
     """``map_batches`` function: pass a batch's records through the stages; other rows pass through.
 
     Output rows are in position order, the batch's stage counters first. With
-    ``render`` (the writer's format, validation ratio, seed and whether rows carry ids),
-    each kept record also carries its rendered output row.
+    ``render`` (:func:`~curate.writer.render` with the writer's settings), each kept
+    record also carries its rendered output row.
     """
     stages = _BUILT.get(build)
     if stages is None:
@@ -559,12 +562,7 @@ def run_stage_batch(
                     merged[event] = merged.get(event, 0) + n
         for record in records:
             dkey = _signed(dedup_key(record)) if keys else 0
-            shown = b""
-            if render is not None:
-                fmt, val_ratio, seed, include_ids = render
-                shown = encode_rendered(
-                    render_row(record, fmt, val_ratio=val_ratio, seed=seed, include_ids=include_ids)
-                )
+            shown = b"" if render is None else encode_rendered(render(record))
             out.append((locate(record), 1, KEPT, encode(KEPT, Kept(record)), dkey, record.id, shown))
         if counts:
             out.append((min(positions), 0, COUNTS, encode(COUNTS, StageCounts(counts)), 0, "", b""))
