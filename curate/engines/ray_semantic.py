@@ -272,9 +272,7 @@ class RayVectors:
         rows carry them to their cluster instead of the driver's arrays going to every task.
         """
         started = time.perf_counter()
-        groups = self.dataset.map_batches(
-            host_and_guest_rows, batch_format="pyarrow", fn_kwargs={"margin": margin if k > 1 else 0.0}
-        )
+        groups = self.dataset.map_batches(host_and_guest_rows, batch_format="pyarrow", fn_kwargs={"margin": margin})
         results = groups.groupby("group").map_groups(cluster_group, batch_format="pyarrow", fn_kwargs={"work": work})
         for batch in results.iter_batches(batch_format="pyarrow", batch_size=None):
             for blob in batch.column("result").to_pylist():

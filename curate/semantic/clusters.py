@@ -166,7 +166,10 @@ def _row_dots(x: np.ndarray, c: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def is_guest(sims: np.ndarray, second_sims: np.ndarray, margin: float) -> np.ndarray:
-    """Records whose second-closest centroid is within ``margin`` of their own (compared with it too)."""
+    """Records whose second-closest centroid is within ``margin`` of their own (compared with it too).
+
+    With a single cluster there is no second-closest centroid (``second_sims`` is -inf): no guests.
+    """
     if margin <= 0:
         return np.zeros(len(sims), dtype=bool)
     return (sims - second_sims) <= margin
@@ -426,7 +429,7 @@ class MatrixVectors:
         labels = assignment.labels
         order = np.argsort(labels, kind="stable")
         bounds = np.concatenate([[0], np.cumsum(np.bincount(labels, minlength=k))])
-        guest = np.flatnonzero(is_guest(assignment.sims, assignment.second_sims, margin if k > 1 else 0.0))
+        guest = np.flatnonzero(is_guest(assignment.sims, assignment.second_sims, margin))
         guest = guest[np.argsort(assignment.second[guest], kind="stable")]
         guest_bounds = np.concatenate([[0], np.cumsum(np.bincount(assignment.second[guest], minlength=k))])
 

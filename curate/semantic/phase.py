@@ -391,7 +391,7 @@ class SemanticPhase(Phase):
             thresholds += sorted({float(t) for t in opts.dry_run_thresholds} - {threshold})
         margin = 1.0 - min(thresholds) if opts.probe_margin == "auto" else float(opts.probe_margin)
         # records near a cluster boundary also meet the records of their second-closest cluster
-        guests = int(is_guest(sims, assignment.second_sims, margin if k > 1 else 0.0).sum())
+        guests = int(is_guest(sims, assignment.second_sims, margin).sum())
         lengths = np.frombuffer(run.lengths, dtype=np.int64)
         quality = np.frombuffer(run.quality, dtype=np.float64)
         work = ClusterWork(tuple(thresholds), opts.keep, opts.examples)
