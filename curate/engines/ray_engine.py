@@ -72,6 +72,7 @@ from curate.writer import Rendered, SplitWriter
 from curate.writer import render as render_row
 
 if TYPE_CHECKING:
+    import numpy as np
     import pyarrow as pa
 
 #: A ``ray.data.Dataset``, typed loosely: Ray's annotations reject keyword-only UDFs.
@@ -367,7 +368,17 @@ def decode(kind: int, data: bytes) -> Any:
     return StageCounts(value)
 
 
-def _signed(key: int) -> int:
+def in_sorted(values: np.ndarray, sorted_array: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in ``sorted_array`` (ascending): a boolean mask, by binary search."""
+    import numpy as np
+
+    if not len(sorted_array):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_array, values), len(sorted_array) - 1)
+    return sorted_array[at] == values
+
+
+def signed64(key: int) -> int:
     """A 64-bit unsigned key as an Arrow int64."""
     return key - (1 << 64) if key >= 1 << 63 else key
 
@@ -561,7 +572,7 @@ def run_stage_batch(
                 for event, n in events.items():
                     merged[event] = merged.get(event, 0) + n
         for record in records:
-            dkey = _signed(dedup_key(record)) if keys else 0
+            dkey = signed64(dedup_key(record)) if keys else 0
             shown = b"" if render is None else encode_rendered(render(record))
             out.append((locate(record), 1, KEPT, encode(KEPT, Kept(record)), dkey, record.id, shown))
         if counts:
@@ -757,10 +768,7 @@ def phase_input(batch: pa.Table, *, duplicates: Any, previous: list[tuple[str, P
 
     kept = batch.filter(pc.equal(batch.column("kind"), KEPT))
     positions = np.asarray(kept.column("pos").to_numpy(), dtype=np.int64)
-    later = np.zeros(len(positions), dtype=bool)
-    if len(duplicates):
-        at = np.clip(np.searchsorted(duplicates, positions), 0, len(duplicates) - 1)
-        later = duplicates[at] == positions
+    later = in_sorted(positions, duplicates)
     out_pos: list[int] = []
     out_records: list[bytes] = []
     for pos, data, copy in zip(positions.tolist(), kept.column("data").to_pylist(), later.tolist(), strict=True):

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from curate.engines.ray_engine import phase_records
+from curate.engines.ray_engine import in_sorted, phase_records, signed64
 from curate.errors import CurateError
 from curate.records import Record
 from curate.semantic.clusters import (
@@ -155,7 +155,7 @@ def texts_and_keys(batch: pa.Table, *, field: str, quality_key: str) -> pa.Table
     return pa.table(
         {
             "pos": batch.column("pos"),
-            "key": pa.array([_signed(text_key(t)) for t in texts], pa.int64()),
+            "key": pa.array([signed64(text_key(t)) for t in texts], pa.int64()),
             "text": pa.array([t.encode("utf-8", "surrogatepass") for t in texts], pa.large_binary()),
             "length": pa.array([len(t) for t in texts], pa.int64()),
             "quality": pa.array([quality_score(r, quality_key) for r in records], pa.float64()),
@@ -166,8 +166,7 @@ def texts_and_keys(batch: pa.Table, *, field: str, quality_key: str) -> pa.Table
 def only_missing(batch: pa.Table, *, missing: np.ndarray) -> pa.Table:
     """``map_batches`` function: the rows whose key the cache lacks, once each."""
     keys = np.asarray(batch.column("key").to_numpy(), dtype=np.int64)
-    at = np.clip(np.searchsorted(missing, keys), 0, max(len(missing) - 1, 0))
-    wanted = missing[at] == keys if len(missing) else np.zeros(len(keys), dtype=bool)
+    wanted = in_sorted(keys, missing)
     _, first = np.unique(keys, return_index=True)
     once = np.zeros(len(keys), dtype=bool)
     once[first] = True
@@ -329,9 +328,7 @@ def _matrix(column: Any) -> np.ndarray:
 def only_positions(batch: pa.Table, *, wanted: np.ndarray) -> pa.Table:
     """``map_batches`` function: the rows at the ``wanted`` positions (sorted)."""
     pos = np.asarray(batch.column("pos").to_numpy(), dtype=np.int64)
-    at = np.clip(np.searchsorted(wanted, pos), 0, max(len(wanted) - 1, 0))
-    hit = wanted[at] == pos if len(wanted) else np.zeros(len(pos), dtype=bool)
-    return batch.filter(hit).select(["pos", "vector"])
+    return batch.filter(in_sorted(pos, wanted)).select(["pos", "vector"])
 
 
 def assign_batch(batch: pa.Table, *, centroids: np.ndarray) -> pa.Table:
@@ -397,7 +394,3 @@ def cluster_group(group: pa.Table, *, work: ClusterWork) -> pa.Table:
         )
     blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     return pa.table({"cluster": pa.array([cluster], pa.int64()), "result": pa.array([blob], pa.large_binary())})
-
-
-def _signed(key: int) -> int:
-    return key - (1 << 64) if key >= 1 << 63 else key
