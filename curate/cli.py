@@ -1,19 +1,27 @@
 """The ``curate`` command line: a thin layer over :class:`curate.Pipeline`.
 
-Exit codes: 0 the build succeeded; 1 the build failed (``--strict`` and bad input, a
-plugin error); 2 a usage or configuration mistake.
+Exit codes: 0 the build succeeded; 1 the build failed (``--strict`` and bad input, no
+training record, another build holding the output folder, a full disk, a plugin error);
+2 a usage or configuration mistake; 130 interrupted (Ctrl-C or SIGTERM).
+
+Every string that comes from data, paths or plugins is escaped before rich prints it.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import signal
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -22,6 +30,7 @@ from curate.errors import BuildFailed, ConfigError, CurateError
 from curate.formats import FORMATS
 from curate.ledger import ErrorEntry
 from curate.options import describe_options
+from curate.outdir import describe_os_error
 from curate.sources import FileTask
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -33,19 +42,45 @@ class CurateGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with sigterm_as_interrupt():
+                return super().invoke(ctx)
         except ConfigError as exc:
             _print_error(exc)
             sys.exit(2)
         except CurateError as exc:
             _print_error(exc)
             sys.exit(1)
+        except KeyboardInterrupt:
+            err.print("interrupted; the previous outputs are untouched", markup=False, highlight=False)
+            sys.exit(130)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: the build's staging folder is removed on the way out."""
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` (a ``KeyboardInterrupt``) while the body runs."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (an embedding application): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _print_error(exc: CurateError) -> None:
-    err.print(f"[bold red]error:[/] {exc.message}", markup=True, highlight=False)
+    err.print(f"[bold red]error:[/] {escape(exc.message)}", markup=True, highlight=False)
     if exc.hint:
-        err.print(f"  [dim]hint:[/] {exc.hint}")
+        err.print(f"  [dim]hint:[/] {escape(exc.hint)}", highlight=False)
 
 
 @click.group(cls=CurateGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -93,9 +128,9 @@ class RichReporter:
             self.progress.remove_task(self._task)
         self._started = time.perf_counter()
         self._count = 0
-        self._task = self.progress.add_task(f"{task.importer.name:>5} {task.file.display}", total=None, rate="")
+        self._task = self.progress.add_task(escape(f"{task.importer.name:>5} {task.file.display}"), total=None, rate="")
         if self.verbose:
-            self.console.print(f"reading {task.file.display} with {task.importer.name}")
+            self.console.print(f"reading {task.file.display} with {task.importer.name}", markup=False, highlight=False)
 
     def records_read(self, n: int) -> None:
         self._count += n
@@ -106,7 +141,7 @@ class RichReporter:
     def problem(self, entry: ErrorEntry) -> None:
         self.problems += 1
         if not self.quiet and (self.verbose or self.problems <= 20):
-            self.console.print(f"[yellow]warning:[/] {entry}", markup=True, highlight=False)
+            self.console.print(f"[yellow]warning:[/] {escape(str(entry))}", markup=True, highlight=False)
         elif not self.quiet and self.problems == 21:
             self.console.print("[yellow]warning:[/] more bad input; all of it is listed in manifest.json", markup=True)
 
@@ -114,9 +149,9 @@ class RichReporter:
         """A phase starts, or a phase's next step (``"semantic: assigning..."``)."""
         if self._task is not None:
             self.progress.remove_task(self._task)
-        self._task = self.progress.add_task(f"phase {name}", total=None, rate="")
+        self._task = self.progress.add_task(escape(f"phase {name}"), total=None, rate="")
         if self.verbose:
-            self.console.print(f"phase {name}", highlight=False)
+            self.console.print(f"phase {name}", markup=False, highlight=False)
 
 
 @cli.command()
@@ -127,6 +162,9 @@ class RichReporter:
 @click.option("--val-ratio", type=float, help="Share of groups in validation [default: 0.01].")
 @click.option("--seed", type=int, help="Seed of the split [default: 0].")
 @click.option("--strict", is_flag=True, default=None, help="Fail on the first bad input.")
+@click.option(
+    "--allow-empty", is_flag=True, default=None, help="Publish the outputs even if no record reaches train or val."
+)
 @click.option("--importer", help="Force this importer for the SOURCES given here.")
 @click.option("--text-column", help="Column (or key) holding the text.")
 @click.option("--input-column", help="Column (or key) holding the prompt.")
@@ -168,14 +206,23 @@ def build(sources: tuple[str, ...], output: str | None, config_path: str | None,
     plan = pipeline.plan()
     if not quiet:
         stages = ", ".join(plan.stage_names + [p.name for p in plan.phases]) or "none"
-        console.print(f"importers: {', '.join(sorted(plan.registry.importers))}")
-        console.print(f"stages: {stages}; format: {config.format}")
+        console.print(f"importers: {', '.join(sorted(plan.registry.importers))}", markup=False, highlight=False)
+        console.print(f"stages: {stages}; format: {config.format}", markup=False, highlight=False)
     try:
         with RichReporter(console, verbose=verbose, quiet=quiet) as reporter:
             result = pipeline.run(reporter=reporter, debug=verbose)
     except BuildFailed as exc:
         _print_error(exc)
-        console.print("build failed; previous outputs left untouched")
+        console.print("build failed; previous outputs left untouched", markup=False)
+        sys.exit(1)
+    except OSError as exc:  # writing the outputs: a full disk, a folder made read-only mid-build...
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        what = "the disk is full" if full else "cannot write the outputs"
+        err.print(f"[bold red]error:[/] {what}: {escape(describe_os_error(exc))}", markup=True, highlight=False)
+        hint = "free some space (or build into another folder with -o)" if full else "check the output folder"
+        err.print(
+            f"  hint: {hint}; the staging folder was removed and the previous outputs are untouched", markup=False
+        )
         sys.exit(1)
     if not quiet:
         print_funnel(console, result.manifest)
@@ -187,12 +234,13 @@ def build(sources: tuple[str, ...], output: str | None, config_path: str | None,
                 console.print(line, markup=False, highlight=False)
             if semantic.get("dry_run"):
                 console.print(format_dry_run(semantic), markup=False, highlight=False)
-        console.print(f"outputs in {result.output}/: " + ", ".join(p.name for p in result.paths.values()))
+        names = ", ".join(p.name for p in result.paths.values())
+        console.print(f"outputs in {result.output}/: {names}", markup=False, highlight=False)
     if result.train_result is not None:
         trained = result.train_result
-        out.print(f"model: {trained.model_dir}")
+        out.print(f"model: {trained.model_dir}", markup=False, highlight=False)
         if trained.curves_png is not None:
-            out.print(f"learning curves: {trained.curves_png}")
+            out.print(f"learning curves: {trained.curves_png}", markup=False, highlight=False)
         if trained.diagnosis is not None:
             out.print(f"diagnosis: {trained.diagnosis}", highlight=False, markup=False)
 
@@ -227,6 +275,7 @@ def apply_flags(config: BuildConfig, sources: tuple[str, ...], output: str | Non
         ("val_ratio", "val_ratio"),
         ("seed", "seed"),
         ("strict", "strict"),
+        ("allow_empty", "allow_empty"),
         ("system_prompt", "system_prompt"),
         ("engine", "engine"),
         ("ray_address", "ray_address"),
@@ -274,7 +323,7 @@ def print_funnel(console: Console, manifest: dict[str, Any]) -> None:
     table.add_row("read", f"{counts['read']:,}")
     for stage, reasons in counts["rejected_by"].items():
         for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
-            table.add_row(f"  - {stage}: {reason}", f"{n:,}")
+            table.add_row(escape(f"  - {stage}: {reason}"), f"{n:,}")
     table.add_row("train", f"{counts['train']:,}")
     table.add_row("val", f"{counts['val']:,}")
     console.print(table)
@@ -302,12 +351,12 @@ def inspect(source: str, limit: int | None, importer: str | None, options: tuple
     shown = 0
     for task in resolve_sources([spec], get_registry()):
         if not isinstance(task, FileTask):
-            err.print(f"[yellow]warning:[/] {task}", markup=True)
+            err.print(f"[yellow]warning:[/] {escape(str(task))}", markup=True, highlight=False)
             continue
         for item in read_file(task):
             if isinstance(item, Problem):
                 where = f"{task.file.display}:{item.locator}" if item.locator else task.file.display
-                err.print(f"[yellow]warning:[/] {where}: {item.message}", markup=True, highlight=False)
+                err.print(f"[yellow]warning:[/] {escape(f'{where}: {item.message}')}", markup=True, highlight=False)
                 continue
             click.echo(json.dumps(item.to_dict(), ensure_ascii=False))
             shown += 1
@@ -360,9 +409,13 @@ def plugins(as_json: bool) -> None:
         return
     table = Table("plugin", "package", "hooks", "provides")
     for row in rows:
-        table.add_row(
-            row["name"], f"{row['package']} {row['version'] or ''}", ", ".join(row["hooks"]), ", ".join(row["provides"])
+        cells = (
+            row["name"],
+            f"{row['package']} {row['version'] or ''}",
+            ", ".join(row["hooks"]),
+            ", ".join(row["provides"]),
         )
+        table.add_row(*map(escape, cells))
     out.print(table)
 
 
@@ -387,9 +440,10 @@ def filters_command(as_json: bool) -> None:
         return
     for row in rows:
         flag = " (default)" if row["default"] else ""
-        out.print(f"[bold]{row['name']}[/]{flag}: {row['description']}")
+        out.print(f"[bold]{escape(row['name'])}[/]{flag}: {escape(row['description'])}")
         for opt in row["options"]:
-            out.print(f"    {opt['name']} ({opt['type']}, default {opt['default']}): {opt['help']}", highlight=False)
+            line = f"    {opt['name']} ({opt['type']}, default {opt['default']}): {opt['help']}"
+            out.print(line, highlight=False, markup=False)
 
 
 @cli.command()

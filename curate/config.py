@@ -91,6 +91,9 @@ class BuildConfig:
     #: where their importer can (JSON Lines; text split by paragraph); 0 never cuts.
     shard_mb: float = 128
     report: bool = True
+    #: Publish the outputs even when no record reaches train or val (else the build fails
+    #: and the previous outputs stay).
+    allow_empty: bool = False
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` for values that cannot work."""
@@ -135,6 +138,10 @@ def read_toml(path: str | Path, *, what: str = "config file", error: type[Config
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, IsADirectoryError):
         raise error(f"{what} {str(path)!r} not found") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{what} {str(path)!r} is not UTF-8 text (byte {exc.start}): is it really a TOML file?") from None
+    except OSError as exc:
+        raise error(f"cannot read {what} {str(path)!r}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: invalid TOML: {exc}") from None
 
@@ -153,6 +160,14 @@ def config_from_mapping(data: Mapping[str, Any], *, base_dir: Path | None = None
         raise ConfigError(
             f"{where}: unknown table(s) {', '.join(unknown)}", hint=f"known tables: {', '.join(sorted(known))}"
         )
+    for name in ("build", "stages", "filters", "semantic", "train"):
+        if name in data and not isinstance(data[name], Mapping):
+            raise ConfigError(
+                f"{where}: [{name}] must be a table, got {_kind(data[name])}",
+                hint=f"write it as [{name}] with keys under it",
+            )
+    if "sources" in data and not isinstance(data["sources"], list):
+        raise ConfigError(f"{where}: sources must be a list of tables", hint='write [[sources]] then path = "..."')
     build = dict(data.get("build") or {})
     misplaced = sorted(set(build) & _OWN_TABLES)
     if misplaced:
@@ -191,7 +206,11 @@ def _source(table: Any, index: int, base_dir: Path | None, where: str) -> Source
         raise ConfigError(f"{where}: sources[{index}] needs a path")
     table = dict(table)
     path = table.pop("path")
+    if not isinstance(path, str) or not path:
+        raise ConfigError(f"{where}: sources[{index}].path must be a file or folder name, got {_kind(path)}")
     importer = table.pop("importer", None)
+    if importer is not None and not isinstance(importer, str):
+        raise ConfigError(f"{where}: sources[{index}].importer must be an importer name, got {_kind(importer)}")
     options = table.pop("options", {}) or {}
     if not isinstance(options, Mapping):
         raise ConfigError(f"{where}: sources[{index}].options must be a table")
@@ -206,6 +225,12 @@ def _source(table: Any, index: int, base_dir: Path | None, where: str) -> Source
     if base_dir is not None:
         path = str(_resolve(path, base_dir))
     return SourceSpec(path=path, importer=importer, options=dict(options), importer_options=per_importer)
+
+
+def _kind(value: Any) -> str:
+    """``value`` described for a message: its TOML type and a short repr."""
+    text = repr(value)
+    return f"{type(value).__name__} {text[:40]}{'...' if len(text) > 40 else ''}"
 
 
 def _resolve_files(options: dict[str, Any], base_dir: Path | None) -> dict[str, Any]:

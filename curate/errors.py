@@ -62,6 +62,18 @@ class BuildFailed(CurateError):
     """The build stopped (``--strict`` and a bad input, or an unrecoverable error)."""
 
 
+class EmptyBuild(BuildFailed):
+    """No record reached train or val (and ``allow_empty`` is off): nothing was published."""
+
+
+class OutputBusy(CurateError):
+    """Another build holds the output folder."""
+
+
+class OutputUnusable(ConfigError):
+    """The output folder cannot be created or written (not a folder, no permission...): a usage mistake."""
+
+
 def requires(module: str, *, extra: str, purpose: str, package: str | None = None):
     """Import ``module`` or raise :class:`MissingDependency` with the ``pip install`` line.
 

@@ -1,9 +1,9 @@
 """The ledger: where every record ends, and the build's outputs, written atomically.
 
-All outputs are first written into a staging folder inside the output folder and
-moved into place (``os.replace``, atomic on one file system) only when the build
-succeeds, ``manifest.json`` last. A failed or interrupted build leaves the previous
-outputs as they were.
+The ledger takes the output folder for its build (:class:`~curate.outdir.OutputFolder`:
+one build at a time), writes every output into a staging folder, and publishes the
+whole set in one atomic step only when the build succeeds. A failed, interrupted or
+killed build leaves the previous outputs as they were.
 
 The invariant the manifest states and the tests check::
 
@@ -17,7 +17,6 @@ import json
 import os
 import platform
 import shutil
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -25,6 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
+from curate.outdir import OutputFolder
 from curate.records import Record
 from curate.stages.base import Rejection
 
@@ -107,14 +107,20 @@ class Counts:
 class Ledger:
     """Writes train, val and rejects into a staging folder and keeps the counts.
 
-    Use as a context manager: leaving it with an exception removes the staging folder;
-    :meth:`commit` moves the outputs into place.
+    Use as a context manager: it holds the output folder's lock until it is left;
+    leaving it with an exception removes the staging folder; :meth:`commit` publishes
+    the outputs. Raises :class:`~curate.outdir.OutputBusy` when another build holds the
+    folder.
     """
 
     def __init__(self, out_dir: str | os.PathLike[str]) -> None:
         self.out_dir = Path(out_dir)
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=".curate-staging-", dir=self.out_dir))
+        self.folder = OutputFolder.open(self.out_dir)
+        try:
+            self.staging = self.folder.new_staging()
+        except BaseException:
+            self.folder.release()
+            raise
         self.counts = Counts()
         self.inputs: list[InputEntry] = []
         self.errors: list[ErrorEntry] = []
@@ -128,8 +134,11 @@ class Ledger:
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if exc_type is not None:
-            self.abort()
+        try:
+            if exc_type is not None:
+                self.abort()
+        finally:
+            self.folder.release()
 
     # -- records -------------------------------------------------------------------
 
@@ -196,7 +205,7 @@ class Ledger:
     # -- finishing -----------------------------------------------------------------
 
     def commit(self, manifest: dict[str, Any], extra_files: Iterable[str] = ()) -> dict[str, Any]:
-        """Close the outputs, write the manifest, and move everything into place.
+        """Close the outputs, write the manifest, and publish the whole set at once.
 
         ``extra_files`` names other files already written into :attr:`staging`
         (``report.html``...). Returns the manifest as written.
@@ -213,9 +222,7 @@ class Ledger:
         with open(self.staging / MANIFEST, "w", encoding="utf-8") as fh:  # streamed: it lists every input
             json.dump(manifest, fh, indent=2, ensure_ascii=False)
             fh.write("\n")
-        for name in [*names, MANIFEST]:
-            os.replace(self.staging / name, self.out_dir / name)
-        shutil.rmtree(self.staging, ignore_errors=True)
+        self.folder.publish(self.staging, [*names, MANIFEST])
         return manifest
 
     def abort(self) -> None:

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from curate.config import BuildConfig, SourceSpec, load_config
-from curate.errors import ConfigError
+from curate.errors import ConfigError, EmptyBuild
 from curate.ledger import MANIFEST, OUTPUT_FILES, ErrorEntry, Ledger
 from curate.plan import NullReporter, Plan, Reporter, build_plan
 from curate.registry import get_registry
@@ -143,14 +144,17 @@ class Pipeline:
     ) -> BuildResult:
         """Build into ``output`` (or the configured output folder) and return what happened.
 
-        Raises :class:`~curate.errors.BuildFailed` on bad input with ``strict``; the
-        previous outputs in the folder are then untouched.
+        Raises :class:`~curate.errors.ConfigError` before anything is written when a
+        source path does not exist; :class:`~curate.errors.BuildFailed` on bad input with
+        ``strict``, and :class:`EmptyBuild` when no record reaches train or val (unless
+        ``allow_empty``). The previous outputs in the folder are then untouched.
         """
         out = output if output is not None else self.config.output
         if out is None:
             raise ConfigError("no output folder", hint='pass -o OUT (or output = "..." under [build])')
         self.config.output = str(out)
         plan = self.plan()
+        check_paths(self.config.sources)
         reporter = reporter or NullReporter()
         with Ledger(out) as ledger:
             if self.config.engine == "ray":
@@ -167,6 +171,8 @@ class Pipeline:
                 "stages": plan.stage_names + [p.name for p in plan.phases],
             }
             manifest.update(reports)
+            if not self.config.allow_empty:
+                check_not_empty(ledger)
             extra = []
             if self.config.report:
                 extra.append(_write_report(ledger, manifest, writer.lengths, reports.get("semantic")))
@@ -177,6 +183,43 @@ class Pipeline:
 
             result.train_result = train_from_build(Path(out), self.config.train)
         return result
+
+
+def check_paths(sources: Sequence[SourceSpec]) -> None:
+    """Raise :class:`ConfigError` for a source path that does not exist (a typo must not replace a build)."""
+    missing = [spec.path for spec in sources if not os.path.lexists(spec.path)]
+    if missing:
+        raise ConfigError(
+            f"source path(s) not found: {', '.join(map(repr, missing))}",
+            hint="check the spelling; nothing was written and the previous outputs are untouched",
+        )
+
+
+def check_not_empty(ledger: Ledger) -> None:
+    """Raise :class:`EmptyBuild`, saying why, when no record reached train or val."""
+    counts = ledger.counts
+    if counts.train + counts.val:
+        return
+    if counts.read == 0:
+        files, problems = len(ledger.inputs), len(ledger.errors)
+        if files == 0:
+            why = "no input file was recognised" if problems else "the sources hold no files"
+        else:
+            why = f"{files} file(s) were read but gave no record"
+        if problems:
+            why += f" ({problems} input problem(s), e.g. {ledger.errors[0]})"
+    else:
+        top = [
+            f"{stage}: {reason} {n:,}"
+            for stage, reasons in counts.rejected_by.items()
+            for reason, n in reasons.most_common(3)
+        ]
+        why = f"all {counts.read:,} records read were rejected ({'; '.join(top)})"
+    raise EmptyBuild(
+        f"the build made no training record: {why}",
+        hint="nothing was written and the previous outputs are untouched; "
+        "pass --allow-empty (allow_empty = true) to write the outputs anyway, rejects.jsonl included",
+    )
 
 
 def _write_report(ledger: Ledger, manifest: dict[str, Any], lengths: Mapping[str, Sequence[int]], semantic: Any) -> str:

@@ -59,3 +59,10 @@ class DropShort(Filter):
 
 def write_lines(path, rows) -> None:
     path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+
+
+def published(out) -> dict[str, bytes]:
+    """The outputs a user sees in a build's folder (hidden state left out), name -> bytes."""
+    from pathlib import Path
+
+    return {p.name: p.read_bytes() for p in sorted(Path(out).iterdir()) if not p.name.startswith(".") and p.exists()}

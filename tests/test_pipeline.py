@@ -10,7 +10,7 @@ from curate import Pipeline
 from curate.errors import BuildFailed, ConfigError
 from curate.ledger import iter_jsonl, sha256_file
 from tests.conftest import plugin_namespace
-from tests.fakes import DropShort, LinesImporter, write_lines
+from tests.fakes import DropShort, LinesImporter, published, write_lines
 
 
 @pytest.fixture
@@ -106,18 +106,18 @@ def test_strict_fails_and_keeps_previous_outputs(tmp_path, lines_plugin):
     write_lines(tmp_path / "a.lines", qa_rows(5))
     out = tmp_path / "out"
     build(tmp_path / "a.lines", out)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = published(out)
     write_lines(tmp_path / "a.lines", [*qa_rows(6), "{bad"])
     with pytest.raises(BuildFailed, match=r"a\.lines:line 7"):
         build(tmp_path / "a.lines", out, strict=True)
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert published(out) == before
 
 
 def test_failure_mid_build_leaves_previous_outputs(tmp_path, lines_plugin, monkeypatch):
     write_lines(tmp_path / "a.lines", qa_rows(5))
     out = tmp_path / "out"
     build(tmp_path / "a.lines", out)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = published(out)
     write_lines(tmp_path / "a.lines", qa_rows(50))
 
     def boom(self, batch):
@@ -126,7 +126,7 @@ def test_failure_mid_build_leaves_previous_outputs(tmp_path, lines_plugin, monke
     monkeypatch.setattr(DropShort, "process", boom)
     with pytest.raises(KeyboardInterrupt):
         Pipeline().source(tmp_path / "a.lines").filters("drop_short").set(report=False).run(out)
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert published(out) == before
 
 
 def test_importer_crash_keeps_records_before_it(tmp_path, lines_plugin):
@@ -191,7 +191,10 @@ def test_stages_must_account_for_every_record(tmp_path, lines_plugin, monkeypatc
 def test_no_staging_left_behind(tmp_path, lines_plugin):
     write_lines(tmp_path / "a.lines", qa_rows(3))
     build(tmp_path / "a.lines", tmp_path / "out")
-    assert not [p for p in Path(tmp_path / "out").iterdir() if p.name.startswith(".")]
+    out = Path(tmp_path / "out")
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".curate"]
+    state = sorted(p.name for p in (out / ".curate").iterdir())
+    assert state[0] == "current" and state[1].startswith("gen-") and state[2:] == ["lock"]
 
 
 def test_normalise_keeps_entities_inside_code():

@@ -1,0 +1,122 @@
+"""User mistakes and hostile text at the command line: one message and a documented exit code, never a traceback."""
+
+from __future__ import annotations
+
+import errno
+import json
+
+import pytest
+
+from curate.ledger import Ledger
+from tests.fakes import published
+
+
+def jsonl(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def qa(n, start=0):
+    return [
+        {"input": f"Question {i} about the weather?", "output": f"Answer {i}: it is sunny today."}
+        for i in range(start, start + n)
+    ]
+
+
+@pytest.fixture
+def good(tmp_path, cli):
+    src = jsonl(tmp_path / "a.jsonl", qa(20))
+    out = tmp_path / "out"
+    cli("build", str(src), "-o", str(out), "--no-filters")
+    return out, published(out)
+
+
+def test_mistyped_source_is_a_usage_error_and_keeps_the_build(tmp_path, cli, good):
+    out, before = good
+    result = cli("build", str(tmp_path / "nonexistent"), "-o", str(out), ok=False)
+    assert result.exit_code == 2
+    assert "source path(s) not found" in result.output and "nonexistent" in result.output
+    assert published(out) == before
+
+
+def test_empty_build_fails_and_keeps_the_build(tmp_path, cli, good):
+    out, before = good
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = cli("build", str(empty), "-o", str(out), ok=False)
+    assert result.exit_code == 1 and "no training record" in result.output and "hold no files" in result.output
+    assert published(out) == before
+    unknown = tmp_path / "x.unknown"
+    unknown.write_bytes(b"\x00\x01\x02")
+    result = cli("build", str(unknown), "-o", str(out), ok=False)
+    assert result.exit_code == 1 and "no input file was recognised" in result.output
+    assert published(out) == before
+
+
+def test_all_rejected_says_why_and_allow_empty_publishes(tmp_path, cli, good):
+    out, before = good
+    src = jsonl(tmp_path / "t.jsonl", [{"text": "plain text, not a conversation"}] * 3)
+    result = cli("build", str(src), "-o", str(out), "--no-filters", ok=False)
+    assert result.exit_code == 1 and "all 3 records read were rejected" in result.output
+    assert "text_in_supervised_format" in result.output
+    assert published(out) == before
+    cli("build", str(src), "-o", str(out), "--no-filters", "--allow-empty")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["rejected"] == 3 and manifest["counts"]["train"] == 0
+
+
+@pytest.mark.parametrize("key", ["[/INST]", "[bold red]x", "[link=file:///etc/passwd]y[/link]"])
+def test_markup_in_data_is_printed_as_text(tmp_path, cli, key):
+    src = jsonl(tmp_path / "a.jsonl", [{key: "value"}])
+    result = cli("build", str(src), "-o", str(tmp_path / "out"), "--allow-empty", ok=False)
+    assert result.exit_code == 0, result.output
+    assert key in result.output
+    result = cli("inspect", str(src), ok=False)
+    assert result.exit_code == 0 and key in result.output
+
+
+def test_output_that_is_not_a_folder_is_a_usage_error(tmp_path, cli):
+    src = jsonl(tmp_path / "a.jsonl", qa(3))
+    for out in ("/dev/null", str(src / "sub")):
+        result = cli("build", str(src), "-o", out, ok=False)
+        assert result.exit_code == 2 and "error:" in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (b"\x7fELF\x02\x01\x01\x00\x00\x00\xff\xfe", "not UTF-8 text"),
+        (b"build = [1, 2]\n", "[build] must be a table"),
+        (b"[[sources]]\npath = 5\n", "path must be a file or folder name"),
+        (b"sources = 3\n", "sources must be a list"),
+        (b"[build]\nval_ratio = 'x'\n", "val_ratio"),
+        (b"[build\n", "invalid TOML"),
+    ],
+)
+def test_config_mistakes_are_one_message(tmp_path, cli, toml, message):
+    config = tmp_path / "curate.toml"
+    config.write_bytes(toml)
+    result = cli("build", "-c", str(config), "-o", str(tmp_path / "out"), ok=False)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_disk_full_is_a_message_and_keeps_the_build(tmp_path, cli, good, monkeypatch):
+    out, before = good
+    src = jsonl(tmp_path / "b.jsonl", qa(50, start=100))
+    real = Ledger.write_line
+    calls = 0
+
+    def full(self, side, line):
+        nonlocal calls
+        calls += 1
+        if calls > 10:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self.staging / f"{side}.jsonl"))
+        real(self, side, line)
+
+    monkeypatch.setattr(Ledger, "write_line", full)
+    result = cli("build", str(src), "-o", str(out), "--no-filters", ok=False)
+    assert result.exit_code == 1
+    assert "the disk is full" in result.output and "Traceback" not in result.output
+    assert published(out) == before
+    assert list((out / ".curate").glob("staging-*")) == []
