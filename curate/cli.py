@@ -14,7 +14,7 @@ import json
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -171,7 +171,12 @@ class RichReporter:
 @click.option("--output-column", help="Column (or key) holding the answer.")
 @click.option("--sql-table", "sql_tables", multiple=True, help="SQL table(s) to import (repeatable).")
 @click.option(
-    "-O", "--option", "options", multiple=True, metavar="KEY=VALUE", help="An importer option, JSON value (repeatable)."
+    "-O",
+    "--option",
+    "options",
+    multiple=True,
+    metavar="[IMPORTER.]KEY=VALUE",
+    help="An importer option, JSON value (repeatable); IMPORTER.KEY gives it to that importer only.",
 )
 @click.option("--system-prompt", help="System prompt added to conversations without one.")
 @click.option("--filter", "filters", multiple=True, help="Run exactly these filters (repeatable).")
@@ -253,7 +258,8 @@ def apply_flags(config: BuildConfig, sources: tuple[str, ...], output: str | Non
         "output_column": flags.pop("output_column"),
     }
     mapping = {k: v for k, v in mapping.items() if v is not None}
-    mapping.update(_parse_option(o) for o in flags.pop("options"))
+    unscoped, scoped = parse_options_flags(flags.pop("options"))
+    mapping.update(unscoped)
     tables = list(flags.pop("sql_tables"))
     importer = flags.pop("importer")
     if sources:
@@ -264,6 +270,8 @@ def apply_flags(config: BuildConfig, sources: tuple[str, ...], output: str | Non
         raise click.UsageError("no SOURCES given (on the command line or as [[sources]] in --config)")
     for spec in config.sources:
         spec.options.update(mapping)
+        for importer_name, values in scoped.items():
+            spec.importer_options.setdefault(importer_name, {}).update(values)
         if tables:
             spec.importer_options.setdefault("sql", {})["tables"] = tables
     if output is not None:
@@ -339,15 +347,22 @@ def print_funnel(console: Console, manifest: dict[str, Any]) -> None:
 @click.argument("source", type=click.Path(path_type=str))
 @click.option("--limit", type=int, default=None, help="Stop after N records.")
 @click.option("--importer", help="Force this importer.")
-@click.option("-O", "--option", "options", multiple=True, metavar="KEY=VALUE", help="An importer option (JSON value).")
+@click.option(
+    "-O",
+    "--option",
+    "options",
+    multiple=True,
+    metavar="[IMPORTER.]KEY=VALUE",
+    help="An importer option (JSON value); IMPORTER.KEY gives it to that importer only.",
+)
 def inspect(source: str, limit: int | None, importer: str | None, options: tuple[str, ...]) -> None:
     """Print the records an importer makes of SOURCE, as JSONL (problems go to stderr)."""
     from curate.importing import Problem
     from curate.registry import get_registry
     from curate.sources import read_file, resolve_sources
 
-    parsed = dict(_parse_option(o) for o in options)
-    spec = SourceSpec(source, importer=importer, options=parsed)
+    unscoped, scoped = parse_options_flags(options)
+    spec = SourceSpec(source, importer=importer, options=unscoped, importer_options=scoped)
     shown = 0
     for task in resolve_sources([spec], get_registry()):
         if not isinstance(task, FileTask):
@@ -362,6 +377,23 @@ def inspect(source: str, limit: int | None, importer: str | None, options: tuple
             shown += 1
             if limit is not None and shown >= limit:
                 return
+
+
+def parse_options_flags(texts: Iterable[str]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """``-O`` flags split into options for every importer that declares them and options for one importer.
+
+    >>> parse_options_flags(["text_column=body", "csv.delimiter=;", "json.max_depth=5"])
+    ({'text_column': 'body'}, {'csv': {'delimiter': ';'}, 'json': {'max_depth': 5}})
+    """
+    unscoped: dict[str, Any] = {}
+    scoped: dict[str, dict[str, Any]] = {}
+    for key, value in map(_parse_option, texts):
+        importer, dot, name = key.rpartition(".")
+        if dot:
+            scoped.setdefault(importer, {})[name] = value
+        else:
+            unscoped[key] = value
+    return unscoped, scoped
 
 
 def _parse_option(text: str) -> tuple[str, Any]:

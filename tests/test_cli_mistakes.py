@@ -120,3 +120,19 @@ def test_disk_full_is_a_message_and_keeps_the_build(tmp_path, cli, good, monkeyp
     assert "the disk is full" in result.output and "Traceback" not in result.output
     assert published(out) == before
     assert list((out / ".curate").glob("staging-*")) == []
+
+
+def test_scoped_option_goes_to_one_importer(tmp_path, cli):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "faq.csv").write_text("body,n\nThe first body text of the export.,1\nThe second body text here.,2\n")
+    jsonl(src / "notes.jsonl", [{"text": f"A note number {i} from the other source."} for i in range(3)])
+    out = tmp_path / "out"
+    result = cli("build", str(src), "-o", str(out), "--format", "text", "--no-filters", "-O", "csv.text_column=body")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["read"] == 5 and manifest["counts"]["rejected"] == 0, result.output
+    # Unscoped, the JSON importer gets text_column=body too, and its records have no such key.
+    result = cli("build", str(src), "-o", str(out), "--format", "text", "-O", "text_column=body", ok=False)
+    assert "notes.jsonl" in result.output
+    result = cli("build", str(src), "-o", str(out), "-O", "nosuch.text_column=body", ok=False)
+    assert result.exit_code == 2 and "no importer named 'nosuch'" in result.output
