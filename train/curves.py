@@ -38,10 +38,10 @@ class Diagnosis:
     reasons: list[str] = field(default_factory=list)
     suggestion: str = ""
     best_step: float | None = None  # step of the lowest (smoothed) validation loss
-    best_checkpoint: str | None = None  # the checkpoint to keep when overfitting
-    final_train_loss: float | None = None
-    final_val_loss: float | None = None
-    gap: float | None = None  # final val - final train loss, smoothed
+    best_checkpoint: str | None = None  # a saved checkpoint to keep when overfitting (it exists)
+    final_train_loss: float | None = None  # the last logged training loss, as logged
+    final_val_loss: float | None = None  # the last validation loss, as logged
+    gap: float | None = None  # final val - final train loss, both smoothed (robust to one noisy point)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,8 +97,13 @@ def read_curves(path: str | Path) -> Curves:
     except json.JSONDecodeError as exc:
         raise TrainError(f"{state_file}: not valid JSON ({exc.msg})") from exc
     root = state_file.parent if not state_file.parent.name.startswith("checkpoint-") else state_file.parent.parent
-    ckpts = [int(m.group(1)) for c in root.glob("checkpoint-*") if (m := re.fullmatch(r"checkpoint-(\d+)", c.name))]
-    return curves_from_history(state.get("log_history", []), ckpts)
+    return curves_from_history(state.get("log_history", []), saved_checkpoints(root))
+
+
+def saved_checkpoints(output_dir: str | Path) -> list[int]:
+    """The steps of the ``checkpoint-N`` folders that exist in a trainer's output folder now."""
+    found = (re.fullmatch(r"checkpoint-(\d+)", c.name) for c in Path(output_dir).glob("checkpoint-*") if c.is_dir())
+    return sorted(int(m.group(1)) for m in found if m)
 
 
 # --------------------------------------------------------------------------- diagnosis
@@ -111,13 +116,38 @@ def _median(xs: Sequence[float]) -> float:
 
 
 def smooth(values: Sequence[float], window: int | None = None) -> list[float]:
-    """Centred rolling median (robust to spikes); the window shrinks at the ends."""
+    """Centred rolling median (robust to spikes); the window shrinks at the ends.
+
+    Near the ends the window is lopsided, so on a steep curve the first smoothed point
+    sits below the first raw one: fine for statistics, wrong for a plot (:func:`smooth_for_plot`).
+    """
     n = len(values)
     if n == 0:
         return []
     w = window or max(3, (n // 10) | 1)
     half = w // 2
     return [_median(values[max(0, i - half) : i + half + 1]) for i in range(n)]
+
+
+def smooth_for_plot(values: Sequence[float], window: int | None = None) -> list[float]:
+    """Centred rolling median whose window narrows symmetrically at the ends, so the ends are not bent.
+
+    The first and last points are the raw ones; each point in between is the median of
+    an equal number of neighbours on both sides.
+
+    >>> smooth_for_plot([4.0, 3.0, 2.5, 2.0, 1.9, 1.8, 1.75], 5)
+    [4.0, 3.0, 2.5, 2.0, 1.9, 1.8, 1.75]
+    >>> smooth_for_plot([4.0, 3.0, 9.0, 2.0, 1.9], 3)[2]
+    3.0
+    """
+    n = len(values)
+    w = window or max(3, (n // 10) | 1)
+    half = w // 2
+    out = []
+    for i in range(n):
+        k = min(half, i, n - 1 - i)
+        out.append(_median(values[i - k : i + k + 1]))
+    return out
 
 
 def _slope(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float]:
@@ -140,6 +170,11 @@ def _noise(values: Sequence[float], smoothed: Sequence[float]) -> float:
 
 
 def _checkpoint_for(step: float, checkpoints: Sequence[int]) -> str | None:
+    """The last saved checkpoint at or before ``step`` (else the first after it), or ``None`` when none was kept.
+
+    ``checkpoints`` are the steps whose ``checkpoint-N`` folders exist at the end of training
+    (``save_total_limit`` deletes older ones), so the name returned always exists.
+    """
     if not checkpoints:
         return None
     at_or_before = [c for c in checkpoints if c <= step]
@@ -179,7 +214,7 @@ def diagnose(
     jumps = [tl[i] - _median(tl[max(0, i - 5) : i]) for i in range(1, len(tl))]
     centre = _median(jumps)
     noise = 1.4826 * _median([abs(j - centre) for j in jumps])
-    d.final_train_loss = st[-1]
+    d.final_train_loss = tl[-1]
     start, end, low = st[0], st[-1], min(st)
     scale = max(abs(start), 1e-8)
 
@@ -202,7 +237,7 @@ def diagnose(
     vs, vl = list(val_steps), list(val_loss)
     sv = smooth(vl, 3) if len(vl) >= 5 else vl
     if vl:
-        d.final_val_loss = sv[-1]
+        d.final_val_loss = vl[-1]
         d.gap = sv[-1] - st[-1]
     if len(vl) >= 4:
         m = min(range(len(sv)), key=lambda i: sv[i])
@@ -216,8 +251,16 @@ def diagnose(
             d.best_checkpoint = _checkpoint_for(vs[m], checkpoint_steps)
             d.summary = f"validation loss was lowest at step {vs[m]:g} and rose {rise / sv[m]:.0%} after it"
             d.reasons.append(f"training loss kept falling to {st[-1]:.4g}")
-            keep = d.best_checkpoint or f"the checkpoint nearest step {vs[m]:g}"
-            d.suggestion = f"keep {keep}; train fewer steps, add data, or regularise (lower rank, more dropout)"
+            if d.best_checkpoint is None:
+                keep = (
+                    f"no checkpoint near step {vs[m]:g} was kept: save one every eval (save_steps = eval_steps) "
+                    "and retrain"
+                )
+            elif d.best_checkpoint != f"checkpoint-{vs[m]:g}":
+                keep = f"keep {d.best_checkpoint}, the saved checkpoint nearest the best step {vs[m]:g}"
+            else:
+                keep = f"keep {d.best_checkpoint}"
+            d.suggestion = f"{keep}; train fewer steps, add data, or regularise (lower rank, more dropout)"
             return d
 
     # Underfit: flat training loss, or still clearly falling at the end.
@@ -278,11 +321,11 @@ def plot_curves(c: Curves, path: str | Path, diagnosis: Diagnosis | None = None)
     ax = fig.add_subplot(1, 1, 1)
     if c.train_loss:
         ax.scatter(c.train_steps, c.train_loss, s=6, alpha=0.35, color="tab:blue", label="train (raw)")
-        ax.plot(c.train_steps, smooth(c.train_loss), color="tab:blue", label="train (smoothed)")
+        ax.plot(c.train_steps, smooth_for_plot(c.train_loss), color="tab:blue", label="train (smoothed)")
     if c.val_loss:
         ax.scatter(c.val_steps, c.val_loss, s=14, alpha=0.6, color="tab:orange", label="validation (raw)")
         if len(c.val_loss) >= 3:
-            ax.plot(c.val_steps, smooth(c.val_loss, 3), color="tab:orange", label="validation (smoothed)")
+            ax.plot(c.val_steps, smooth_for_plot(c.val_loss, 3), color="tab:orange", label="validation (smoothed)")
     if diagnosis is not None:
         if diagnosis.best_step is not None and diagnosis.label == OVERFIT:
             ax.axvline(

@@ -16,6 +16,9 @@ Per-parameter costs (bytes), as curate trains:
   plus one layer recomputed. Logits add s*b*V fp32 values three times (logits, log-softmax,
   gradient).
 - inference rule of the guide: size on disk x 1.2.
+- on a GPU (``gpu_memory`` given): the CUDA context (about 0.5 GiB with current drivers and
+  PyTorch's kernels loaded) and an allowance of 10% of the tensors for the caching allocator's
+  fragmentation, both in the total.
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ from .errors import TrainConfigError
 
 GIB = 1024**3
 NF4_BYTES = (4 + 8 / 64 + 32 / (64 * 256)) / 8
+#: What the CUDA context takes before any tensor (driver, cuBLAS/cuDNN handles, kernels).
+CUDA_CONTEXT = 0.5 * GIB
+#: The caching allocator's reserved-but-unused memory at the peak, as a share of live tensors.
+ALLOCATOR_SHARE = 0.10
 
 
 def parse_size(text: str | float | int | None) -> int | None:
@@ -71,10 +78,19 @@ class MemoryEstimate:
     disk_size: float
     gpu_memory: int | None = None
     notes: list[str] = field(default_factory=list)
+    #: On a GPU (``gpu_memory`` given): the CUDA context, which takes memory before any tensor.
+    cuda_context: float = 0.0
+    #: On a GPU: what PyTorch's caching allocator holds beyond the live tensors (fragmentation).
+    allocator_allowance: float = 0.0
+
+    @property
+    def tensors(self) -> float:
+        """Live tensors at the peak: weights, gradients, optimizer states, activations, logits."""
+        return self.weights + self.gradients + self.optimizer + self.activations + self.logits
 
     @property
     def total(self) -> float:
-        return self.weights + self.gradients + self.optimizer + self.activations + self.logits
+        return self.tensors + self.cuda_context + self.allocator_allowance
 
     @property
     def fits(self) -> bool | None:
@@ -97,6 +113,13 @@ class MemoryEstimate:
             ("  without checkpointing", human(self.activations_no_checkpointing)),
             ("  with checkpointing", human(self.activations_checkpointing)),
             ("logits and loss", human(self.logits)),
+        ]
+        if self.gpu_memory is not None:
+            rows += [
+                ("CUDA context", human(self.cuda_context)),
+                ("allocator allowance", human(self.allocator_allowance)),
+            ]
+        rows += [
             ("total for training", human(self.total)),
             ("inference (disk size x 1.2)", f"{human(self.inference)} (disk {human(self.disk_size)})"),
         ]
@@ -221,6 +244,16 @@ def estimate_memory(
     activations = act_ckpt if gradient_checkpointing else act_full
     logits = 3 * 4.0 * s * b * vocab
     disk = _disk_size(model, params, cfg)
+    gpu = parse_size(gpu_memory)
+    context = allowance = 0.0
+    if gpu is not None:
+        tensors = weights + gradients + opt + activations + logits
+        context = CUDA_CONTEXT
+        allowance = ALLOCATOR_SHARE * tensors
+        notes.append(
+            f"GPU: {human(CUDA_CONTEXT)} of CUDA context and {ALLOCATOR_SHARE:.0%} of the tensors' size for "
+            "the caching allocator's fragmentation are counted in the total"
+        )
     return MemoryEstimate(
         model=model,
         method=method,
@@ -238,6 +271,8 @@ def estimate_memory(
         gradient_checkpointing=gradient_checkpointing,
         inference=1.2 * disk,
         disk_size=disk,
-        gpu_memory=parse_size(gpu_memory),
+        gpu_memory=gpu,
         notes=notes,
+        cuda_context=context,
+        allocator_allowance=allowance,
     )

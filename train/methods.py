@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -114,13 +115,35 @@ def module_names(model: Any) -> Counter[str]:
     return counts
 
 
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?")
+
+
+def check_model_reference(model_name: str) -> None:
+    """Raise :class:`TrainError` when ``model_name`` is neither an existing folder nor shaped like a hub id.
+
+    A path that does not exist must say so, not fail later in the hub client's name check.
+
+    >>> check_model_reference("meta-llama/Llama-3.2-1B")
+    >>> check_model_reference("./no/such/model")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    TrainError: model './no/such/model': no such folder
+    """
+    if Path(model_name).expanduser().exists() or _HUB_ID.fullmatch(model_name):
+        return
+    raise TrainError(
+        f"model {model_name!r}: no such folder",
+        hint="pass a local model folder (holding config.json) or a hub name such as org/model",
+    )
+
+
 def meta_model(model_name: str) -> Any:
     """The model built from its config on the meta device: shapes and names, no weights."""
     torch = require("torch")
     transformers = require("transformers")
+    check_model_reference(model_name)
     try:
         config = transformers.AutoConfig.from_pretrained(model_name)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         raise TrainError(f"could not read the config of model {model_name!r}: {exc}") from exc
     with torch.device("meta"):
         return transformers.AutoModelForCausalLM.from_config(config)

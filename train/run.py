@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import TrainConfig
-from .curves import Diagnosis, curves_from_history, diagnose_curves, plot_curves
+from .curves import Diagnosis, curves_from_history, diagnose_curves, plot_curves, saved_checkpoints
 from .errors import TrainConfigError, TrainError, require
 from .methods import quiet_known_warnings
 
@@ -75,7 +75,7 @@ def _callbacks(cfg: TrainConfig, output_dir: Path) -> list[Any]:
         def _write(self, state: Any) -> None:
             if not state.is_world_process_zero:
                 return
-            c = curves_from_history(state.log_history)
+            c = curves_from_history(state.log_history, saved_checkpoints(output_dir))
             if len(c.train_loss) < 2:
                 return
             d = diagnose_curves(c)
@@ -243,9 +243,7 @@ def train(cfg: TrainConfig) -> TrainResult:
             trainer.save_model(str(model_dir))
         tokenizer.save_pretrained(str(model_dir))
         trainer.state.save_to_json(str(output_dir / "trainer_state.json"))
-        c = curves_from_history(
-            trainer.state.log_history, [int(p.name.split("-")[1]) for p in output_dir.glob("checkpoint-*")]
-        )
+        c = curves_from_history(trainer.state.log_history, saved_checkpoints(output_dir))
         diagnosis = diagnose_curves(c)
         png = plot_curves(c, output_dir / "curves.png", diagnosis)
         (output_dir / "diagnosis.json").write_text(json.dumps(diagnosis.as_dict(), indent=2))

@@ -109,3 +109,22 @@ def test_curves_command_reads_any_trainer_output_dir(tmp_path):
 def test_curves_command_fails_clearly_without_a_trainer_state(tmp_path):
     result = CliRunner().invoke(curves_command, [str(tmp_path)])
     assert result.exit_code != 0 and "trainer_state.json" in result.output
+
+
+def test_best_checkpoint_is_one_that_was_kept():
+    """save_total_limit deleted the early checkpoints: name the nearest kept one, and say it is not the best step."""
+    d = diagnose(*curves("overfit", 0.02, 0), checkpoint_steps=[150, 200])
+    assert d.label == "overfit" and d.best_checkpoint == "checkpoint-150"
+    assert "nearest the best step" in d.suggestion
+    d = diagnose(*curves("overfit", 0.02, 0), checkpoint_steps=[])
+    assert d.best_checkpoint is None and "no checkpoint near step" in d.suggestion
+
+
+def test_plot_smoothing_keeps_the_ends_and_final_losses_are_raw():
+    from curate.train.curves import smooth_for_plot
+
+    steps, loss, vsteps, vloss = curves("well-fit", 0.05, 1)
+    smoothed = smooth_for_plot(loss)
+    assert smoothed[0] == loss[0] and smoothed[-1] == loss[-1]
+    d = diagnose(steps, loss, vsteps, vloss)
+    assert d.final_train_loss == loss[-1] and d.final_val_loss == vloss[-1]

@@ -105,3 +105,17 @@ def test_cli_prints_the_breakdown_and_whether_it_fits(small_model):
     tight = runner.invoke(estimate_command, [str(small_model), "--method", "full", "--gpu-memory", "1MB"])
     assert tight.exit_code == 1 and "does NOT fit" in tight.output
     assert parse_size("24GB") == 24 * 1024**3 and parse_size("512MiB") == 512 * 1024**2
+
+
+def test_gpu_adds_the_cuda_context_and_allocator_allowance(small_model):
+    cpu = estimate_memory(str(small_model), "lora", seq_len=128)
+    gpu = estimate_memory(str(small_model), "lora", seq_len=128, gpu_memory="24GB")
+    assert cpu.total == cpu.tensors and cpu.cuda_context == 0
+    assert gpu.total == pytest.approx(gpu.tensors * 1.1 + 0.5 * 1024**3)
+    assert "CUDA context" in gpu.format()
+
+
+def test_a_missing_model_folder_says_so():
+    result = CliRunner().invoke(estimate_command, ["./no/such/model"])
+    assert result.exit_code != 0
+    assert "no such folder" in result.output and "Repo id" not in result.output
