@@ -191,6 +191,17 @@ class RichReporter:
 @click.option(
     "--train", "train", metavar="PRESET|FILE", help="Fine-tune afterwards: a preset (full, lora, qlora) or a TOML file."
 )
+@click.option(
+    "--tokenizer",
+    metavar="PATH",
+    help="Local tokenizer or model folder: token-length statistics [default: the --train model].",
+)
+@click.option("--max-tokens", type=click.IntRange(min=1), help="Records over N tokens are rejected or truncated.")
+@click.option(
+    "--over-max-tokens",
+    type=click.Choice(["reject", "truncate"]),
+    help="What --max-tokens does to a longer record [default: reject].",
+)
 @click.option("--engine", type=click.Choice(["local", "ray"]), help="Execution engine [default: local].")
 @click.option("--ray-address", help="Ray cluster address (auto, ray://HOST:PORT); none starts a local one.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
@@ -284,6 +295,9 @@ def apply_flags(config: BuildConfig, sources: tuple[str, ...], output: str | Non
         ("seed", "seed"),
         ("strict", "strict"),
         ("allow_empty", "allow_empty"),
+        ("tokenizer", "tokenizer"),
+        ("max_tokens", "max_tokens"),
+        ("over_max_tokens", "over_max_tokens"),
         ("system_prompt", "system_prompt"),
         ("engine", "engine"),
         ("ray_address", "ray_address"),
@@ -335,6 +349,15 @@ def print_funnel(console: Console, manifest: dict[str, Any]) -> None:
     table.add_row("train", f"{counts['train']:,}")
     table.add_row("val", f"{counts['val']:,}")
     console.print(table)
+    for side, stats in (manifest.get("token_lengths") or {}).items():
+        if isinstance(stats, dict) and stats.get("records"):
+            over = ", ".join(f"{share:.0%} over {cut}" for cut, share in stats["over"].items() if share)
+            console.print(
+                f"tokens ({side}): p50 {stats['p50']:,}, p90 {stats['p90']:,}, p99 {stats['p99']:,}, "
+                f"max {stats['max']:,}" + (f"; {over}" if over else ""),
+                markup=False,
+                highlight=False,
+            )
     if manifest["errors"]:
         console.print(f'[yellow]{len(manifest["errors"])} input problem(s)[/]: listed under "errors" in manifest.json')
 

@@ -94,6 +94,12 @@ class BuildConfig:
     #: Publish the outputs even when no record reaches train or val (else the build fails
     #: and the previous outputs stay).
     allow_empty: bool = False
+    #: A local tokenizer or model folder: token-length statistics in the manifest and report
+    #: (default: the model of [train], when it is a local folder).
+    tokenizer: str | None = None
+    #: Records over this many tokens are rejected (``too_long``) or truncated (``over_max_tokens``).
+    max_tokens: int | None = None
+    over_max_tokens: Literal["reject", "truncate"] = "reject"
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` for values that cannot work."""
@@ -101,6 +107,10 @@ class BuildConfig:
             raise ConfigError(f"unknown format {self.format!r}", hint=f"use one of: {', '.join(FORMATS)}")
         if not 0 <= self.val_ratio < 1:
             raise ConfigError(f"val_ratio must be at least 0 and below 1, got {self.val_ratio}")
+        if self.max_tokens is not None and self.max_tokens < 1:
+            raise ConfigError(f"max_tokens must be positive, got {self.max_tokens}")
+        if self.over_max_tokens not in ("reject", "truncate"):
+            raise ConfigError(f"over_max_tokens must be 'reject' or 'truncate', got {self.over_max_tokens!r}")
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be positive, got {self.batch_size}")
         if self.engine not in ("local", "ray"):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,8 @@ from curate.errors import ConfigError, EmptyBuild
 from curate.ledger import MANIFEST, OUTPUT_FILES, ErrorEntry, Ledger
 from curate.plan import NullReporter, Plan, Reporter, build_plan
 from curate.registry import get_registry
+from curate.tokens import token_report
+from curate.writer import SplitWriter
 
 REPORT = "report.html"
 
@@ -171,11 +173,13 @@ class Pipeline:
                 "stages": plan.stage_names + [p.name for p in plan.phases],
             }
             manifest.update(reports)
+            if plan.tokens is not None:
+                manifest["token_lengths"] = token_report(plan.tokens, writer.token_lengths)
             if not self.config.allow_empty:
                 check_not_empty(ledger)
             extra = []
             if self.config.report:
-                extra.append(_write_report(ledger, manifest, writer.lengths, reports.get("semantic")))
+                extra.append(_write_report(ledger, manifest, writer, reports.get("semantic")))
             manifest = ledger.commit(manifest, extra_files=extra)
         result = BuildResult(Path(out), manifest, list(ledger.errors))
         if self.config.train is not None:
@@ -222,12 +226,13 @@ def check_not_empty(ledger: Ledger) -> None:
     )
 
 
-def _write_report(ledger: Ledger, manifest: dict[str, Any], lengths: Mapping[str, Sequence[int]], semantic: Any) -> str:
+def _write_report(ledger: Ledger, manifest: dict[str, Any], writer: SplitWriter, semantic: Any) -> str:
     from curate.report import write_report
 
     snapshot = dict(manifest)
     snapshot["counts"] = ledger.counts.to_dict()
     snapshot["inputs"] = [asdict(i) for i in ledger.inputs]
     snapshot["errors"] = [asdict(e) for e in ledger.errors]
-    write_report(ledger.staged(REPORT), snapshot, lengths, semantic)
+    tokens = writer.token_lengths if "token_lengths" in manifest else None
+    write_report(ledger.staged(REPORT), snapshot, writer.lengths, semantic, token_lengths=tokens)
     return REPORT

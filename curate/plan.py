@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,6 +23,7 @@ from curate.sources import FileTask, check_sources
 from curate.stages.base import Filter, Phase, Stage
 from curate.stages.dedup import ExactDedup
 from curate.stages.normalise import Normalise
+from curate.tokens import TokenCounter, TokenLimit
 
 
 class Reporter(Protocol):
@@ -60,6 +62,8 @@ class Plan:
     fmt: FormatOptions
     #: Factories that rebuild the stages in another process (Ray workers).
     stage_factories: list[Callable[[], Stage]] = field(default_factory=list)
+    #: Counts each kept record's tokens for the manifest's ``token_lengths`` (``--tokenizer``).
+    tokens: TokenCounter | None = None
 
     @property
     def stage_names(self) -> list[str]:
@@ -103,10 +107,30 @@ def build_plan(config: BuildConfig, registry: Registry) -> Plan:
         factories.append(Normalise)
     if config.exact_dedup:
         factories.append(ExactDedup)
+    tokens = token_counter(config)
+    if config.max_tokens is not None:
+        if tokens is None:
+            raise ConfigError(
+                "max_tokens needs a tokenizer to count with",
+                hint="pass --tokenizer PATH (a local tokenizer or model folder), or --train with a model",
+            )
+        factories.append(partial(TokenLimit, tokens, config.max_tokens, config.over_max_tokens))
     phases: list[Phase] = []
     if config.semantic is not None and config.semantic.get("enabled", True):
         phases.append(_semantic_phase(config.semantic))
-    return Plan(config, registry, [f() for f in factories], phases, fmt, factories)
+    return Plan(config, registry, [f() for f in factories], phases, fmt, factories, tokens)
+
+
+def token_counter(config: BuildConfig) -> TokenCounter | None:
+    """The counter for ``config.tokenizer``, else for the model of ``[train]``; ``None`` without either."""
+    path = config.tokenizer
+    if path is None and config.train:
+        model = config.train.get("model")
+        base = config.train.get("_base_dir")
+        if isinstance(model, str) and model:
+            local = Path(base, model) if base and not Path(model).is_absolute() else Path(model)
+            path = str(local) if local.is_dir() else None
+    return TokenCounter.checked(path, format=config.format) if path else None
 
 
 def _filter_factory(cls: Any, options: dict[str, Any]) -> Callable[[], Stage]:

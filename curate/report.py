@@ -81,20 +81,31 @@ def num(value: Any) -> str:
 
 
 def write_report(
-    path: Path, manifest: dict[str, Any], lengths: Mapping[str, Sequence[int]], semantic: dict[str, Any] | None
+    path: Path,
+    manifest: dict[str, Any],
+    lengths: Mapping[str, Sequence[int]],
+    semantic: dict[str, Any] | None,
+    *,
+    token_lengths: Mapping[str, Sequence[int]] | None = None,
 ) -> None:
     """Write ``report.html`` for a build to ``path``.
 
     ``manifest`` is the build's manifest (``counts`` with ``read``, ``train``, ``val``,
     ``rejected``, ``rejected_by``, ``stages``; ``inputs``; ``errors``; ``format``;
     ``config``); ``lengths`` the character lengths of the train and val records;
-    ``semantic`` the semantic phase's report, or ``None``.
+    ``semantic`` the semantic phase's report, or ``None``; ``token_lengths`` the token
+    counts of the train and val records when a tokenizer counted them.
     """
-    Path(path).write_text(render_report(manifest, lengths, semantic), encoding="utf-8")
+    html = render_report(manifest, lengths, semantic, token_lengths=token_lengths)
+    Path(path).write_text(html, encoding="utf-8")
 
 
 def render_report(
-    manifest: dict[str, Any], lengths: Mapping[str, Sequence[int]], semantic: dict[str, Any] | None
+    manifest: dict[str, Any],
+    lengths: Mapping[str, Sequence[int]],
+    semantic: dict[str, Any] | None,
+    *,
+    token_lengths: Mapping[str, Sequence[int]] | None = None,
 ) -> str:
     """The HTML text of the report (see :func:`write_report`)."""
     if semantic and "report" in semantic and "records" not in semantic:
@@ -113,6 +124,9 @@ def render_report(
         _funnel(counts, manifest.get("stages")),
         _stage_events(counts.get("stages") or {}),
         _lengths(lengths),
+        _lengths(token_lengths, "tokens", (manifest.get("token_lengths") or {}).get("tokenizer"))
+        if token_lengths is not None
+        else "",
     ]
     if semantic:
         parts.append(_semantic(semantic))
@@ -181,7 +195,7 @@ def _stage_events(stages: dict[str, dict[str, int]]) -> str:
     return f'<h2 id="stages">Stage events</h2><table>{head}{rows}</table>'
 
 
-def _lengths(lengths: Mapping[str, Sequence[int]]) -> str:
+def _lengths(lengths: Mapping[str, Sequence[int]], unit: str = "characters", tokenizer: str | None = None) -> str:
     panels = []
     for name in ("train", "val"):
         values = list(lengths.get(name) or [])
@@ -189,7 +203,9 @@ def _lengths(lengths: Mapping[str, Sequence[int]]) -> str:
             f'<div class="panel"><h3>{name}: {num(len(values))} records</h3>{_length_stats(values)}'
             f"{_histogram(values, name)}</div>"
         )
-    return '<h2 id="lengths">Lengths (characters)</h2><div class="grid">' + "".join(panels) + "</div>"
+    anchor = "lengths" if unit == "characters" else f"lengths-{unit}"
+    title = f"Lengths ({unit}{f', {tokenizer}' if tokenizer else ''})"
+    return f'<h2 id="{anchor}">{esc(title)}</h2><div class="grid">' + "".join(panels) + "</div>"
 
 
 def _length_stats(values: list[int]) -> str:

@@ -20,6 +20,7 @@ from curate.ledger import Ledger, dumps
 from curate.records import Record
 from curate.split import group_key, split_point
 from curate.stages.base import Rejection
+from curate.tokens import TokenCounter
 
 STAGE = "format"
 #: Where stages note what they changed or flagged in a kept record (a list of dicts).
@@ -41,9 +42,18 @@ class Rendered:
     length: int  # characters of text, for the report's histograms
     changes: str | None = None  # the record's changes.jsonl line, when a stage changed it
     rejection: Rejection | None = None  # why the format could not take it
+    tokens: int = -1  # the record's tokens with the build's tokenizer; -1 when none counts them
 
 
-def render(record: Record, fmt: FormatOptions, *, val_ratio: float, seed: int, include_ids: bool) -> Rendered:
+def render(
+    record: Record,
+    fmt: FormatOptions,
+    *,
+    val_ratio: float,
+    seed: int,
+    include_ids: bool,
+    tokens: TokenCounter | None = None,
+) -> Rendered:
     """Everything :class:`SplitWriter` writes for ``record``: a pure function of the record and the settings."""
     try:
         row = to_row(record, fmt)
@@ -59,30 +69,46 @@ def render(record: Record, fmt: FormatOptions, *, val_ratio: float, seed: int, i
         changes = dumps(
             {"id": record.id, "side": side, "source": record.to_dict()["source"], "changes": record.meta[CHANGES_KEY]}
         )
-    return Rendered(side, dumps(row), key, point, sum(len(t) for t in record.texts()), changes)
+    n = tokens.count(record) if tokens is not None else -1
+    return Rendered(side, dumps(row), key, point, sum(len(t) for t in record.texts()), changes, tokens=n)
 
 
 class SplitWriter:
     """Splits records and writes them through a :class:`~curate.ledger.Ledger`."""
 
-    def __init__(self, ledger: Ledger, fmt: FormatOptions, *, val_ratio: float, seed: int, include_ids: bool = False):
+    def __init__(
+        self,
+        ledger: Ledger,
+        fmt: FormatOptions,
+        *,
+        val_ratio: float,
+        seed: int,
+        include_ids: bool = False,
+        tokens: TokenCounter | None = None,
+    ):
         self.ledger = ledger
         self.fmt = fmt
         self.val_ratio = val_ratio
         self.seed = seed
         self.include_ids = include_ids
+        self.tokens = tokens
         # Character lengths for the report's histograms: 4 bytes a record.
         self.lengths: dict[str, array[int]] = {"train": array("I"), "val": array("I")}
+        # Token lengths, when a tokenizer counts them (``tokens``).
+        self.token_lengths: dict[str, array[int]] = {"train": array("I"), "val": array("I")}
         # The train group nearest the cut, in case validation ends up empty.
         self._closest: tuple[float, str] | None = None
         self._closest_lengths: list[int] = []
+        self._closest_tokens: list[int] = []
         # A side file of group keys, one per train row, keeps memory flat.
         self._keys_path = ledger.staged(".train-groups")
         self._keys = ledger.scratch(".train-groups")
 
     def render(self, record: Record) -> Rendered:
         """:func:`render` with this writer's settings."""
-        return render(record, self.fmt, val_ratio=self.val_ratio, seed=self.seed, include_ids=self.include_ids)
+        return render(
+            record, self.fmt, val_ratio=self.val_ratio, seed=self.seed, include_ids=self.include_ids, tokens=self.tokens
+        )
 
     def write(self, records: Iterable[Record]) -> None:
         """Render and append ``records``."""
@@ -99,11 +125,16 @@ class SplitWriter:
                 if self._closest is None or r.point < self._closest[0]:
                     self._closest = (r.point, r.key)
                     self._closest_lengths = []
+                    self._closest_tokens = []
                 if self._closest[1] == r.key:
                     self._closest_lengths.append(r.length)
+                    if r.tokens >= 0:
+                        self._closest_tokens.append(r.tokens)
                 self._keys.write(r.key + "\n")
             ledger.write_line(r.side, r.line)
             self.lengths[r.side].append(r.length)
+            if r.tokens >= 0:
+                self.token_lengths[r.side].append(r.tokens)
             if r.changes is not None:
                 ledger.changed_line(r.changes)
 
@@ -145,4 +176,7 @@ class SplitWriter:
         for length in self._closest_lengths:
             self.lengths["train"].remove(length)
             self.lengths["val"].append(length)
+        for n in self._closest_tokens:
+            self.token_lengths["train"].remove(n)
+            self.token_lengths["val"].append(n)
         ledger.count("split", {"moved_to_val_for_minimum": len(moved)})

@@ -15,8 +15,8 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from curate.errors import BuildFailed, SourceError
-from curate.importing import Problem
-from curate.ledger import InputEntry, Ledger, Spill, sha256_file
+from curate.importing import Problem, Skipped
+from curate.ledger import InputEntry, Ledger, Spill
 from curate.plan import Plan, Reporter
 from curate.records import Record
 from curate.sources import FileTask, read_file, resolve_sources
@@ -47,10 +47,15 @@ def note_problem(
 
 
 def note_source_error(ledger: Ledger, reporter: Reporter, error: SourceError, *, strict: bool) -> None:
-    """Put a file that could not be read at all in the ledger (and fail a strict build)."""
-    entry = ledger.error(error.path, error.locator, error.reason)
+    """Put a file that could not be read at all in the ledger (and fail a strict build).
+
+    A :class:`~curate.importing.Skipped` item (an output folder, a link loop, a file
+    reached twice) is a warning: it loses nothing and does not fail a strict build.
+    """
+    warning = isinstance(error, Skipped)
+    entry = ledger.error(error.path, error.locator, error.reason, warning=warning)
     reporter.problem(entry)
-    if strict:
+    if strict and not warning:
         raise BuildFailed(f"{entry}", hint=STRICT_HINT)
 
 
@@ -69,21 +74,24 @@ def import_records(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: boo
             note_source_error(ledger, reporter, task, strict=strict)
             continue
         reporter.file_started(task)
-        digest, _ = sha256_file(task.file.path)
-        info = InputEntry(task.file.display, task.file.path.stat().st_size, digest, task.importer.name)
+        # Size and digest are those of the bytes the importer reads (see ReadMeter), known once it is done.
+        info = InputEntry(task.file.display, 0, "", task.importer.name)
         ledger.inputs.append(info)
         pending = 0
-        for item in read_file(task, debug=debug):
-            if isinstance(item, Problem):
-                note_problem(ledger, reporter, task, info, item, strict=strict)
-                continue
-            info.records += 1
-            ledger.read()
-            pending += 1
-            if pending >= 256:
-                reporter.records_read(pending)
-                pending = 0
-            yield item
+        try:
+            for item in read_file(task, debug=debug):
+                if isinstance(item, Problem):
+                    note_problem(ledger, reporter, task, info, item, strict=strict)
+                    continue
+                info.records += 1
+                ledger.read()
+                pending += 1
+                if pending >= 256:
+                    reporter.records_read(pending)
+                    pending = 0
+                yield item
+        finally:
+            info.size, info.sha256 = task.file.meter.finish(task.file.path)
         reporter.records_read(pending)
 
 
@@ -91,7 +99,12 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
     """Run ``plan`` into ``ledger``; returns the writer (for lengths) and the phases' reports."""
     size = plan.config.batch_size
     writer = SplitWriter(
-        ledger, plan.fmt, val_ratio=plan.config.val_ratio, seed=plan.config.seed, include_ids=plan.config.include_ids
+        ledger,
+        plan.fmt,
+        val_ratio=plan.config.val_ratio,
+        seed=plan.config.seed,
+        include_ids=plan.config.include_ids,
+        tokens=plan.tokens,
     )
     spill = Spill(ledger, ".spill-0.jsonl") if plan.phases else None
     for batch in batched(import_records(plan, ledger, reporter, debug=debug), size):

@@ -115,7 +115,14 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
     # With nothing between the stages and the writer, workers render the rows too.
     render = not plan.phases and not post
 
-    writer = SplitWriter(ledger, plan.fmt, val_ratio=config.val_ratio, seed=config.seed, include_ids=config.include_ids)
+    writer = SplitWriter(
+        ledger,
+        plan.fmt,
+        val_ratio=config.val_ratio,
+        seed=config.seed,
+        include_ids=config.include_ids,
+        tokens=plan.tokens,
+    )
     spill = Spill(ledger, ".spill-0.jsonl") if plan.phases else None
     reports: dict[str, Any] = {}
     with _connected(ray, config.ray_address), _data_context(ray):
@@ -301,13 +308,14 @@ def pack(record: Record) -> tuple[Any, ...]:
         record.output,
         record.messages,
         record.meta,
+        record.tools,
     )
 
 
 def unpack(fields: tuple[Any, ...]) -> Record:
     """The record :func:`pack` took apart, as it was (no validation, the id kept)."""
-    rid, plugin, path, locator, text, input_, output, messages, meta = fields
-    return Record(rid, Source(plugin, path, locator), text, input_, output, messages, meta)
+    rid, plugin, path, locator, text, input_, output, messages, meta, tools = fields
+    return Record(rid, Source(plugin, path, locator), text, input_, output, messages, meta, tools)
 
 
 def encode(kind: int, outcome: Any) -> bytes:
@@ -332,22 +340,27 @@ def encode_rendered(rendered: Rendered) -> bytes:
     rej = rendered.rejection
     rejection = None if rej is None else (rej.stage, rej.reason, rej.details, pack(rej.record))
     r = rendered
-    return _dumps((r.side, r.line, r.key, r.point, r.length, r.changes, rejection))
+    return _dumps((r.side, r.line, r.key, r.point, r.length, r.changes, rejection, r.tokens))
 
 
 def decode_rendered(data: bytes) -> Rendered:
-    side, line, key, point, length, changes, rejection = pickle.loads(data)
+    side, line, key, point, length, changes, rejection, tokens = pickle.loads(data)
     if rejection is not None:
         stage, reason, details, fields = rejection
         rejection = Rejection(unpack(fields), stage, reason, details)
-    return Rendered(side, line, key, point, length, changes, rejection)
+    return Rendered(side, line, key, point, length, changes, rejection, tokens)
 
 
 def _render_with(plan: Plan) -> Callable[[Record], Rendered]:
     """:func:`~curate.writer.render` with the writer's settings, for the workers."""
     config = plan.config
     return partial(
-        render_row, fmt=plan.fmt, val_ratio=config.val_ratio, seed=config.seed, include_ids=config.include_ids
+        render_row,
+        fmt=plan.fmt,
+        val_ratio=config.val_ratio,
+        seed=config.seed,
+        include_ids=config.include_ids,
+        tokens=plan.tokens,
     )
 
 
