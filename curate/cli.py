@@ -202,6 +202,9 @@ class RichReporter:
     type=click.Choice(["reject", "truncate"]),
     help="What --max-tokens does to a longer record [default: reject].",
 )
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Processes for the stages [default: the cores this process may use]."
+)
 @click.option("--engine", type=click.Choice(["local", "ray"]), help="Execution engine [default: local].")
 @click.option("--ray-address", help="Ray cluster address (auto, ray://HOST:PORT); none starts a local one.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
@@ -296,6 +299,7 @@ def apply_flags(config: BuildConfig, sources: tuple[str, ...], output: str | Non
         ("strict", "strict"),
         ("allow_empty", "allow_empty"),
         ("tokenizer", "tokenizer"),
+        ("workers", "workers"),
         ("max_tokens", "max_tokens"),
         ("over_max_tokens", "over_max_tokens"),
         ("system_prompt", "system_prompt"),

@@ -87,6 +87,9 @@ class BuildConfig:
     engine: Literal["local", "ray"] = "local"
     ray_address: str | None = None
     batch_size: int = 1024
+    #: Local engine: processes running the stages before exact dedup; ``None`` uses every
+    #: core this process may use, 1 runs everything in one process. Outputs do not depend on it.
+    workers: int | None = None
     #: Ray engine: files larger than this many MiB are cut into shards read in parallel,
     #: where their importer can (JSON Lines; text split by paragraph); 0 never cuts.
     shard_mb: float = 128
@@ -111,6 +114,8 @@ class BuildConfig:
             raise ConfigError(f"max_tokens must be positive, got {self.max_tokens}")
         if self.over_max_tokens not in ("reject", "truncate"):
             raise ConfigError(f"over_max_tokens must be 'reject' or 'truncate', got {self.over_max_tokens!r}")
+        if self.workers is not None and (isinstance(self.workers, bool) or self.workers < 1):
+            raise ConfigError(f"workers must be 1 or more, got {self.workers!r}", hint="1 runs in one process")
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be positive, got {self.batch_size}")
         if self.engine not in ("local", "ray"):

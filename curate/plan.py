@@ -134,11 +134,8 @@ def token_counter(config: BuildConfig) -> TokenCounter | None:
 
 
 def _filter_factory(cls: Any, options: dict[str, Any]) -> Callable[[], Stage]:
-    def make() -> Stage:
-        return cls.from_options(options)
-
-    make.__name__ = f"make_{cls.name}"
-    return make
+    """A picklable factory (worker processes and Ray rebuild the stage from it)."""
+    return partial(cls.from_options, options)
 
 
 def _semantic_phase(table: dict[str, Any]) -> Phase:

@@ -218,3 +218,19 @@ def test_key_table_matches_a_dict():
         assert table.setdefault(key, value) == reference.get(key or 1)
         reference.setdefault(key or 1, value)
     assert len(table) == len(reference)
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 64])
+def test_workers_give_identical_outputs(tmp_path, lines_plugin, batch_size):
+    rows = qa_rows(150) + qa_rows(20) + [{"q": "x", "a": "y"}] * 3 + ["{bad"]
+    write_lines(tmp_path / "a.lines", rows)
+    outputs = []
+    for workers in (1, 2, 3):
+        out = tmp_path / f"out{workers}"
+        Pipeline().source(tmp_path / "a.lines").filters("drop_short").set(
+            batch_size=batch_size, workers=workers, report=False
+        ).run(out)
+        manifest = json.loads((out / "manifest.json").read_text())
+        outputs.append((published(out) | {"manifest.json": b""}, manifest["counts"], manifest["outputs"]))
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert outputs[0][1]["rejected_by"]["drop_short"]

@@ -9,11 +9,14 @@ decisions are applied on the way to the next spill or to the writer.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from functools import partial
 from itertools import islice
 from typing import Any, TypeVar
 
+from curate.engines.workers import StagePool, available_cores
 from curate.errors import BuildFailed, SourceError
 from curate.importing import Problem, Skipped
 from curate.ledger import InputEntry, Ledger, Spill
@@ -21,6 +24,7 @@ from curate.plan import Plan, Reporter
 from curate.records import Record
 from curate.sources import FileTask, read_file, resolve_sources
 from curate.stages.base import PhaseResult, Rejection, apply_phase, run_stages
+from curate.stages.dedup import ExactDedup
 from curate.writer import SplitWriter
 
 T = TypeVar("T")
@@ -30,9 +34,20 @@ STRICT_HINT = "fix the input or drop --strict to carry on past bad input"
 
 
 def note_problem(
-    ledger: Ledger, reporter: Reporter, task: FileTask, info: InputEntry, problem: Problem, *, strict: bool
+    ledger: Ledger,
+    reporter: Reporter,
+    task: FileTask,
+    info: InputEntry,
+    problem: Problem,
+    *,
+    strict: bool,
+    reject: Callable[[Rejection], None] | None = None,
 ) -> None:
-    """Put an importer's problem in the ledger: an error (and its raw content in rejects) or a warning."""
+    """Put an importer's problem in the ledger: an error (and its raw content in rejects) or a warning.
+
+    ``reject`` receives the rejection of the raw content instead of the ledger (the local
+    engine holds them back to write them in batch order).
+    """
     entry = ledger.error(task.file.display, problem.locator, problem.message, warning=problem.warning)
     reporter.problem(entry)
     if problem.warning:
@@ -43,7 +58,7 @@ def note_problem(
     if problem.raw is not None:
         ledger.read()
         record = Record.create(task.file.source(task.importer.name, problem.locator or ""), text=problem.raw)
-        ledger.reject(Rejection(record, IMPORT_STAGE, "unreadable", {"error": problem.message}))
+        (reject or ledger.reject)(Rejection(record, IMPORT_STAGE, "unreadable", {"error": problem.message}))
 
 
 def note_source_error(ledger: Ledger, reporter: Reporter, error: SourceError, *, strict: bool) -> None:
@@ -66,8 +81,18 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-def import_records(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) -> Iterator[Record]:
-    """Every record of every source, in order; problems go to the ledger (and fail a strict build)."""
+def import_records(
+    plan: Plan,
+    ledger: Ledger,
+    reporter: Reporter,
+    *,
+    debug: bool = False,
+    reject: Callable[[Rejection], None] | None = None,
+) -> Iterator[Record]:
+    """Every record of every source, in order; problems go to the ledger (and fail a strict build).
+
+    ``reject`` receives the rejections of unreadable input instead of the ledger.
+    """
     strict = plan.config.strict
     for task in resolve_sources(plan.config.sources, plan.registry):
         if isinstance(task, SourceError):
@@ -81,7 +106,7 @@ def import_records(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: boo
         try:
             for item in read_file(task, debug=debug):
                 if isinstance(item, Problem):
-                    note_problem(ledger, reporter, task, info, item, strict=strict)
+                    note_problem(ledger, reporter, task, info, item, strict=strict, reject=reject)
                     continue
                 info.records += 1
                 ledger.read()
@@ -107,15 +132,40 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
         tokens=plan.tokens,
     )
     spill = Spill(ledger, ".spill-0.jsonl") if plan.phases else None
-    for batch in batched(import_records(plan, ledger, reporter, debug=debug), size):
-        kept, rejected, counts = run_stages(plan.stages, batch)
-        ledger.reject_all(rejected)
-        for stage, events in counts.items():
-            ledger.count(stage, events)
-        if spill is not None:
-            spill.write(kept)
-        else:
-            writer.write(kept)
+    # The stages before exact dedup decide each record on their own: they may run in workers.
+    cut = next((i for i, s in enumerate(plan.stages) if isinstance(s, ExactDedup)), len(plan.stages))
+    head, tail = plan.stages[:cut], plan.stages[cut:]
+    workers = plan.config.workers or available_cores()
+    pool = StagePool(plan.stage_factories[:cut], workers) if workers > 1 and head and plan.stage_factories else None
+    # Rejections of unreadable input are written before the stages' rejections of the batch
+    # being filled when they were met: the same order however far ahead the reading runs.
+    unreadable: list[Rejection] = []
+    held: deque[list[Rejection]] = deque()
+
+    def cut() -> Iterator[list[Record]]:
+        records = import_records(plan, ledger, reporter, debug=debug, reject=unreadable.append)
+        for batch in batched(records, size):
+            held.append(unreadable[:])
+            unreadable.clear()
+            yield batch
+        held.append(unreadable[:])  # met after the last record
+
+    with pool or nullcontext():
+        results = pool.map(cut(), head) if pool else (run_stages(head, batch) for batch in cut())
+        for kept, rejected, counts in results:
+            ledger.reject_all(held.popleft())
+            if tail:
+                kept, later, more = run_stages(tail, kept)
+                rejected = [*rejected, *later]
+                counts = {**counts, **more}
+            ledger.reject_all(rejected)
+            for stage, events in counts.items():
+                ledger.count(stage, events)
+            if spill is not None:
+                spill.write(kept)
+            else:
+                writer.write(kept)
+    ledger.reject_all(held.popleft() if held else unreadable)
     reports = run_phases(plan, ledger, reporter, writer, spill) if spill is not None else {}
     writer.finish()
     return writer, reports
