@@ -159,6 +159,11 @@ class RichReporter:
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=str), help="Output folder.")
 @click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False, path_type=str), help="A curate.toml.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format [default: messages].")
+@click.option(
+    "--output-type",
+    type=click.Choice(["jsonl", "parquet"]),
+    help="train/val as JSON Lines or Parquet (rejects stay JSONL) [default: jsonl].",
+)
 @click.option("--val-ratio", type=float, help="Share of groups in validation [default: 0.01].")
 @click.option("--seed", type=int, help="Seed of the split [default: 0].")
 @click.option("--strict", is_flag=True, default=None, help="Fail on the first bad input.")
@@ -299,6 +304,7 @@ def apply_flags(config: BuildConfig, sources: tuple[str, ...], output: str | Non
         ("strict", "strict"),
         ("allow_empty", "allow_empty"),
         ("tokenizer", "tokenizer"),
+        ("output_type", "output_type"),
         ("workers", "workers"),
         ("max_tokens", "max_tokens"),
         ("over_max_tokens", "over_max_tokens"),

@@ -103,6 +103,8 @@ class BuildConfig:
     #: Records over this many tokens are rejected (``too_long``) or truncated (``over_max_tokens``).
     max_tokens: int | None = None
     over_max_tokens: Literal["reject", "truncate"] = "reject"
+    #: ``jsonl`` or ``parquet`` (train.parquet and val.parquet; rejects stay JSON Lines).
+    output_type: Literal["jsonl", "parquet"] = "jsonl"
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` for values that cannot work."""
@@ -116,6 +118,8 @@ class BuildConfig:
             raise ConfigError(f"over_max_tokens must be 'reject' or 'truncate', got {self.over_max_tokens!r}")
         if self.workers is not None and (isinstance(self.workers, bool) or self.workers < 1):
             raise ConfigError(f"workers must be 1 or more, got {self.workers!r}", hint="1 runs in one process")
+        if self.output_type not in ("jsonl", "parquet"):
+            raise ConfigError(f"unknown output_type {self.output_type!r}", hint="use 'jsonl' or 'parquet'")
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be positive, got {self.batch_size}")
         if self.engine not in ("local", "ray"):

@@ -18,7 +18,7 @@ import os
 import platform
 import shutil
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -129,6 +129,8 @@ class Ledger:
         self._files: dict[str, IO[str]] = {
             name: open(self.staging / name, "w", encoding="utf-8", newline="\n") for name in OUTPUT_FILES
         }
+        #: The files :meth:`commit` publishes (besides the manifest and ``extra_files``).
+        self.outputs: list[str] = list(OUTPUT_FILES)
 
     def __enter__(self) -> Ledger:
         return self
@@ -202,6 +204,13 @@ class Ledger:
     def flush(self, name: str) -> None:
         self._files[name].flush()
 
+    def convert(self, name: str, new_name: str, convert: Callable[[Path, Path], object]) -> None:
+        """Publish ``new_name`` instead of the output ``name``: ``convert(staged name, staged new_name)`` makes it."""
+        self._files[name].close()
+        convert(self.staging / name, self.staging / new_name)
+        (self.staging / name).unlink()
+        self.outputs[self.outputs.index(name)] = new_name
+
     # -- finishing -----------------------------------------------------------------
 
     def commit(self, manifest: dict[str, Any], extra_files: Iterable[str] = ()) -> dict[str, Any]:
@@ -211,7 +220,7 @@ class Ledger:
         (``report.html``...). Returns the manifest as written.
         """
         self._close()
-        names = [*OUTPUT_FILES, *extra_files]
+        names = [*self.outputs, *extra_files]
         manifest = dict(manifest)
         manifest["counts"] = self.counts.to_dict()
         manifest["inputs"] = [asdict(i) for i in self.inputs]
@@ -236,6 +245,10 @@ class Ledger:
 
 
 def _file_entry(path: Path) -> dict[str, Any]:
+    if path.suffix == ".parquet":
+        from curate.parquet_output import parquet_rows
+
+        return {"sha256": sha256_file(path)[0], "records": parquet_rows(path)}
     digest, lines = sha256_file(path, count_lines=True)
     return {"sha256": digest, "records": lines}
 

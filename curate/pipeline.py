@@ -56,7 +56,8 @@ class BuildResult:
     @property
     def paths(self) -> dict[str, Path]:
         """``train``, ``val``, ``rejects``, ``manifest`` (and ``report``) output paths."""
-        out = {name.removesuffix(".jsonl"): self.output / name for name in OUTPUT_FILES}
+        names = self.manifest.get("outputs") or OUTPUT_FILES
+        out = {name.rsplit(".", 1)[0]: self.output / name for name in names if name != REPORT}
         out["manifest"] = self.output / MANIFEST
         if (self.output / REPORT).exists():
             out["report"] = self.output / REPORT
@@ -173,6 +174,11 @@ class Pipeline:
                 "stages": plan.stage_names + [p.name for p in plan.phases],
             }
             manifest.update(reports)
+            if self.config.output_type == "parquet":
+                from curate.parquet_output import jsonl_to_parquet
+
+                for side in ("train", "val"):
+                    ledger.convert(f"{side}.jsonl", f"{side}.parquet", jsonl_to_parquet)
             if plan.tokens is not None:
                 manifest["token_lengths"] = token_report(plan.tokens, writer.token_lengths)
             if not self.config.allow_empty:

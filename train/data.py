@@ -385,6 +385,8 @@ def data_files(cfg: TrainConfig) -> tuple[Path, Path | None]:
         train = Path(cfg.train_file)
     elif cfg.data:
         train = Path(cfg.data) / "train.jsonl"
+        if not train.exists() and (Path(cfg.data) / "train.parquet").exists():  # curate build --output-type parquet
+            train = Path(cfg.data) / "train.parquet"
     else:
         raise TrainConfigError("no training data given", hint="set train.data to a build's output directory")
     if cfg.val_file == "":
@@ -392,14 +394,32 @@ def data_files(cfg: TrainConfig) -> tuple[Path, Path | None]:
     elif cfg.val_file:
         val = Path(cfg.val_file)
     else:
-        val = train.parent / "val.jsonl"
-        if not val.is_file() or val.stat().st_size == 0:
+        val = train.parent / f"val{train.suffix}"
+        if not val.is_file() or (val.suffix == ".jsonl" and val.stat().st_size == 0):
             val = None
     return train, val
 
 
+def read_records(path: str | Path) -> list[dict[str, Any]]:
+    """The rows of a JSON Lines file, or of a Parquet file (``.parquet``) as written by curate."""
+    if Path(path).suffix != ".parquet":
+        return read_jsonl(path)
+    pq = require("pyarrow.parquet")
+    rows = pq.read_table(path).to_pylist()
+    return [_drop_nulls(row) for row in rows]
+
+
+def _drop_nulls(value: Any) -> Any:
+    """Parquet fills keys a row did not have with null: remove them, as the JSON row had none."""
+    if isinstance(value, dict):
+        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_nulls(v) for v in value]
+    return value
+
+
 def _build_split(path: Path, cfg: TrainConfig, tokenizer: Any) -> tuple[list[dict[str, list[int]]], DataStats, str]:
-    records = read_jsonl(path)
+    records = read_records(path)
     fmt = file_format(records, path, cfg.format)
     try:
         examples, stats = tokenise_records(records, fmt, tokenizer, cfg)
