@@ -1,59 +1,75 @@
 """Record shapes <-> the JSONL formats trainers read.
 
 Writing: :func:`to_row` turns a record into one line of the chosen format, converting
-between shapes where that is well defined. Reading: :func:`detect_row_format` and
-:func:`fields_from_row` recognise the same formats (and ShareGPT's many role names)
-in the wild, for the JSON importer and for training.
+between shapes where that is well defined. Reading the same formats in the wild
+(:func:`~curate.rows.detect_row_format`, :func:`~curate.rows.fields_from_row`) lives in
+:mod:`curate.rows`; the names are importable from here too.
 
 Formats:
 
 ``text``               ``{"text"}``
 ``input-output``       ``{"input", "output"}`` (the QLoRA reference code)
 ``prompt-generation``  ``{"prompt", "generation"}`` (PygmalionAI's training code)
-``messages``           ``{"messages": [{"role", "content"}]}`` (TRL, OpenAI chat)
-``alpaca``             ``{"instruction", "input", "output"}``
-``sharegpt``           ``{"conversations": [{"from", "value"}]}``
+``prompt-completion``  ``{"prompt", "completion"}`` (TRL's prompt-completion type); with
+                       ``conversational`` both are lists of messages, the completion holding
+                       the final assistant turn (TRL's conversational form), plus ``tools``
+``messages``           ``{"messages": [{"role", "content", ...}], "tools"?}`` (TRL, OpenAI chat;
+                       tool calls as OpenAI writes them, ``tools`` only on rows that offer tools)
+``alpaca``             ``{"instruction", "input", "output", "system", "history"}`` (LLaMA-Factory;
+                       every row has every column: ``system`` ``""`` and ``history`` ``[]`` when none)
+``sharegpt``           ``{"conversations": [{"from", "value"}], "tools"}`` (LLaMA-Factory's tags
+                       ``system``, ``human``, ``gpt``, ``function_call``, ``observation``; ``tools``
+                       is JSON text, ``""`` when none)
+
+A record a format cannot hold (tool calls in ``alpaca``, a turn order LLaMA-Factory would
+skip) raises :class:`Unconvertible` with the reject reason: nothing is silently dropped.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from curate.errors import ConfigError
+from curate.options import parse_options
 from curate.records import Record
+from curate.rows import ROLE_ALIASES, detect_row_format, fields_from_row
 
-Format = Literal["text", "input-output", "prompt-generation", "messages", "alpaca", "sharegpt"]
-FORMATS: tuple[str, ...] = ("text", "input-output", "prompt-generation", "messages", "alpaca", "sharegpt")
+__all__ = [  # reading rows lives in curate.rows; these names stay importable from here
+    "FORMATS",
+    "ROLE_ALIASES",
+    "FormatOptions",
+    "PromptTemplate",
+    "Unconvertible",
+    "detect_row_format",
+    "fields_from_row",
+    "format_switches",
+    "sharegpt_row",
+    "to_row",
+]
+
+Format = Literal["text", "input-output", "prompt-generation", "prompt-completion", "messages", "alpaca", "sharegpt"]
+FORMATS: tuple[str, ...] = (
+    "text",
+    "input-output",
+    "prompt-generation",
+    "prompt-completion",
+    "messages",
+    "alpaca",
+    "sharegpt",
+)
 SUPERVISED = frozenset(FORMATS) - {"text"}
 
-#: ShareGPT and friends: every role spelling seen in the wild, mapped to ours.
-ROLE_ALIASES: dict[str, str] = {
-    "system": "system",
-    "human": "user",
-    "user": "user",
-    "prompter": "user",
-    "gpt": "assistant",
-    "chatgpt": "assistant",
-    "assistant": "assistant",
-    "bing": "assistant",
-    "bard": "assistant",
-    "model": "assistant",
-    "bot": "assistant",
-    "claude": "assistant",
-    "llama": "assistant",
-    "ai": "assistant",
-    "function_call": "assistant",
-    "developer": "system",
-    "tool": "tool",
-    "function": "tool",
-    "function_response": "tool",
-    "tool_response": "tool",
-    "ipython": "tool",
-    "observation": "tool",
+#: LLaMA-Factory's ShareGPT tags (its data/README.md, "tags"): what ``sharegpt`` writes.
+SHAREGPT_TAGS: dict[str, str] = {
+    "system_tag": "system",
+    "user_tag": "human",
+    "assistant_tag": "gpt",
+    "function_tag": "function_call",
+    "observation_tag": "observation",
 }
-_SHAREGPT_FROM = {"system": "system", "user": "human", "assistant": "gpt", "tool": "tool"}
 
 
 @dataclass(frozen=True)
@@ -118,6 +134,24 @@ TEMPLATES: dict[str, PromptTemplate] = {
 
 
 @dataclass(frozen=True)
+class FormatSwitches:
+    """Per-format switches (config ``[format_options]``, CLI ``-O format.NAME=VALUE``)."""
+
+    conversational: bool = field(
+        default=False,
+        metadata={
+            "help": "prompt-completion only: write prompt and completion as lists of messages "
+            "(TRL's conversational prompt-completion) instead of flattened text"
+        },
+    )
+
+
+def format_switches(values: Mapping[str, Any] | None) -> FormatSwitches:
+    """Validate format switches from a config table or CLI options (unknown names are errors)."""
+    return parse_options(FormatSwitches, values, owner="format")
+
+
+@dataclass(frozen=True)
 class FormatOptions:
     """How records become rows: the format and the conversions between shapes."""
 
@@ -127,12 +161,24 @@ class FormatOptions:
     #: ``reject`` text-only records in a supervised format, or ``keep`` them as an answer
     #: to an empty prompt.
     text_records: Literal["reject", "keep"] = "reject"
+    #: ``prompt-completion`` only: prompt and completion as lists of messages.
+    conversational: bool = False
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
             raise ConfigError(f"unknown format {self.format!r}", hint=f"formats: {', '.join(FORMATS)}")
         if self.text_records not in ("reject", "keep"):
             raise ConfigError(f"text_records must be 'reject' or 'keep', not {self.text_records!r}")
+        if self.conversational and self.format != "prompt-completion":
+            raise ConfigError(
+                f"conversational applies to the prompt-completion format, not {self.format!r}",
+                hint="use --format prompt-completion, or drop the conversational switch",
+            )
+        if self.conversational and self.template is not None:
+            raise ConfigError(
+                "conversational prompt-completion keeps the messages; a prompt template would flatten them",
+                hint="drop prompt_template, or the conversational switch",
+            )
 
 
 class Unconvertible(Exception):
@@ -144,7 +190,7 @@ class Unconvertible(Exception):
         self.detail = detail
 
 
-def as_messages(record: Record, system_prompt: str | None = None) -> list[dict[str, str]]:
+def as_messages(record: Record, system_prompt: str | None = None) -> list[dict[str, Any]]:
     """The record as a conversation; a system prompt is added when it has none."""
     if record.messages is not None:
         turns = list(record.messages)
@@ -166,6 +212,7 @@ def to_row(record: Record, opts: FormatOptions) -> dict[str, Any]:
     if fmt == "text":
         if record.text is not None:
             return {"text": record.text}
+        _refuse_tools(record, fmt)
         return {"text": template.render(as_messages(record, opts.system_prompt))}
     if record.text is not None and opts.text_records == "reject":
         raise Unconvertible(
@@ -175,22 +222,21 @@ def to_row(record: Record, opts: FormatOptions) -> dict[str, Any]:
         )
     turns = as_messages(record, opts.system_prompt)
     if fmt == "messages":
-        return {"messages": turns}
+        return {"messages": turns, "tools": record.tools} if record.tools else {"messages": turns}
     if fmt == "sharegpt":
-        return {"conversations": [{"from": _SHAREGPT_FROM[t["role"]], "value": t["content"]} for t in turns]}
+        return sharegpt_row(turns, record.tools)
     last = max((i for i, t in enumerate(turns) if t["role"] == "assistant"), default=None)
     if last is None:
         raise Unconvertible("no_assistant_turn", f"a conversation without an assistant turn has no answer for {fmt}")
+    if fmt == "prompt-completion" and opts.conversational:
+        row: dict[str, Any] = {"prompt": turns[:last], "completion": [turns[last]]}
+        if record.tools:
+            row["tools"] = record.tools
+        return row
+    _refuse_tools(record, fmt)
     history, answer = turns[:last], turns[last]["content"]
     if fmt == "alpaca":
-        system = " ".join(t["content"] for t in history if t["role"] == "system")
-        rest = [t for t in history if t["role"] != "system"]
-        if len(rest) <= 1 and opts.template is None:
-            row = {"instruction": rest[0]["content"] if rest else "", "input": "", "output": answer}
-            if system:
-                row["system"] = system  # LLaMA-Factory's alpaca column
-            return row
-        return {"instruction": template.render(history), "input": "", "output": answer}
+        return _alpaca_row(history, answer, opts.template)
     if opts.template is not None:
         prompt = template.render(history, generation_prompt=True)
     elif len(history) == 1 and history[0]["role"] == "user":
@@ -199,96 +245,158 @@ def to_row(record: Record, opts: FormatOptions) -> dict[str, Any]:
         prompt = template.render(history) if history else ""
     if fmt == "input-output":
         return {"input": prompt, "output": answer}
+    if fmt == "prompt-completion":
+        return {"prompt": prompt, "completion": answer}
     return {"prompt": prompt, "generation": answer}
 
 
-# ---------------------------------------------------------------------------------------
-# Reading rows in the wild.
+def _refuse_tools(record: Record, fmt: str) -> None:
+    """Raise :class:`Unconvertible` when ``record`` uses tool calling, which ``fmt`` cannot hold."""
+    if record.uses_tools:
+        switch = " (or prompt-completion with conversational = true)" if fmt == "prompt-completion" else ""
+        raise Unconvertible(
+            "tool_calls_unsupported",
+            f"the {fmt} format has no place for tool calls, tool results or the tools list; "
+            f"use --format messages or sharegpt{switch} to keep them",
+        )
 
 
-def detect_row_format(row: Mapping[str, Any]) -> str | None:
-    """Which format a JSON object is in, from its keys; ``None`` if none fits.
+def _alpaca_row(history: list[dict[str, Any]], answer: str, template: PromptTemplate | None) -> dict[str, Any]:
+    """LLaMA-Factory's alpaca row: every column on every row, earlier turns in ``history``."""
+    if template is not None:  # asked to flatten the conversation into the instruction
+        return {"instruction": template.render(history), "input": "", "output": answer, "system": "", "history": []}
+    lead = 0
+    while lead < len(history) and history[lead]["role"] == "system":
+        lead += 1
+    system, rest = "\n\n".join(t["content"] for t in history[:lead]), history[lead:]
+    roles = [t["role"] for t in rest]
+    if any(r == "system" for r in roles):
+        raise Unconvertible(
+            "system_turn_mid_conversation",
+            "alpaca has one system prompt, before the conversation; this one has a system turn later on. "
+            "Use --format messages or sharegpt, or set prompt_template to flatten the conversation",
+        )
+    if roles and roles != ["user", "assistant"] * (len(roles) // 2) + ["user"]:
+        raise Unconvertible(
+            "alpaca_turn_order",
+            f"alpaca's history holds [user, assistant] pairs before a last user turn; this conversation has "
+            f"{', '.join(roles)} before its answer. Use --format messages, or set prompt_template to flatten it",
+        )
+    pairs = [[rest[i]["content"], rest[i + 1]["content"]] for i in range(0, len(rest) - 1, 2)]
+    instruction = rest[-1]["content"] if rest else ""
+    return {"instruction": instruction, "input": "", "output": answer, "system": system, "history": pairs}
 
-    >>> detect_row_format({"conversations": [{"from": "human", "value": "hi"}]})
-    'sharegpt'
-    >>> detect_row_format({"instruction": "Add", "input": "2, 2", "output": "4"})
-    'alpaca'
+
+def sharegpt_row(turns: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """LLaMA-Factory's ShareGPT row, checked against the turn order its converter accepts.
+
+    After an optional first ``system`` turn, LLaMA-Factory reads ``human`` or ``observation`` at
+    turns 1, 3, 5... and ``gpt`` or ``function_call`` at turns 2, 4, 6..., and skips a
+    conversation with an odd number of turns. A tool-calling assistant turn becomes a
+    ``function_call`` turn whose value is the JSON of ``{"name", "arguments", "id"?}`` (a list
+    for parallel calls); the results that follow become one ``observation`` turn (for parallel
+    calls, the JSON list of the results in the order of the calls). ``tools`` is JSON text of the
+    function definitions, ``""`` when none.
     """
-    if isinstance(row.get("messages"), list):
-        return "messages"
-    if isinstance(row.get("conversations"), list):
-        return "sharegpt"
-    if "instruction" in row and "output" in row:
-        return "alpaca"
-    if "prompt" in row and ("generation" in row or "completion" in row or "response" in row):
-        return "prompt-generation"
-    if "input" in row and "output" in row:
-        return "input-output"
-    if "text" in row:
-        return "text"
-    return None
+    out: list[dict[str, str]] = []
+    start = 0
+    if turns and turns[0]["role"] == "system":
+        out.append({"from": "system", "value": turns[0]["content"]})
+        start = 1
+    i = start
+    calls: list[dict[str, Any]] = []
+    while i < len(turns):
+        turn = turns[i]
+        role = turn["role"]
+        if role == "system":
+            raise Unconvertible(
+                "system_turn_mid_conversation",
+                f"LLaMA-Factory reads a system prompt only as the first turn; turn {i + 1} is a system turn. "
+                "Use --format messages to keep it",
+            )
+        if role == "user":
+            out.append({"from": "human", "value": turn["content"]})
+        elif role == "assistant" and "tool_calls" in turn:
+            calls = turn["tool_calls"]
+            out.append({"from": "function_call", "value": _function_call_value(turn, i)})
+        elif role == "assistant":
+            out.append({"from": "gpt", "value": turn["content"]})
+        else:
+            j = i
+            while j < len(turns) and turns[j]["role"] == "tool":
+                j += 1
+            out.append({"from": "observation", "value": _observation_value(turns[i:j], calls, i)})
+            calls = []
+            i = j
+            continue
+        i += 1
+    body = out[start:]
+    for n, turn in enumerate(body):
+        allowed = ("human", "observation") if n % 2 == 0 else ("gpt", "function_call")
+        if turn["from"] not in allowed:
+            raise Unconvertible(
+                "sharegpt_turn_order",
+                f"LLaMA-Factory reads human/observation at turns 1, 3, 5... and gpt/function_call at turns "
+                f"2, 4, 6... after the system prompt, and skips other conversations; turn {n + 1} here is "
+                f"{turn['from']!r} ({', '.join(t['from'] for t in body)}). Use --format messages to keep it",
+            )
+    if len(body) % 2:
+        raise Unconvertible(
+            "sharegpt_turn_order",
+            "LLaMA-Factory skips a conversation that does not end with a gpt or function_call turn "
+            f"({', '.join(t['from'] for t in body) or 'no turns'}). Use --format messages to keep it",
+        )
+    definitions = [t["function"] for t in tools] if tools else []
+    return {"conversations": out, "tools": json.dumps(definitions, ensure_ascii=False) if definitions else ""}
 
 
-def fields_from_row(row: Mapping[str, Any], fmt: str) -> dict[str, Any]:
-    """The :meth:`Record.create` keyword arguments for ``row`` read as ``fmt``.
-
-    Raises ``ValueError`` with a readable message when the row does not fit.
-    """
-    if fmt == "text":
-        return {"text": _string(row, "text")}
-    if fmt == "input-output":
-        return {"input": _string(row, "input", optional=True), "output": _string(row, "output")}
-    if fmt == "prompt-generation":
-        key = next((k for k in ("generation", "completion", "response") if k in row), "generation")
-        return {"input": _string(row, "prompt", optional=True), "output": _string(row, key)}
-    if fmt == "alpaca":
-        instruction = _string(row, "instruction", optional=True)
-        extra = _string(row, "input", optional=True)
-        prompt = f"{instruction}\n\n{extra}" if instruction and extra else instruction or extra
-        messages = []
-        system = row.get("system")
-        if isinstance(system, str) and system:
-            messages.append({"role": "system", "content": system})
-        if messages:
-            messages += [{"role": "user", "content": prompt}, {"role": "assistant", "content": _string(row, "output")}]
-            return {"messages": messages}
-        return {"input": prompt, "output": _string(row, "output")}
-    if fmt in ("messages", "sharegpt"):
-        key = "messages" if fmt == "messages" else "conversations"
-        turns = row.get(key)
-        if not isinstance(turns, list) or not turns:
-            raise ValueError(f"{key!r} must be a non-empty list of turns")
-        return {"messages": [_turn(t, i) for i, t in enumerate(turns)]}
-    raise ValueError(f"unknown format {fmt!r}")
+def _function_call_value(turn: dict[str, Any], index: int) -> str:
+    if turn["content"].strip():
+        raise Unconvertible(
+            "tool_call_with_text",
+            f"turn {index + 1} has text and tool calls; LLaMA-Factory's function_call turn holds only the calls. "
+            "Use --format messages to keep both",
+        )
+    calls = []
+    for call in turn["tool_calls"]:
+        function = call["function"]
+        try:
+            arguments = json.loads(function["arguments"])
+        except ValueError:
+            raise Unconvertible(
+                "tool_arguments_not_json",
+                f"turn {index + 1}: the arguments of {function['name']!r} are not JSON "
+                f"({function['arguments'][:80]!r}); LLaMA-Factory needs them as an object",
+            ) from None
+        out: dict[str, Any] = {"name": function["name"], "arguments": arguments}
+        if "id" in call:
+            out["id"] = call["id"]
+        calls.append(out)
+    return json.dumps(calls[0] if len(calls) == 1 else calls, ensure_ascii=False)
 
 
-def _turn(turn: Any, index: int) -> dict[str, str]:
-    if not isinstance(turn, Mapping):
-        raise ValueError(f"turn {index} is not an object")
-    role = turn.get("role", turn.get("from"))
-    content = turn.get("content", turn.get("value"))
-    if not isinstance(role, str):
-        raise ValueError(f"turn {index} has no role (expected 'role' or 'from')")
-    mapped = ROLE_ALIASES.get(role.strip().lower())
-    if mapped is None:
-        raise ValueError(f"turn {index} has unknown role {role!r}")
-    if isinstance(content, list):  # OpenAI content parts
-        content = "".join(p.get("text", "") for p in content if isinstance(p, Mapping))
-    if content is None:
-        content = ""
-    if not isinstance(content, str):
-        raise ValueError(f"turn {index} content is not text")
-    return {"role": mapped, "content": content}
-
-
-def _string(row: Mapping[str, Any], key: str, *, optional: bool = False) -> str:
-    value = row.get(key)
-    if value is None:
-        if optional:
-            return ""
-        raise ValueError(f"missing {key!r}")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str):
-        raise ValueError(f"{key!r} is {type(value).__name__}, not text")
-    return value
+def _observation_value(results: list[dict[str, Any]], calls: list[dict[str, Any]], index: int) -> str:
+    if not calls:
+        raise Unconvertible(
+            "tool_result_without_call",
+            f"turn {index + 1} is a tool result that does not follow a tool call; "
+            "LLaMA-Factory pairs each observation with the function_call before it",
+        )
+    if len(results) != len(calls):
+        raise Unconvertible(
+            "tool_results_unmatched",
+            f"turn {index + 1}: {len(calls)} tool call(s) answered by {len(results)} result(s); "
+            "ShareGPT pairs results with calls by position",
+        )
+    ids = [c.get("id") for c in calls]
+    if all(ids) and all("tool_call_id" in r for r in results):
+        by_id = {r["tool_call_id"]: r for r in results}
+        if len(by_id) != len(results) or set(by_id) != set(ids):
+            raise Unconvertible(
+                "tool_results_unmatched",
+                f"turn {index + 1}: the results answer calls {sorted(by_id)}, the calls were {ids}",
+            )
+        results = [by_id[i] for i in ids]
+    if len(results) == 1:
+        return str(results[0]["content"])
+    return json.dumps([r["content"] for r in results], ensure_ascii=False)

@@ -39,7 +39,8 @@ def jsonl_to_parquet(src: Path, dst: Path, *, chunk_rows: int = CHUNK_ROWS) -> i
     """
     pa = requires("pyarrow", extra="parquet", purpose="--output-type parquet")
     pq = requires("pyarrow.parquet", extra="parquet", purpose="--output-type parquet", package="pyarrow")
-    schemas = [pa.Table.from_pylist(chunk).schema for chunk in _chunks(src, chunk_rows)]
+    # Infer through a struct array: every row's keys count (from_pylist would take the first row's).
+    schemas = [pa.Table.from_struct_array(pa.array(chunk)).schema for chunk in _chunks(src, chunk_rows)]
     schema = pa.unify_schemas(schemas, promote_options="permissive") if schemas else pa.schema([])
     rows = 0
     with pq.ParquetWriter(dst, schema, compression="zstd") as writer:

@@ -4,7 +4,9 @@ A record holds content in exactly one of three shapes:
 
 * ``text`` — plain text (pre-training style, or a document);
 * ``input`` + ``output`` — one prompt and its answer;
-* ``messages`` — a conversation, a list of ``{"role", "content"}`` turns.
+* ``messages`` — a conversation, a list of ``{"role", "content"}`` turns; for tool calling an
+  assistant turn may also carry ``tool_calls`` and a tool turn ``tool_call_id`` and ``name``, and
+  the record the ``tools`` offered (see :mod:`curate.toolcalls`).
 
 Every record knows where it came from (:class:`Source`: the plugin, the file and a
 locator such as ``row 12`` or ``line 5``) and has an ``id`` that is the same across
@@ -14,13 +16,17 @@ runs, derived from that source and the content as imported.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from curate.errors import CurateError
+from curate.toolcalls import TOOL_TURN_KEYS, turn_problem, turn_text
 
 Shape = Literal["text", "input-output", "messages"]
 ROLES = ("system", "user", "assistant", "tool")
+
+_TURN_KEYS = frozenset({"role", "content"}) | TOOL_TURN_KEYS
 
 #: Separates fields inside content keys and hashes; never found in normalised text.
 _SEP = "\x1f"
@@ -50,8 +56,10 @@ class Record:
     text: str | None = None
     input: str | None = None
     output: str | None = None
-    messages: list[dict[str, str]] | None = None
+    messages: list[dict[str, Any]] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    #: The tool definitions offered in a conversation (OpenAI's ``tools``), or ``None``.
+    tools: list[dict[str, Any]] | None = None
 
     @classmethod
     def create(
@@ -61,8 +69,9 @@ class Record:
         text: str | None = None,
         input: str | None = None,
         output: str | None = None,
-        messages: list[dict[str, str]] | None = None,
+        messages: list[dict[str, Any]] | None = None,
         meta: dict[str, Any] | None = None,
+        tools: list[dict[str, Any]] | None = None,
     ) -> Record:
         """Make a record in one of the three shapes, with a stable id.
 
@@ -70,8 +79,8 @@ class Record:
         >>> r.shape, len(r.id)
         ('input-output', 16)
         """
-        rec = cls("", source, text, input, output, messages, meta if meta is not None else {})
-        if text.__class__ is not str or input is not None or output is not None or messages is not None:
+        rec = cls("", source, text, input, output, messages, meta if meta is not None else {}, tools)
+        if text.__class__ is not str or input is not None or output is not None or messages is not None or tools:
             rec.validate()  # the fast path above is a plain text record
         rec.id = stable_id(source, rec.content_key())
         return rec
@@ -84,6 +93,13 @@ class Record:
         if self.output is not None:
             return "input-output"
         return "text"
+
+    @property
+    def uses_tools(self) -> bool:
+        """Whether the record offers tools, calls one or holds a tool's result (formats that cannot, reject it)."""
+        if self.messages is None:
+            return False
+        return bool(self.tools) or any(len(t) > 2 or t["role"] == "tool" for t in self.messages)
 
     def validate(self) -> None:
         """Raise :class:`RecordError` unless exactly one content shape is filled in correctly."""
@@ -103,17 +119,33 @@ class Record:
             if not isinstance(self.messages, list) or not self.messages:
                 raise RecordError("messages must be a non-empty list of {role, content} turns")
             for i, turn in enumerate(self.messages):
-                if not isinstance(turn, dict) or set(turn) != {"role", "content"}:
-                    raise RecordError(f"message {i} must be an object with exactly 'role' and 'content'")
+                if not isinstance(turn, dict) or not {"role", "content"} <= set(turn) <= _TURN_KEYS:
+                    raise RecordError(
+                        f"message {i} must be an object with 'role' and 'content' "
+                        "(and, for tool calling, 'tool_calls', 'tool_call_id' or 'name')"
+                    )
                 if turn["role"] not in ROLES:
                     raise RecordError(f"message {i} has role {turn['role']!r}; expected one of {', '.join(ROLES)}")
                 if not isinstance(turn["content"], str):
                     raise RecordError(f"message {i} content must be a string")
+                problem = turn_problem(turn, i) if len(turn) > 2 else None
+                if problem:
+                    raise RecordError(problem)
+        if self.tools is not None:
+            if self.messages is None:
+                raise RecordError("only a conversation (messages) carries tools")
+            if not isinstance(self.tools, list) or not all(
+                isinstance(t, dict) and isinstance(t.get("function"), dict) for t in self.tools
+            ):
+                raise RecordError('tools must be a list of {"type": "function", "function": {...}} definitions')
 
     def content_key(self) -> str:
         """The content as one string, fields and turns separated: what hashes and dedup compare."""
         if self.messages is not None:
-            return _SEP.join(f"{t['role']}{_SEP}{t['content']}" for t in self.messages)
+            key = _SEP.join(f"{t['role']}{_SEP}{t['content']}" + _tool_key(t) for t in self.messages)
+            if self.tools:
+                key += _SEP + json.dumps(self.tools, sort_keys=True, ensure_ascii=False)
+            return key
         if self.output is not None:
             return f"{self.input or ''}{_SEP}{self.output}"
         return self.text or ""
@@ -123,17 +155,20 @@ class Record:
         return hashlib.blake2b(self.content_key().encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
     def texts(self) -> list[str]:
-        """Every piece of text in the record, in order (for length checks and embedding)."""
+        """Every piece of text in the record, in order (for length checks and embedding).
+
+        A turn's tool calls follow its content as ``name(arguments)`` lines.
+        """
         if self.messages is not None:
-            return [t["content"] for t in self.messages]
+            return [turn_text(t) for t in self.messages]
         if self.output is not None:
             return [self.input or "", self.output]
         return [self.text or ""]
 
     def model_texts(self) -> list[str]:
-        """The model's side: the output, or the assistant turns, or the whole text."""
+        """The model's side: the output, or the assistant turns (with their tool calls), or the whole text."""
         if self.messages is not None:
-            return [t["content"] for t in self.messages if t["role"] == "assistant"]
+            return [turn_text(t) for t in self.messages if t["role"] == "assistant"]
         if self.output is not None:
             return [self.output]
         return [self.text or ""]
@@ -164,8 +199,7 @@ class Record:
             return
         if self.messages is not None:
             self.messages = [
-                {"role": t["role"], "content": changes.get(f"messages[{i}]", t["content"])}
-                for i, t in enumerate(self.messages)
+                {**t, "content": changes.get(f"messages[{i}]", t["content"])} for i, t in enumerate(self.messages)
             ]
         elif self.output is not None:
             self.output = changes.get("output", self.output)
@@ -178,6 +212,8 @@ class Record:
         out: dict[str, Any] = {"id": self.id}
         if self.messages is not None:
             out["messages"] = self.messages
+            if self.tools is not None:
+                out["tools"] = self.tools
         elif self.output is not None:
             out["input"] = self.input
             out["output"] = self.output
@@ -200,12 +236,21 @@ class Record:
             output=data.get("output"),
             messages=data.get("messages"),
             meta=dict(data.get("meta") or {}),
+            tools=data.get("tools"),
         )
         return rec
 
 
 class RecordError(CurateError):
     """A record's content is not in one of the three shapes."""
+
+
+def _tool_key(turn: dict[str, Any]) -> str:
+    """The tool keys of a turn, for :meth:`Record.content_key` (``""`` for a plain turn)."""
+    if len(turn) == 2:
+        return ""
+    extra = {k: turn[k] for k in sorted(TOOL_TURN_KEYS) if k in turn}
+    return _SEP + json.dumps(extra, sort_keys=True, ensure_ascii=False)
 
 
 def stable_id(source: Source, content_key: str) -> str:

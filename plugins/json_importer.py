@@ -19,6 +19,12 @@ item, line and column where reading stopped. Each object's shape is detected on 
 (:func:`curate.formats.detect_row_format`) unless the ``format`` option forces one, or column options
 map other key names (``a.b`` reaches into nested objects); keys that are not content go to
 ``meta["fields"]`` (small scalars only).
+
+Tool calling is content and is kept (:mod:`curate.toolcalls`): OpenAI's ``tool_calls`` (and the
+legacy ``function_call``), tool results with ``tool_call_id`` and ``name``, the ``tools`` list (a
+list, or JSON text as LLaMA-Factory writes it), ShareGPT's ``function_call`` and ``observation``
+turns. Other keys on turns (OpenAI's ``weight``, say) are named in ``meta["turn_keys_dropped"]``;
+a row that offers tools without a conversation to use them in is a problem, not a silent loss.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from dataclasses import dataclass, field, fields
 from typing import IO, Any, ClassVar
 
 import curate
-from curate.formats import FORMATS, detect_row_format, fields_from_row
+from curate.formats import FORMATS
 from curate.importing import (
     DECOMPRESSION_ERRORS,
     Importer,
@@ -47,6 +53,8 @@ from curate.importing import (
 )
 from curate.mapping import ANSWER_NAMES, PROMPT_NAMES, ColumnMapping
 from curate.records import Record, RecordError
+from curate.rows import detect_row_format, fields_from_row
+from curate.toolcalls import tools_from, turn_text
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonlines")
 _CHUNK = 1 << 16  # characters read at a time in streaming modes
@@ -66,9 +74,10 @@ _FORMAT_KEYS: dict[str, frozenset[str]] = {
     "text": frozenset({"text"}),
     "input-output": frozenset({"input", "output"}),
     "prompt-generation": frozenset({"prompt", "generation", "completion", "response"}),
-    "alpaca": frozenset({"instruction", "input", "output", "system"}),
-    "messages": frozenset({"messages", "system"}),
-    "sharegpt": frozenset({"conversations", "system"}),
+    "prompt-completion": frozenset({"prompt", "completion", "tools"}),
+    "alpaca": frozenset({"instruction", "input", "output", "system", "history", "tools"}),
+    "messages": frozenset({"messages", "system", "tools"}),
+    "sharegpt": frozenset({"conversations", "system", "tools"}),
 }
 
 # Guesses for objects no format fits, in order of preference ("text" is the text format's own key).
@@ -393,11 +402,12 @@ class JsonImporter(Importer[JsonOptions]):
                 '{"text": "..."} or {"input": "...", "output": "..."}'
             )
         content, used, meta = self._content(obj)
+        meta.update(content.pop("meta", None) or {})
         texts: tuple[str, ...]
         if "text" in content:
             texts = (content["text"],)
         elif "messages" in content:
-            texts = tuple(t["content"] for t in content["messages"])
+            texts = tuple(turn_text(t) for t in content["messages"])
         else:
             texts = (content["input"], content["output"])
         if all(not t or t.isspace() for t in texts):
@@ -438,6 +448,11 @@ class JsonImporter(Importer[JsonOptions]):
         used = set(_FORMAT_KEYS[fmt])
         if fmt == "prompt-generation":  # only the answer key actually read is content
             used = {"prompt", next((k for k in ("generation", "completion", "response") if k in obj), "generation")}
+        if "tools" in obj and "tools" not in content and _offers_tools(obj["tools"]):
+            raise _Unfit(
+                f"this {fmt} row offers tools but holds no conversation to use them in; "
+                "write it as messages (OpenAI chat) to keep the tools"
+            )
         return content, used, {"format": fmt}
 
     def _mapped(self, obj: dict) -> tuple[dict[str, Any], set[str], dict[str, Any]]:
@@ -633,6 +648,14 @@ def _guess(obj: Mapping[str, Any]) -> tuple[dict[str, Any], set[str], dict[str, 
     if text is not None:
         return {"text": str(obj[text])}, {text}, {"format": "text", "guessed": text}
     return None
+
+
+def _offers_tools(value: Any) -> bool:
+    """Whether ``value`` reads as a list of tool definitions (not, say, a list of tool names)."""
+    try:
+        return bool(tools_from(value))
+    except ValueError:
+        return False
 
 
 def _is_text(value: Any) -> bool:

@@ -119,7 +119,7 @@ class RepairFilter(Filter):
             turns = []
             for t in record.messages:
                 if self.options.fields == "all" or t["role"] == "assistant":
-                    turns.append({"role": t["role"], "content": self.repair(t["content"], found)})
+                    turns.append({**t, "content": self.repair(t["content"], found)})
                 else:
                     turns.append(t)
             record.messages = turns

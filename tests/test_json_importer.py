@@ -443,20 +443,34 @@ def _turns(roles: list[str]) -> st.SearchStrategy[list[dict[str, str]]]:
 
 
 #: Row shapes that survive row -> record -> row unchanged. Lossy on purpose, and so not generated:
-#: alpaca with a non-empty ``input`` (joined into the prompt) or a ``system`` key (written back into
-#: ``input``); prompt-generation with ``completion``/``response`` (written back as ``generation``);
-#: ShareGPT roles other than human/gpt/system/tool (normalised); a missing ``input`` (written as "");
+#: alpaca with a non-empty ``input`` (joined into the prompt); prompt-generation with ``response``
+#: (written back as ``generation``); ShareGPT roles other than human/gpt/system (normalised), or
+#: turn orders LLaMA-Factory skips (rejected on writing); a missing ``input`` (written as "");
 #: numbers where text belongs (turned into strings); extra keys (kept in meta, not in the row).
 LOSSLESS_ROWS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "text": st.builds(lambda t: {"text": t}, _SOME_TEXT),
     "input-output": st.builds(lambda i, o: {"input": i, "output": o}, _TEXT, _SOME_TEXT),
     "prompt-generation": st.builds(lambda p, g: {"prompt": p, "generation": g}, _TEXT, _SOME_TEXT),
-    "alpaca": st.builds(lambda i, o: {"instruction": i, "input": "", "output": o}, _TEXT, _SOME_TEXT),
+    "prompt-completion": st.builds(lambda p, c: {"prompt": p, "completion": c}, _TEXT, _SOME_TEXT),
+    "alpaca": st.builds(
+        lambda i, o, s, h: {"instruction": i, "input": "", "output": o, "system": s, "history": h},
+        _TEXT,
+        _SOME_TEXT,
+        st.one_of(st.just(""), _SOME_TEXT),
+        st.lists(st.lists(_TEXT, min_size=2, max_size=2), max_size=3),
+    ),
     "messages": _turns(["system", "user", "assistant", "tool"]).map(
         lambda ts: {"messages": [{"role": r, "content": c} for r, c in ts]}
     ),
-    "sharegpt": _turns(["system", "human", "gpt", "tool"]).map(
-        lambda ts: {"conversations": [{"from": r, "value": c} for r, c in ts]}
+    # LLaMA-Factory's order: an optional system turn, then human/gpt pairs.
+    "sharegpt": st.builds(
+        lambda system, pairs: {
+            "conversations": [{"from": "system", "value": s} for s in system]
+            + [{"from": r, "value": c} for pair in pairs for r, c in zip(("human", "gpt"), pair, strict=True)],
+            "tools": "",
+        },
+        st.lists(_SOME_TEXT, max_size=1),
+        st.lists(st.tuples(_SOME_TEXT, _SOME_TEXT), min_size=1, max_size=3),
     ),
 }
 
@@ -606,3 +620,88 @@ if __name__ == "__main__":
         regenerate()
     else:
         print(__doc__)
+
+
+# -- tool calling survives import (real files: see the sources below) ---------------------------
+#
+# toolcalls_openai.jsonl: line 1 is a user's OpenAI fine-tuning line quoted on community.openai.com
+# ("Fine-tuning with the result of a function call / tool role", topic 965584): content parts, a
+# strict tool; line 2 the tool-calling training example of Azure OpenAI's fine-tuning docs.
+# toolcalls_glaive.json: an item of LLaMA-Factory's data/glaive_toolcall_en_demo.json (Apache-2.0).
+
+
+def _meaning(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """OpenAI turns with content parts joined and a missing content as "" (same meaning)."""
+    out = []
+    for t in turns:
+        content = t.get("content")
+        if isinstance(content, list):
+            content = "".join(p["text"] for p in content)
+        out.append({**t, "content": content or ""})
+    return out
+
+
+def _parsed_arguments(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Turns with each call's arguments parsed: JSON text that differs only in spacing compares equal."""
+    out = []
+    for t in turns:
+        if "tool_calls" in t:
+            calls = [
+                {**c, "function": {**c["function"], "arguments": json.loads(c["function"]["arguments"])}}
+                for c in t["tool_calls"]
+            ]
+            t = {**t, "tool_calls": calls}
+        out.append(t)
+    return out
+
+
+def test_openai_tool_calls_survive_import_and_both_tool_formats(tmp_path: Path) -> None:
+    path = DATA / "toolcalls_openai.jsonl"
+    originals = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    recs = records(read_path(path))
+    assert len(recs) == len(originals)
+    for rec, original in zip(recs, originals, strict=True):
+        row = to_row(rec, FormatOptions("messages"))
+        assert row == {"messages": _meaning(original["messages"]), "tools": original["tools"]}
+        shared = to_row(rec, FormatOptions("sharegpt"))
+        calls = [json.loads(t["value"]) for t in shared["conversations"] if t["from"] == "function_call"]
+        assert calls and all(c["id"].startswith("call") and isinstance(c["arguments"], dict) for c in calls)
+        assert json.loads(shared["tools"]) == [t["function"] for t in original["tools"]]
+        (back,) = records(read_rows(tmp_path, [shared], format="sharegpt"))
+        assert _parsed_arguments(back.messages or []) == _parsed_arguments(rec.messages or [])
+        assert back.tools == rec.tools
+
+
+def test_llama_factory_tool_calls_round_trip() -> None:
+    path = DATA / "toolcalls_glaive.json"
+    (original,) = json.loads(path.read_text(encoding="utf-8"))
+    (rec,) = records(read_path(path))
+    assert [t["role"] for t in rec.messages] == ["user", "assistant", "tool", "assistant"] * 3
+    assert rec.messages[1]["tool_calls"][0]["function"] == {
+        "name": "calculate_area",
+        "arguments": '{"shape": "rectangle", "dimensions": [5, 3]}',
+    }
+    assert [t["function"]["name"] for t in rec.tools or []] == ["calculate_area", "calculate_discount"]
+    assert to_row(rec, FormatOptions("sharegpt")) == original  # byte for byte, as LLaMA-Factory wrote it
+    messages = to_row(rec, FormatOptions("messages"))
+    assert messages["tools"][0]["type"] == "function"  # OpenAI's spelling of the same definitions
+
+
+def test_turn_keys_that_are_not_content_are_named(tmp_path: Path) -> None:
+    row = {
+        "messages": [
+            {"role": "user", "content": "q", "weight": 0},
+            {"role": "assistant", "content": "a", "refusal": None, "weight": 1},
+        ]
+    }
+    (rec,) = read_rows(tmp_path, [row])
+    assert isinstance(rec, Record)
+    assert rec.meta["turn_keys_dropped"] == ["weight"]
+    assert rec.messages == [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
+
+
+def test_tools_on_a_row_without_a_conversation_is_a_problem(tmp_path: Path) -> None:
+    tools = [{"type": "function", "function": {"name": "f"}}]
+    items = read_rows(tmp_path, [{"input": "q", "output": "a", "tools": tools}, {"text": "t", "tools": ["hammer"]}])
+    assert isinstance(items[0], Problem) and "offers tools" in items[0].message
+    assert isinstance(items[1], Record)  # a list of names is not tool definitions: metadata, as before

@@ -178,7 +178,7 @@ select = ["drop_short"]
     assert result.output == tmp_path / "out"
     assert result.counts["train"] + result.counts["val"] == 20
     row = next(iter_jsonl(result.paths["train"]))
-    assert set(row) == {"instruction", "input", "output"}
+    assert set(row) == {"instruction", "input", "output", "system", "history"}  # one schema for every row
 
 
 def test_stages_must_account_for_every_record(tmp_path, lines_plugin, monkeypatch):

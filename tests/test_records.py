@@ -63,3 +63,40 @@ def test_content_key_separates_fields():
         Record.create(SRC, input="ab", output="c").content_key()
         != Record.create(SRC, input="a", output="bc").content_key()
     )
+
+
+CALL = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+TOOL_TURNS = [
+    {"role": "user", "content": "q"},
+    {"role": "assistant", "content": "", "tool_calls": [CALL]},
+    {"role": "tool", "content": "r", "tool_call_id": "c1", "name": "f"},
+    {"role": "assistant", "content": "a"},
+]
+
+
+def test_tool_calls_are_content():
+    rec = Record.create(SRC, messages=TOOL_TURNS, tools=[{"type": "function", "function": {"name": "f"}}])
+    assert rec.uses_tools and not Record.create(SRC, messages=TOOL_TURNS[:1]).uses_tools
+    assert rec.model_texts() == ["f({})", "a"]  # a turn that only calls a tool is not empty
+    assert Record.from_dict(rec.to_dict()) == rec  # spill files and the ledger keep them
+    other = [*TOOL_TURNS[:1], {**TOOL_TURNS[1], "tool_calls": [{**CALL, "function": {"name": "g", "arguments": "{}"}}]}]
+    assert rec.id != Record.create(SRC, messages=[*other, *TOOL_TURNS[2:]], tools=rec.tools).id
+    assert rec.id != Record.create(SRC, messages=TOOL_TURNS).id  # the tools offered are content too
+    rec.replace_fields({"messages[3]": "b"})
+    assert rec.messages[1]["tool_calls"] == [CALL] and rec.messages[3]["content"] == "b"
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"messages": [{"role": "user", "content": "q", "tool_calls": [CALL]}]},
+        {"messages": [{"role": "assistant", "content": "", "tool_calls": []}]},
+        {"messages": [{"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "f"}}]}]},
+        {"messages": [{"role": "user", "content": "q", "tool_call_id": "c1"}]},
+        {"text": "t", "tools": [{"type": "function", "function": {"name": "f"}}]},
+        {"messages": TOOL_TURNS, "tools": ["f"]},
+    ],
+)
+def test_tool_keys_are_checked(kwargs):
+    with pytest.raises(RecordError):
+        Record.create(SRC, **kwargs)

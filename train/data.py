@@ -36,6 +36,11 @@ _FORMAT_KEYS: dict[str, frozenset[str]] = {
     "sharegpt": frozenset({"conversations"}),
 }
 _OPTIONAL_KEYS = {"id", "meta", "metadata", "source"}  # tolerated beside a format's own keys
+# Columns curate writes on every row of these formats (empty when unused): LLaMA-Factory's.
+_FORMAT_EXTRAS: dict[str, frozenset[str]] = {
+    "alpaca": frozenset({"system", "history"}),
+    "sharegpt": frozenset({"tools"}),
+}
 
 # A plain role-tagged template for tokenizers that carry none (base models).
 DEFAULT_CHAT_TEMPLATE = (
@@ -85,9 +90,9 @@ def detect_format(record: dict[str, Any]) -> str | None:
     """The writer format a record is in, from its keys; None if it matches none."""
     keys = set(record) - _OPTIONAL_KEYS
     for name in ("alpaca", "input-output", "prompt-generation", "messages", "sharegpt", "text"):
-        if keys == _FORMAT_KEYS[name]:
+        if keys - _FORMAT_EXTRAS.get(name, frozenset()) == _FORMAT_KEYS[name]:
             return name
-    if keys == {"instruction", "output"}:  # alpaca without its optional input
+    if keys - _FORMAT_EXTRAS["alpaca"] == {"instruction", "output"}:  # alpaca without its optional input
         return "alpaca"
     return None
 
@@ -165,6 +170,13 @@ def record_segments(rec: dict[str, Any], fmt: str, tokenizer: Any) -> tuple[list
         return [(str(rec["input"]), False), (str(rec["output"]), True)], False
     if fmt == "prompt-generation":
         return [(str(rec["prompt"]), False), (str(rec["generation"]), True)], False
+    if fmt == "alpaca" and (rec.get("system") or rec.get("history")):  # a conversation: train it as one
+        msgs = [{"role": "system", "content": str(rec["system"])}] if rec.get("system") else []
+        for prompt, answer in rec.get("history") or []:
+            msgs += [{"role": "user", "content": str(prompt)}, {"role": "assistant", "content": str(answer)}]
+        query = "\n".join(str(rec[k]) for k in ("instruction", "input") if rec.get(k))
+        msgs += [{"role": "user", "content": query}, {"role": "assistant", "content": str(rec["output"])}]
+        return chat_segments(tokenizer, msgs), True
     if fmt == "alpaca":
         inp = str(rec.get("input") or "")
         tmpl = ALPACA_WITH_INPUT if inp else ALPACA_NO_INPUT
@@ -173,6 +185,11 @@ def record_segments(rec: dict[str, Any], fmt: str, tokenizer: Any) -> tuple[list
         msgs = [{"role": m["role"], "content": str(m["content"])} for m in rec["messages"]]
         return chat_segments(tokenizer, msgs), True
     if fmt == "sharegpt":
+        if rec.get("tools"):
+            raise TrainDataError(
+                "this sharegpt record offers tools, which curate train does not render",
+                hint="train it with LLaMA-Factory (see docs/training-elsewhere.md), or build without tool records",
+            )
         msgs = []
         for turn in rec["conversations"]:
             role = _SHAREGPT_ROLES.get(turn.get("from", ""))

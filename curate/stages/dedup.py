@@ -11,6 +11,7 @@ import hashlib
 
 from curate.records import Record
 from curate.stages.base import BatchResult, Stage
+from curate.toolcalls import turn_text
 
 
 def dedup_key(record: Record) -> int:
@@ -23,7 +24,7 @@ def dedup_key(record: Record) -> int:
     (True, False)
     """
     if record.messages is not None:
-        parts = [f"{t['role']}\x1e{' '.join(t['content'].split())}" for t in record.messages]
+        parts = [f"{t['role']}\x1e{' '.join(turn_text(t).split())}" for t in record.messages]
     else:
         parts = [" ".join(part.split()) for part in record.texts()]
     key = "\x1f".join(parts)

@@ -105,7 +105,7 @@ class Normalise(Stage):
                 for turn in record.messages:
                     content = normalise_text(turn["content"], counts)
                     changed = changed or content != turn["content"]
-                    turns.append({"role": turn["role"], "content": content})
+                    turns.append({**turn, "content": content})  # tool-call keys ride along
                 record.messages = turns
             elif record.output is not None:
                 new_input = normalise_text(record.input or "", counts)
@@ -131,7 +131,7 @@ def _empty_reason(record: Record) -> str | None:
         if all(not t["content"] for t in record.messages):
             return "empty"
         if any(t["role"] == "assistant" for t in record.messages) and not any(
-            t["content"] for t in record.messages if t["role"] == "assistant"
+            t["content"] or t.get("tool_calls") for t in record.messages if t["role"] == "assistant"
         ):
             return "empty_output"
         return None

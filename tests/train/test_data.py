@@ -172,3 +172,19 @@ def test_tokenised_data_is_cached_as_arrow_and_reused(tmp_path, tiny_model, tok)
     assert len(packed.train) < len(first.train)
     (build / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in message_records(11)))
     assert prepare_datasets(cfg, tok).cache_path != first.cache_path  # data changed -> new key
+
+
+def test_rows_curate_writes_today_are_detected_and_trained(tok):
+    """alpaca rows carry system and history on every row, sharegpt rows tools (curate.formats)."""
+    alpaca = {"instruction": "river", "input": "", "output": "stone", "system": "S", "history": [["fox", "dog"]]}
+    assert detect_format(alpaca) == "alpaca"
+    assert detect_format({**RECORDS["sharegpt"], "tools": ""}) == "sharegpt"
+    (ex,), _ = tokenise_records([alpaca], "alpaca", tok, TrainConfig(model="m"))
+    assert target_text(tok, ex) == "dog</s>stone</s>"  # history turns are a conversation, trained as one
+    plain = {**RECORDS["alpaca"], "system": "", "history": []}
+    assert (
+        tokenise_records([plain], "alpaca", tok, TrainConfig(model="m"))[0]
+        == tokenise_records([RECORDS["alpaca"]], "alpaca", tok, TrainConfig(model="m"))[0]
+    )
+    with pytest.raises(TrainDataError, match="tools"):
+        tokenise_records([{**RECORDS["sharegpt"], "tools": '[{"name": "f"}]'}], "sharegpt", tok, TrainConfig(model="m"))
