@@ -164,6 +164,12 @@ class RichReporter:
     type=click.Choice(["jsonl", "parquet"]),
     help="train/val as JSON Lines or Parquet (rejects stay JSONL) [default: jsonl].",
 )
+@click.option(
+    "--conversational",
+    is_flag=True,
+    default=None,
+    help="prompt-completion: prompt and completion as lists of messages (TRL's conversational form).",
+)
 @click.option("--val-ratio", type=float, help="Share of groups in validation [default: 0.01].")
 @click.option("--seed", type=int, help="Seed of the split [default: 0].")
 @click.option("--strict", is_flag=True, default=None, help="Fail on the first bad input.")
@@ -279,6 +285,11 @@ def apply_flags(config: BuildConfig, sources: tuple[str, ...], output: str | Non
     mapping = {k: v for k, v in mapping.items() if v is not None}
     unscoped, scoped = parse_options_flags(flags.pop("options"))
     mapping.update(unscoped)
+    if "format" in scoped:  # -O format.conversational=true: a switch of the output format
+        from curate.formats import format_switches
+
+        switches = format_switches(scoped.pop("format"))
+        config.conversational = switches.conversational
     tables = list(flags.pop("sql_tables"))
     importer = flags.pop("importer")
     if sources:
@@ -305,6 +316,7 @@ def apply_flags(config: BuildConfig, sources: tuple[str, ...], output: str | Non
         ("allow_empty", "allow_empty"),
         ("tokenizer", "tokenizer"),
         ("output_type", "output_type"),
+        ("conversational", "conversational"),
         ("workers", "workers"),
         ("max_tokens", "max_tokens"),
         ("over_max_tokens", "over_max_tokens"),

@@ -77,6 +77,8 @@ class BuildConfig:
     system_prompt: str | None = None
     prompt_template: str | dict[str, str] | None = None
     text_records: Literal["reject", "keep"] = "reject"
+    #: ``prompt-completion``: prompt and completion as lists of messages (TRL's conversational form).
+    conversational: bool = False
     include_ids: bool = False
     normalise: bool = True
     exact_dedup: bool = True

@@ -135,7 +135,7 @@ TEMPLATES: dict[str, PromptTemplate] = {
 
 @dataclass(frozen=True)
 class FormatSwitches:
-    """Per-format switches (config ``[format_options]``, CLI ``-O format.NAME=VALUE``)."""
+    """Per-format switches (``conversational = true`` under ``[build]``; CLI ``--conversational`` or ``-O format.conversational=true``)."""
 
     conversational: bool = field(
         default=False,

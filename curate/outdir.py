@@ -83,6 +83,9 @@ class OutputFolder:
         self.state = state
         self._lock = lock
         self._lock_path = lock_path
+        #: Names :meth:`publish` left alone: plain files of the user's own (they stay reachable
+        #: under ``.curate/current/``).
+        self.kept_user_files: list[str] = []
 
     # -- taking the folder -----------------------------------------------------------
 
@@ -157,6 +160,12 @@ class OutputFolder:
             self._publish_by_file(staging, names)
             return
         self._adopt_legacy_files(names)
+        # A plain file of the user's own under a name curate would publish (README.md...) stays theirs.
+        self.kept_user_files = [
+            n
+            for n in names
+            if n not in _KNOWN_OUTPUTS and (self.path / n).is_file() and not (self.path / n).is_symlink()
+        ]
         generation = self.state / f"{GEN_PREFIX}{_stamp()}"
         os.rename(staging, generation)
         _fsync_dir(self.state)
@@ -164,6 +173,8 @@ class OutputFolder:
         # The user-facing names: links through `current`, made once, never changed after.
         previous = set(_published_names(self.path))
         for name in names:
+            if name in self.kept_user_files:
+                continue
             link = self.path / name
             target = f"{STATE}/{CURRENT}/{name}"
             if not (link.is_symlink() and os.readlink(link) == target):
@@ -186,9 +197,7 @@ class OutputFolder:
         points at it, and only then is each plain file replaced by a link showing the same
         bytes. A kill at any point leaves every name showing the old content.
         """
-        plain = [
-            p for p in self.path.iterdir() if p.name in {*names, *_KNOWN_OUTPUTS} and p.is_file() and not p.is_symlink()
-        ]
+        plain = [p for p in self.path.iterdir() if p.name in _KNOWN_OUTPUTS and p.is_file() and not p.is_symlink()]
         if not plain:
             return
         legacy = self.state / f"{GEN_PREFIX}legacy-{_stamp()}"
@@ -219,7 +228,9 @@ class OutputFolder:
 
 
 #: Names a build may publish, for adopting an older curate's plain files.
-_KNOWN_OUTPUTS = frozenset({"train.jsonl", "val.jsonl", "rejects.jsonl", "changes.jsonl", "manifest.json"})
+_KNOWN_OUTPUTS = frozenset(
+    {"train.jsonl", "val.jsonl", "rejects.jsonl", "changes.jsonl", "manifest.json", "report.html"}
+)
 
 
 def _take_lock(lock_path: Path, out: Path) -> IO[str]:

@@ -179,11 +179,11 @@ class Pipeline:
 
                 for side in ("train", "val"):
                     ledger.convert(f"{side}.jsonl", f"{side}.parquet", jsonl_to_parquet)
+            extra = _write_consumer_configs(ledger, plan, writer)
             if plan.tokens is not None:
                 manifest["token_lengths"] = token_report(plan.tokens, writer.token_lengths)
             if not self.config.allow_empty:
                 check_not_empty(ledger)
-            extra = []
             if self.config.report:
                 extra.append(_write_report(ledger, manifest, writer, reports.get("semantic")))
             manifest = ledger.commit(manifest, extra_files=extra)
@@ -230,6 +230,27 @@ def check_not_empty(ledger: Ledger) -> None:
         hint="nothing was written and the previous outputs are untouched; "
         "pass --allow-empty (allow_empty = true) to write the outputs anyway, rejects.jsonl included",
     )
+
+
+def _write_consumer_configs(ledger: Ledger, plan: Plan, writer: SplitWriter) -> list[str]:
+    """Write LLaMA-Factory's ``dataset_info.json``, ``axolotl.yaml`` and a dataset card into the staging folder."""
+    from curate.consumers import consumer_configs
+
+    files = {}
+    for side in ("train", "val"):
+        name = next(n for n in ledger.outputs if n.startswith(f"{side}."))
+        if side == "train" or getattr(ledger.counts, side):
+            files[side] = name
+    configs = consumer_configs(
+        plan.fmt,
+        files,
+        name=Path(plan.config.output or "curate").name or "curate",
+        include_ids=plan.config.include_ids,
+        tool_calls=writer.tool_calls,
+    )
+    for name, text in configs.items():
+        ledger.staged(name).write_text(text, encoding="utf-8")
+    return list(configs)
 
 
 def _write_report(ledger: Ledger, manifest: dict[str, Any], writer: SplitWriter, semantic: Any) -> str:

@@ -93,6 +93,7 @@ def build_plan(config: BuildConfig, registry: Registry) -> Plan:
         system_prompt=config.system_prompt,
         template=PromptTemplate.from_config(config.prompt_template),
         text_records=config.text_records,
+        conversational=config.conversational,
     )
     factories: list[Callable[[], Stage]] = []
     filters = filter_classes(config, registry)

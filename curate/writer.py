@@ -43,6 +43,7 @@ class Rendered:
     changes: str | None = None  # the record's changes.jsonl line, when a stage changed it
     rejection: Rejection | None = None  # why the format could not take it
     tokens: int = -1  # the record's tokens with the build's tokenizer; -1 when none counts them
+    uses_tools: bool = False  # the record carries tool calls, results or tool definitions
 
 
 def render(
@@ -70,7 +71,8 @@ def render(
             {"id": record.id, "side": side, "source": record.to_dict()["source"], "changes": record.meta[CHANGES_KEY]}
         )
     n = tokens.count(record) if tokens is not None else -1
-    return Rendered(side, dumps(row), key, point, sum(len(t) for t in record.texts()), changes, tokens=n)
+    length = sum(len(t) for t in record.texts())
+    return Rendered(side, dumps(row), key, point, length, changes, tokens=n, uses_tools=record.uses_tools)
 
 
 class SplitWriter:
@@ -94,6 +96,8 @@ class SplitWriter:
         self.tokens = tokens
         # Character lengths for the report's histograms: 4 bytes a record.
         self.lengths: dict[str, array[int]] = {"train": array("I"), "val": array("I")}
+        #: Whether any kept record carries tool calls (the consumer configs depend on it).
+        self.tool_calls = False
         # Token lengths, when a tokenizer counts them (``tokens``).
         self.token_lengths: dict[str, array[int]] = {"train": array("I"), "val": array("I")}
         # The train group nearest the cut, in case validation ends up empty.
@@ -133,6 +137,7 @@ class SplitWriter:
                 self._keys.write(r.key + "\n")
             ledger.write_line(r.side, r.line)
             self.lengths[r.side].append(r.length)
+            self.tool_calls = self.tool_calls or r.uses_tools
             if r.tokens >= 0:
                 self.token_lengths[r.side].append(r.tokens)
             if r.changes is not None:

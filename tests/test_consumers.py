@@ -351,3 +351,19 @@ def test_parquet_builds_load_through_the_card(tmp_path: Path, fmt: FormatOptions
         return [present(v) for v in value] if isinstance(value, list) else value
 
     assert [present(r) for r in ds] == rows
+
+
+def test_build_writes_the_configs_beside_its_outputs(tmp_path: Path, cli) -> None:
+    src = tmp_path / "qa.jsonl"
+    src.write_text(
+        "".join(json.dumps({"input": f"Question {i}?", "output": f"Answer {i}."}) + "\n" for i in range(40)),
+        encoding="utf-8",
+    )
+    out = tmp_path / "mydata"
+    cli("build", str(src), "-o", str(out), "--format", "alpaca", "--no-filters", "--val-ratio", "0.2")
+    manifest = json.loads((out / "manifest.json").read_text())
+    for name in ("dataset_info.json", "axolotl.yaml", "README.md"):
+        assert name in manifest["outputs"] and (out / name).is_file()
+    info = json.loads((out / "dataset_info.json").read_text())
+    assert info["mydata_train"]["file_name"] == "train.jsonl" and info["mydata_val"]["file_name"] == "val.jsonl"
+    assert info["mydata_train"]["formatting"] == "alpaca"

@@ -194,3 +194,17 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path):
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert list((out / ".curate").glob("staging-*")) == []
+
+
+def test_a_users_own_file_is_never_replaced(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "README.md").write_text("my notes")
+    with OutputFolder.open(out) as folder:
+        staging = folder.new_staging()
+        for name in ("train.jsonl", "README.md"):
+            (staging / name).write_text(f"new {name}")
+        folder.publish(staging, ["train.jsonl", "README.md"])
+        assert folder.kept_user_files == ["README.md"]
+    assert (out / "README.md").read_text() == "my notes"
+    assert (out / ".curate" / "current" / "README.md").read_text() == "new README.md"

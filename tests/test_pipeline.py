@@ -226,7 +226,7 @@ def test_workers_give_identical_outputs(tmp_path, lines_plugin, batch_size):
     write_lines(tmp_path / "a.lines", rows)
     outputs = []
     for workers in (1, 2, 3):
-        out = tmp_path / f"out{workers}"
+        out = tmp_path / f"w{workers}" / "out"
         Pipeline().source(tmp_path / "a.lines").filters("drop_short").set(
             batch_size=batch_size, workers=workers, report=False
         ).run(out)

@@ -340,15 +340,15 @@ def encode_rendered(rendered: Rendered) -> bytes:
     rej = rendered.rejection
     rejection = None if rej is None else (rej.stage, rej.reason, rej.details, pack(rej.record))
     r = rendered
-    return _dumps((r.side, r.line, r.key, r.point, r.length, r.changes, rejection, r.tokens))
+    return _dumps((r.side, r.line, r.key, r.point, r.length, r.changes, rejection, r.tokens, r.uses_tools))
 
 
 def decode_rendered(data: bytes) -> Rendered:
-    side, line, key, point, length, changes, rejection, tokens = pickle.loads(data)
+    side, line, key, point, length, changes, rejection, tokens, uses_tools = pickle.loads(data)
     if rejection is not None:
         stage, reason, details, fields = rejection
         rejection = Rejection(unpack(fields), stage, reason, details)
-    return Rendered(side, line, key, point, length, changes, rejection, tokens)
+    return Rendered(side, line, key, point, length, changes, rejection, tokens, uses_tools)
 
 
 def _render_with(plan: Plan) -> Callable[[Record], Rendered]:
