@@ -8,6 +8,12 @@ Quality: for every page ``NAME.html`` (or ``.htm``/``.xhtml``) of the evaluation
 * ``trafilatura``: ``trafilatura.extract(data, include_comments=False)`` when trafilatura imports (optional);
 * ``curate[trafilatura]``: the html importer with ``extractor="trafilatura"`` (same condition).
 
+Structure: how much of the pages' structure the text keeps (on the eval set the parts inside the
+ground truth; on the golden-test pages of ``tests/data/html/golden``, all of it), as kept/total of:
+table rows (a row's cells' words on one line, in order), code blocks (a ``pre``'s lines together,
+whitespace intact), list items (an item of its own behind a ``-``/``1.`` marker, its words whole)
+and definitions (a ``dt`` and the start of its ``dd`` on one line).
+
 Speed: a corpus of generated pages (each eval page with its paragraphs shuffled, numbers changed and a
 paragraph repeated, written in the page's own encoding) read from disk one page at a time by the
 importer and by the naive path; pages/s, MB/s and the ratio. For reference, BeautifulSoup on the
@@ -39,6 +45,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_DIR = ROOT / "tests" / "data" / "html" / "eval"
+GOLDEN_DIR = ROOT / "tests" / "data" / "html" / "golden"
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 _WORD = re.compile(r"\w+")
 
@@ -161,6 +168,161 @@ def print_quality(pages: list[EvalPage], scores: dict[str, list[tuple]]) -> None
 
 
 # ---------------------------------------------------------------------------------------
+# Structure.
+
+STRUCTURES = ("table rows", "code blocks", "list items", "definitions")
+_MARKER = re.compile(r"^\s*(?:[-*+\u2022]|\d+[.)])\s+")
+_HIDDEN = re.compile(r"display\s*:\s*none", re.IGNORECASE)
+
+
+def _visible_tokens(el: Any, skip: tuple[str, ...] = ()) -> list[str]:
+    """The words of ``el`` as a reader sees them: text nodes apart, hidden elements and ``skip`` tags left out."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            hidden = child.get("hidden") is not None or _HIDDEN.search(child.get("style") or "")
+            if isinstance(child.tag, str) and child.tag not in skip and not hidden:
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(el)
+    return tokens(" ".join(parts))
+
+
+def _contains(seq: list[str], part: list[str], start: int = 0) -> int:
+    """Where ``part`` starts in ``seq`` at or after ``start``, or -1."""
+    n = len(part)
+    for i in range(start, len(seq) - n + 1):
+        if seq[i : i + n] == part:
+            return i
+    return -1
+
+
+def structure_units(page: EvalPage, within_truth: bool = True) -> dict[str, list[Any]]:
+    """The page's structures (those whose words are in its ground truth, if ``within_truth``): ``{kind: [unit]}``.
+
+    A table row is its cells' words, a code block its lines, a list item its words (nested lists
+    aside, four words at least), a definition its term's words and its definition's first words.
+    """
+    from curate.plugins.html_importer import decode_html, parse_html
+
+    truth = tokens(page.truth)
+
+    def inside(words: list[str]) -> bool:
+        return bool(words) and (not within_truth or _contains(truth, words) >= 0)
+
+    tree = parse_html(decode_html(page.path.read_bytes()).text)
+    for junk in list(tree.iter("script", "style", "head")):
+        junk.getparent().remove(junk)
+    units: dict[str, list[Any]] = {kind: [] for kind in STRUCTURES}
+    for table in tree.iter("table"):
+        if next(table.iterdescendants("table"), None) is not None:
+            continue  # a layout table: its rows are not rows of data
+        for tr in table.iter("tr"):
+            cells = [_visible_tokens(c) for c in tr if c.tag in ("td", "th")]
+            cells = [c for c in cells if c]
+            if len(cells) >= 2 and all(inside(c) for c in cells):
+                units["table rows"].append(cells)
+    for pre in tree.iter("pre"):
+        lines = [line.rstrip() for line in "".join(pre.itertext()).strip("\n").split("\n")]
+        words = [tokens(line) for line in lines]
+        if sum(1 for w in words if w) >= 2 and all(inside(w) for w in words if w):
+            units["code blocks"].append(lines)
+    for li in tree.iter("li"):
+        words = _visible_tokens(li, skip=("ul", "ol"))
+        if len(words) >= 4 and inside(words):  # shorter ones are mostly menu entries named like headings
+            units["list items"].append(words)
+    for dt in tree.iter("dt"):
+        dd = dt.getnext()
+        while dd is not None and not (isinstance(dd.tag, str) and dd.tag in ("dd", "dt")):
+            dd = dd.getnext()
+        if dd is not None and dd.tag == "dd":
+            term, definition = _visible_tokens(dt), _visible_tokens(dd)[:8]
+            if inside(term) and inside(definition):
+                units["definitions"].append((term, definition))
+    return units
+
+
+def _items(lines: list[str]) -> list[list[str]]:
+    """The words of each list item of ``lines``: its marker line and the lines indented under it
+    (nested items and code fences aside)."""
+    items = []
+    for i, line in enumerate(lines):
+        marker = _MARKER.match(line)
+        if not marker:
+            continue
+        indent = len(line) - len(line.lstrip())
+        parts = [line[marker.end() :]]
+        for following in lines[i + 1 :]:
+            if not following.strip() or len(following) - len(following.lstrip()) <= indent:
+                break
+            if not _MARKER.match(following) and not following.strip().startswith("```"):
+                parts.append(following)
+        items.append(tokens(" ".join(parts)))
+    return items
+
+
+def structure_kept(kind: str, unit: Any, text: str) -> bool:
+    """Does ``text`` (an extractor's output) keep this structure?"""
+    lines = text.split("\n")
+    if kind == "table rows":  # the cells' words, in order, on one line
+        for line in lines:
+            words, at = tokens(line), 0
+            for cell in unit:
+                at = _contains(words, cell, at)
+                if at < 0:
+                    break
+                at += len(cell)
+            else:
+                return True
+        return False
+    if kind == "code blocks":  # the lines together, whitespace intact (a common indent allowed)
+        stripped = [line.rstrip() for line in lines]
+        for i, line in enumerate(stripped):
+            if unit[0] and line.endswith(unit[0]) and not line[: len(line) - len(unit[0])].strip():
+                pad = line[: len(line) - len(unit[0])]
+                if stripped[i : i + len(unit)] == [pad + u if u else u for u in unit]:
+                    return True
+        return False
+    if kind == "list items":  # an item of its own, behind a marker
+        return unit in _items(lines)
+    term, definition = unit  # the term, then the definition, on one line
+    for line in lines:
+        words = tokens(line)
+        at = _contains(words, term)
+        if at >= 0 and words[at + len(term) : at + len(term) + len(definition)] == definition:
+            return True
+    return False
+
+
+def structure_scores(
+    pages: list[EvalPage], extractors: dict[str, Callable[[Path], str]], within_truth: bool = True
+) -> dict[str, dict]:
+    """``{extractor: {kind: (kept, total)}}`` over all the pages."""
+    units = [structure_units(p, within_truth) for p in pages]
+    scores: dict[str, dict] = {}
+    for name, read in extractors.items():
+        counts = {kind: [0, 0] for kind in STRUCTURES}
+        for page, page_units in zip(pages, units, strict=True):
+            text = read(page.path)
+            for kind, items in page_units.items():
+                counts[kind][1] += len(items)
+                counts[kind][0] += sum(structure_kept(kind, unit, text) for unit in items)
+        scores[name] = {kind: tuple(c) for kind, c in counts.items()}
+    return scores
+
+
+def print_structure(scores: dict[str, dict]) -> None:
+    print(f"{'structure kept':<22}" + "".join(f"{kind:>14}" for kind in STRUCTURES))
+    for name, counts in scores.items():
+        print(f"{name:<22}" + "".join(f"{f'{k}/{t}':>14}" for k, t in (counts[kind] for kind in STRUCTURES)))
+
+
+# ---------------------------------------------------------------------------------------
 # Speed.
 
 
@@ -243,6 +405,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Word-level quality on {len(pages)} pages of {where}")
     print()
     print_quality(pages, evaluate(pages, extractors))
+    print()
+    print("Structure kept, in the article text of the same pages:")
+    print_structure(structure_scores(pages, extractors))
+    golden = [EvalPage(p.name, p, "") for p in sorted(GOLDEN_DIR.glob("*.html"))]
+    if golden:
+        print()
+        print(f"Structure kept, all of it, on the {len(golden)} golden-test pages of {GOLDEN_DIR.relative_to(ROOT)}:")
+        print_structure(structure_scores(golden, extractors, within_truth=False))
 
     if args.pages > 0:
         with tempfile.TemporaryDirectory(prefix="curate-html-bench-") as tmp:
