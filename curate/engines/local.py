@@ -133,16 +133,16 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
     )
     spill = Spill(ledger, ".spill-0.jsonl") if plan.phases else None
     # The stages before exact dedup decide each record on their own: they may run in workers.
-    cut = next((i for i, s in enumerate(plan.stages) if isinstance(s, ExactDedup)), len(plan.stages))
-    head, tail = plan.stages[:cut], plan.stages[cut:]
+    at = next((i for i, s in enumerate(plan.stages) if isinstance(s, ExactDedup)), len(plan.stages))
+    head, tail = plan.stages[:at], plan.stages[at:]
     workers = plan.config.workers or available_cores()
-    pool = StagePool(plan.stage_factories[:cut], workers) if workers > 1 and head and plan.stage_factories else None
+    pool = StagePool(plan.stage_factories[:at], workers) if workers > 1 and head and plan.stage_factories else None
     # Rejections of unreadable input are written before the stages' rejections of the batch
     # being filled when they were met: the same order however far ahead the reading runs.
     unreadable: list[Rejection] = []
     held: deque[list[Rejection]] = deque()
 
-    def cut() -> Iterator[list[Record]]:
+    def cut_batches() -> Iterator[list[Record]]:
         records = import_records(plan, ledger, reporter, debug=debug, reject=unreadable.append)
         for batch in batched(records, size):
             held.append(unreadable[:])
@@ -151,7 +151,7 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
         held.append(unreadable[:])  # met after the last record
 
     with pool or nullcontext():
-        results = pool.map(cut(), head) if pool else (run_stages(head, batch) for batch in cut())
+        results = pool.map(cut_batches(), head) if pool else (run_stages(head, batch) for batch in cut_batches())
         for kept, rejected, counts in results:
             ledger.reject_all(held.popleft())
             if tail:
