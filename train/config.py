@@ -17,7 +17,7 @@ from .presets import load_preset
 
 METHODS = ("full", "lora", "qlora", "8bit")
 PRECISIONS = ("fp32", "fp16", "bf16")
-FORMATS = ("text", "input-output", "prompt-generation", "messages", "alpaca", "sharegpt")
+FORMATS = ("text", "input-output", "prompt-generation", "prompt-completion", "messages", "alpaca", "sharegpt")
 LAUNCHERS = ("none", "accelerate", "torchrun")
 OVERLONG = ("truncate", "drop")
 

@@ -31,6 +31,7 @@ _FORMAT_KEYS: dict[str, frozenset[str]] = {
     "text": frozenset({"text"}),
     "input-output": frozenset({"input", "output"}),
     "prompt-generation": frozenset({"prompt", "generation"}),
+    "prompt-completion": frozenset({"prompt", "completion"}),
     "messages": frozenset({"messages"}),
     "alpaca": frozenset({"instruction", "input", "output"}),
     "sharegpt": frozenset({"conversations"}),
@@ -40,6 +41,7 @@ _OPTIONAL_KEYS = {"id", "meta", "metadata", "source"}  # tolerated beside a form
 _FORMAT_EXTRAS: dict[str, frozenset[str]] = {
     "alpaca": frozenset({"system", "history"}),
     "sharegpt": frozenset({"tools"}),
+    "prompt-completion": frozenset({"tools"}),
 }
 
 # A plain role-tagged template for tokenizers that carry none (base models).
@@ -89,7 +91,7 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
 def detect_format(record: dict[str, Any]) -> str | None:
     """The writer format a record is in, from its keys; None if it matches none."""
     keys = set(record) - _OPTIONAL_KEYS
-    for name in ("alpaca", "input-output", "prompt-generation", "messages", "sharegpt", "text"):
+    for name in ("alpaca", "input-output", "prompt-generation", "prompt-completion", "messages", "sharegpt", "text"):
         if keys - _FORMAT_EXTRAS.get(name, frozenset()) == _FORMAT_KEYS[name]:
             return name
     if keys - _FORMAT_EXTRAS["alpaca"] == {"instruction", "output"}:  # alpaca without its optional input
@@ -170,6 +172,22 @@ def record_segments(rec: dict[str, Any], fmt: str, tokenizer: Any) -> tuple[list
         return [(str(rec["input"]), False), (str(rec["output"]), True)], False
     if fmt == "prompt-generation":
         return [(str(rec["prompt"]), False), (str(rec["generation"]), True)], False
+    if fmt == "prompt-completion":
+        prompt, completion = rec["prompt"], rec["completion"]
+        if isinstance(prompt, str) and isinstance(completion, str):  # TRL's standard form
+            return [(prompt, False), (completion, True)], False
+        if rec.get("tools"):
+            raise TrainDataError(
+                "this prompt-completion record offers tools, which curate train does not render",
+                hint="train it with TRL (see docs/training-elsewhere.md), or build without tool records",
+            )
+        # TRL's conversational form: the loss covers the completion, not the prompt's assistant turns.
+        msgs = [{"role": m["role"], "content": str(m["content"])} for m in [*prompt, *completion]]
+        pieces = chat_segments(tokenizer, msgs)
+        targets = sum(1 for m in completion if m["role"] == "assistant")
+        trained = [i for i, (_, is_target) in enumerate(pieces) if is_target]
+        keep = set(trained[len(trained) - targets :]) if targets else set()
+        return [(text, i in keep) for i, (text, _) in enumerate(pieces)], True
     if fmt == "alpaca" and (rec.get("system") or rec.get("history")):  # a conversation: train it as one
         msgs = [{"role": "system", "content": str(rec["system"])}] if rec.get("system") else []
         for prompt, answer in rec.get("history") or []:

@@ -21,6 +21,7 @@ RECORDS = {
     "text": {"text": "hello"},
     "input-output": {"input": "a", "output": "b"},
     "prompt-generation": {"prompt": "a", "generation": "b"},
+    "prompt-completion": {"prompt": "a", "completion": "b"},
     "messages": {"messages": [{"role": "user", "content": "a"}]},
     "alpaca": {"instruction": "do", "input": "", "output": "b"},
     "sharegpt": {"conversations": [{"from": "human", "value": "a"}]},
@@ -188,3 +189,18 @@ def test_rows_curate_writes_today_are_detected_and_trained(tok):
     )
     with pytest.raises(TrainDataError, match="tools"):
         tokenise_records([{**RECORDS["sharegpt"], "tools": '[{"name": "f"}]'}], "sharegpt", tok, TrainConfig(model="m"))
+
+
+def test_prompt_completion_trains_the_completion_only(tok):
+    rec = {"prompt": "alpha beta gamma", "completion": "fox dog"}
+    (ex,), _ = tokenise_records([rec], "prompt-completion", tok, TrainConfig(model="m"))
+    assert target_text(tok, ex) == "fox dog</s>"
+    prompt = [
+        {"role": "user", "content": "fox"},
+        {"role": "assistant", "content": "dog"},
+        {"role": "user", "content": "river"},
+    ]
+    rec = {"prompt": prompt, "completion": [{"role": "assistant", "content": "stone"}]}
+    assert detect_format(rec) == "prompt-completion"
+    (ex,), _ = tokenise_records([rec], "prompt-completion", tok, TrainConfig(model="m"))
+    assert target_text(tok, ex) == "stone</s>"  # the prompt's assistant turn is context, as in TRL
