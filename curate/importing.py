@@ -6,6 +6,12 @@ claims, an optional content sniffer and an ``Options`` dataclass, and implements
 (and :class:`Problem` objects for input it cannot read) from one :class:`InputFile`.
 Importers know file formats and nothing else.
 
+Reading is defensive: :meth:`InputFile.open` streams compressed files in bounded memory and
+raises :class:`CompressedDataError` for content that is not what the name says;
+:func:`open_text` decodes block by block and counts replaced bytes; :func:`walk` never opens
+a FIFO, follows each folder once (link loops end) and skips curate output folders
+(:class:`Skipped`).
+
 An importer may also cut a large file into :class:`Shard` objects that workers read in
 parallel (:meth:`Importer.shards` and :meth:`Importer.read_shard`, optional);
 :func:`line_shards` and :func:`open_shard_text` do the work for line-based text formats.
@@ -16,14 +22,17 @@ from __future__ import annotations
 import bz2
 import codecs
 import gzip
+import hashlib
 import io
+import json
 import lzma
 import os
+import stat
 import zlib
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, ClassVar, Generic, TypeVar
+from typing import IO, Any, ClassVar, Generic, TypeVar
 
 from curate.errors import MissingDependency, SourceError
 from curate.options import NoOptions, parse_options
@@ -46,6 +55,20 @@ def _decompression_errors() -> tuple[type[BaseException], ...]:
 #: What reading a truncated or corrupt compressed file raises.
 DECOMPRESSION_ERRORS = _decompression_errors()
 SNIFF_BYTES = 64 * 1024
+#: The largest window a zstd frame may ask for (``zstd --long=31`` asks for 2 GiB). The
+#: decoder allocates up to this much memory for such a frame; a larger one is a problem.
+ZSTD_MAX_WINDOW = 1 << 31
+#: Raw bytes read from disk at a time.
+RAW_CHUNK = 1 << 17
+
+
+class CompressedDataError(OSError):
+    """A compressed file whose content is not what its name says, or cannot be decoded at all.
+
+    An :class:`OSError`, so that every importer's handling of damaged files applies; the
+    message says what is wrong and what to do.
+    """
+
 
 OptionsT = TypeVar("OptionsT")
 
@@ -66,12 +89,185 @@ class Problem:
     warning: bool = False
 
 
+class ReadMeter:
+    """What reading one :class:`InputFile` saw: the raw bytes (size, SHA-256) and the text decoding.
+
+    Every stream :meth:`InputFile.open` returns hashes the raw bytes it reads from disk
+    (compressed bytes for a compressed file) and reports to the file's meter when it is
+    closed; :func:`open_text` streams report how many bytes their decoding replaced. An
+    importer may open a file several times (a sniff of its head, then the whole): the
+    meter keeps the stream that read the most. The engine calls :meth:`reset` before an
+    importer reads the file and :meth:`finish` after, for the manifest's ``size`` and
+    ``sha256``; :func:`curate.sources.read_file` adds :meth:`problems` to what the
+    importer yields.
+    """
+
+    __slots__ = ("_decoded", "_raw")
+
+    def __init__(self) -> None:
+        self._raw: _RawRead | None = None
+        self._decoded: _Decoded | None = None
+
+    def __reduce__(self) -> tuple[type[ReadMeter], tuple[()]]:
+        return ReadMeter, ()  # a copy sent to another process starts afresh
+
+    def reset(self) -> None:
+        """Forget earlier reads (before the importer reads the file for the build)."""
+        self._raw = None
+        self._decoded = None
+
+    def _raw_closed(self, read: _RawRead) -> None:
+        if self._raw is None or read.size >= self._raw.size:
+            self._raw = read
+
+    def _decoding_closed(self, decoded: _Decoded) -> None:
+        if self._decoded is None or decoded.seen >= self._decoded.seen:
+            self._decoded = decoded
+
+    def finish(self, path: Path) -> tuple[int, str]:
+        """``(size, sha256 hex digest)`` of the raw bytes read from the file at ``path``.
+
+        The bytes of the longest read; when the importer stopped before the end of the
+        file (a damaged archive, a file over a size limit), the rest of the same file
+        (same device and inode) is hashed too, so that the digest is the file's. When the
+        importer never read through :meth:`InputFile.open` (a plugin reading the path
+        itself), the file is hashed now. A file that cannot be read gives ``(0, digest
+        of nothing)``.
+        """
+        read = self._raw
+        if read is None:
+            read = _RawRead(0, hashlib.sha256(), None)
+        h = read.digest.copy()
+        size = read.size
+        try:
+            with open(path, "rb", buffering=0) as fh:
+                st = os.fstat(fh.fileno())
+                if read.identity is not None and read.identity != (st.st_dev, st.st_ino):
+                    return size, h.hexdigest()  # replaced since: what was read is what counts
+                if size < st.st_size and (read.identity is not None or size == 0):
+                    fh.seek(size)
+                    while chunk := fh.read(1 << 20):
+                        h.update(chunk)
+                        size += len(chunk)
+        except OSError:
+            pass
+        return size, h.hexdigest()
+
+    def problems(self) -> list[Problem]:
+        """A warning when the text decoding replaced bytes: how many, and where the first was."""
+        decoded = self._decoded
+        if decoded is None or not decoded.bad:
+            return []
+        return [decoded.problem()]
+
+
+@dataclass(frozen=True, slots=True)
+class _RawRead:
+    """What one raw stream read: ``size`` bytes hashing to ``digest``, from the file ``identity`` (dev, ino)."""
+
+    size: int
+    digest: Any  # a hashlib object
+    identity: tuple[int, int] | None
+
+
+class _HashingReader(io.RawIOBase):
+    """The raw bytes of a file on disk, hashed as they are read; tells the meter on close."""
+
+    def __init__(self, fh: io.FileIO, meter: ReadMeter) -> None:
+        super().__init__()
+        self._fh = fh
+        self._meter = meter
+        self._hash = hashlib.sha256()
+        self._size = 0
+        st = os.fstat(fh.fileno())
+        self._identity = (st.st_dev, st.st_ino)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        got = self._fh.readinto(buffer) or 0
+        if got:
+            self._hash.update(memoryview(buffer)[:got])
+            self._size += got
+        return got
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._fh.close()
+            finally:
+                self._meter._raw_closed(_RawRead(self._size, self._hash, self._identity))
+        super().close()
+
+
+class _Decompressed(io.RawIOBase):
+    """A decompressing stream over a raw file, closing both; errors say what is wrong with the file.
+
+    Nothing decompressed before the first error: the content is not what the name says (or
+    is damaged from the start), a :class:`CompressedDataError`. A zstd frame over
+    :data:`ZSTD_MAX_WINDOW`: a :class:`CompressedDataError` naming the limit. Later errors
+    pass as they are (the importers report a file damaged part way).
+    """
+
+    def __init__(self, inner: Any, raw: IO[bytes], kind: str, suffix: str) -> None:
+        super().__init__()
+        self._inner = inner
+        self._raw = raw
+        self._kind = kind
+        self._suffix = suffix
+        self._started = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        try:
+            # read1: what the decompressor has is returned before it meets damage further on
+            data = self._inner.read1(len(view))
+        except DECOMPRESSION_ERRORS as exc:
+            raise self._explain(exc) from exc
+        self._started = True
+        view[: len(data)] = data
+        return len(data)
+
+    def _explain(self, exc: BaseException) -> BaseException:
+        detail = str(exc) or type(exc).__name__
+        if self._kind == "zstd" and "too much memory" in detail:
+            limit = ZSTD_MAX_WINDOW >> 20
+            return CompressedDataError(
+                f"a zstd frame needs a window larger than the {limit} MiB limit (made with zstd --long=N for N "
+                f"over {ZSTD_MAX_WINDOW.bit_length() - 1}?); decompress it with `zstd -d --long=31` and recompress "
+                "it with a smaller --long"
+            )
+        if self._started or isinstance(exc, CompressedDataError):
+            return exc
+        return CompressedDataError(
+            f"cannot decompress: not {self._kind} data, or damaged from the start ({type(exc).__name__}: {detail}); "
+            f"if the file is not {self._kind}-compressed, rename it without {self._suffix}"
+        )
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._inner.close()
+            finally:
+                self._raw.close()
+        super().close()
+
+
 @dataclass(frozen=True, slots=True)
 class InputFile:
-    """One file to import: its ``path`` on disk and the ``display`` name used in records."""
+    """One file to import: its ``path`` on disk and the ``display`` name used in records.
+
+    ``meter`` records what reading it saw (:class:`ReadMeter`); it takes no part in
+    comparisons.
+    """
 
     path: Path
     display: str
+    meter: ReadMeter = field(default_factory=ReadMeter, compare=False, repr=False)
 
     @property
     def compression(self) -> str | None:
@@ -90,21 +286,44 @@ class InputFile:
         return Path(self.inner_name).suffix.lower()
 
     def open(self) -> IO[bytes]:
-        """Open for reading bytes, decompressing transparently."""
+        """Open for reading bytes, decompressing transparently, in bounded memory.
+
+        The raw bytes read are hashed for the manifest (see :class:`ReadMeter`). A file
+        that vanished or cannot be read raises :class:`SourceError` saying which; content
+        that does not decompress raises :class:`CompressedDataError` on the first read.
+        """
+        try:
+            fh = open(self.path, "rb", buffering=0)
+        except FileNotFoundError:
+            raise self.error(None, "no longer exists (deleted or moved while the build ran)") from None
+        except PermissionError:
+            raise self.error(None, "permission denied", hint="make the file readable, or leave it out") from None
+        except IsADirectoryError:
+            raise self.error(None, "is a folder, not a file") from None
+        raw: IO[bytes] = io.BufferedReader(_HashingReader(fh, self.meter), buffer_size=RAW_CHUNK)  # type: ignore[arg-type]
         kind = self.compression
-        if kind == "gzip":
-            return gzip.open(self.path, "rb")  # type: ignore[return-value]  # a GzipFile is a binary IO
-        if kind == "bz2":
-            return bz2.open(self.path, "rb")
-        if kind == "xz":
-            return lzma.open(self.path, "rb")
-        if kind == "zstd":
-            try:
-                import zstandard
-            except ImportError as exc:  # pragma: no cover - zstandard is a core dependency
-                raise MissingDependency("zstandard", extra="zstd", purpose="Reading .zst files") from exc
-            return zstandard.ZstdDecompressor().stream_reader(open(self.path, "rb"), closefd=True)
-        return open(self.path, "rb")
+        if kind is None:
+            return raw
+        try:
+            inner: Any
+            if kind == "gzip":
+                inner = gzip.GzipFile(fileobj=raw, mode="rb")
+            elif kind == "bz2":
+                inner = bz2.BZ2File(raw, "rb")
+            elif kind == "xz":
+                inner = lzma.LZMAFile(raw, "rb")
+            else:
+                try:
+                    import zstandard
+                except ImportError as exc:  # pragma: no cover - zstandard is a core dependency
+                    raise MissingDependency("zstandard", extra="zstd", purpose="Reading .zst files") from exc
+                inner = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW).stream_reader(
+                    raw, read_size=RAW_CHUNK, read_across_frames=True, closefd=False
+                )
+        except BaseException:
+            raw.close()
+            raise
+        return io.BufferedReader(_Decompressed(inner, raw, kind, self.path.suffix), buffer_size=1 << 16)  # type: ignore[arg-type]
 
     def open_range(self, start: int, end: int) -> IO[bytes]:
         """Open bytes ``start`` to ``end`` (excluded) of an uncompressed file, buffered.
@@ -127,7 +346,9 @@ class InputFile:
     def head(self, size: int = SNIFF_BYTES) -> bytes:
         """The first ``size`` bytes after decompression (for sniffing).
 
-        A damaged compressed file gives what could be decompressed before the damage.
+        A compressed file damaged part way gives what could be decompressed before the
+        damage; one that gives nothing at all raises (:class:`CompressedDataError`), so
+        that it is never taken for an empty file.
         """
         with self.open() as fh:
             data = bytearray()
@@ -138,16 +359,17 @@ class InputFile:
                         break
                     data += chunk
             except DECOMPRESSION_ERRORS:
-                pass
+                if not data:
+                    raise
             return bytes(data)
 
     def source(self, plugin: str, locator: str) -> Source:
         """The :class:`Source` of a record read from this file."""
         return Source(plugin, self.display, locator)
 
-    def error(self, locator: str | None, message: str) -> SourceError:
+    def error(self, locator: str | None, message: str, *, hint: str | None = None) -> SourceError:
         """A :class:`SourceError` naming this file."""
-        return SourceError(self.display, locator, message)
+        return SourceError(self.display, locator, message, hint=hint)
 
 
 class _ByteRange(io.RawIOBase):
@@ -250,11 +472,26 @@ class Importer(Generic[OptionsT]):
         """
         return False
 
+    @classmethod
+    def companion(cls, file: InputFile) -> bool:
+        """Return True if ``file`` describes data this importer reads but holds none itself.
+
+        A ``datasets`` folder's ``state.json``, a hub snapshot's ``README.md`` card: when a
+        folder is walked, a file that any importer calls a companion is not read (by the
+        importer its suffix names) and gives no records. A file named on its own is always
+        read. Called for every file of a walked folder: look at ``file.path.name`` first
+        and stay cheap. The default calls nothing a companion.
+        """
+        return False
+
     def read(self, file: InputFile) -> Iterator[Record | Problem]:
         """Stream the records in ``file``; yield a :class:`Problem` for each bad part.
 
         Must not load a large file into memory at once. Raising :class:`SourceError`
         (or an ``OSError``) abandons the rest of the file; records yielded before stay.
+        Read through :meth:`InputFile.open` or :func:`open_text` (not ``file.path``
+        directly): the manifest's size and SHA-256 are then those of the bytes read, and
+        bytes the decoding replaced are counted and reported.
         """
         raise NotImplementedError
 
@@ -315,6 +552,10 @@ def detect_encoding(head: bytes, declared: str | None = None) -> tuple[str, str 
     knows it, then UTF-16 without BOM (NUL in every other byte), then UTF-8, then
     cp1252 with a warning. Returns ``(encoding, warning or None)``.
 
+    A few bad bytes do not make a UTF-8 file cp1252: when the bytes that are not UTF-8
+    are at most a quarter of the non-ASCII bytes (the rest being valid multi-byte
+    characters), the answer is UTF-8, and :func:`open_text` replaces and counts them.
+
     >>> detect_encoding("héllo".encode("utf-8"))
     ('utf-8', None)
     >>> detect_encoding("héllo".encode("latin-1"))[0]
@@ -337,13 +578,36 @@ def detect_encoding(head: bytes, declared: str | None = None) -> tuple[str, str 
             return "utf-16-le", None
         if even_nuls > 0.4 * half and odd_nuls < 0.1 * half:
             return "utf-16-be", None
-    try:
-        head.decode("utf-8")
+    bad = invalid_utf8_bytes(head)
+    if bad == 0:
         return "utf-8", None
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(head) - 3 and exc.reason in ("unexpected end of data", "invalid continuation byte"):
-            return "utf-8", None  # a character cut by the end of the sample
+    if bad * 4 <= len(head.translate(None, _ASCII)):
+        # Mostly UTF-8 with a few bad bytes: they are replaced, and open_text counts them.
+        return "utf-8", None
     return "cp1252", "not valid UTF-8; decoded as cp1252 (Windows Latin-1), check the accents"
+
+
+_ASCII = bytes(range(128))
+
+
+def invalid_utf8_bytes(data: bytes) -> int:
+    """How many bytes of ``data`` are not part of a valid UTF-8 character.
+
+    A character cut by the end of ``data`` is not counted (``data`` is often a sample).
+
+    >>> invalid_utf8_bytes("naïve".encode()), invalid_utf8_bytes(b"na\\xefve"), invalid_utf8_bytes(b"\\xe2\\x82")
+    (0, 1, 0)
+    """
+    view = memoryview(data)
+    bad = pos = 0
+    while pos < len(view):
+        try:
+            codecs.utf_8_decode(view[pos:], "strict", False)
+            break
+        except UnicodeDecodeError as exc:
+            bad += exc.end - exc.start
+            pos += exc.end
+    return bad
 
 
 def open_text(
@@ -352,16 +616,106 @@ def open_text(
     """Open ``file`` as text with :func:`detect_encoding`; undecodable bytes become U+FFFD.
 
     Returns ``(stream, encoding, warning)``. With ``newline=None`` CR-only and CRLF line
-    ends read as ``\\n``.
+    ends read as ``\\n``. The text is decoded as it streams, a block at a time; the bytes
+    the decoding replaces are counted, and once the stream is closed the file's
+    :class:`ReadMeter` has a warning saying how many and where the first one was
+    (:func:`curate.sources.read_file` yields it after the importer's items).
     """
     encoding, warning = detect_encoding(file.head(), declared)
-    errors = "replace"
+    raw = file.open()
     if encoding == "cp1252":
-        # cp1252 leaves five bytes undefined; latin-1 maps everything.
-        encoding = "cp1252"
-        errors = "latin1_fallback"
-    stream = io.TextIOWrapper(file.open(), encoding=encoding, errors=errors, newline=newline)
-    return stream, encoding, warning
+        # cp1252 leaves five bytes undefined; latin-1 maps everything, so nothing is replaced.
+        return io.TextIOWrapper(raw, encoding=encoding, errors="latin1_fallback", newline=newline), encoding, warning
+    checked = _Decoded(raw, encoding, file.meter)
+    return io.TextIOWrapper(checked, encoding=encoding, errors="replace", newline=newline), encoding, warning  # type: ignore[type-var]
+
+
+class _Decoded(io.BufferedIOBase):
+    """Bytes on their way to a text decoder, checked by a decoder of their own.
+
+    Counts the bytes that do not decode (``bad``: what ``errors="replace"`` turns into
+    U+FFFD) and where the first one is (byte offset, and line for encodings where a line
+    feed is the byte 0x0A); tells the file's meter when closed.
+    """
+
+    def __init__(self, inner: IO[bytes], encoding: str, meter: ReadMeter) -> None:
+        super().__init__()
+        self._inner = inner
+        self._meter = meter
+        self._decoder: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder(encoding)("strict")
+        self.encoding = encoding
+        self._count_lines = codecs.lookup(encoding).name in _LINE_SAFE_ENCODINGS
+        self.seen = 0  # bytes passed through
+        self.bad = 0  # bytes the decoding replaces
+        self.first: int | None = None  # offset of the first of them
+        self.first_line: int | None = None
+        self._lines = 0  # line feeds before ``seen``, while no bad byte was met
+        self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self._inner.read(-1 if size is None else size)
+        self._check(data)
+        return data
+
+    def read1(self, size: int = -1) -> bytes:
+        data = self._inner.read1(size)  # type: ignore[attr-defined]
+        self._check(data)
+        return data
+
+    def _check(self, data: bytes) -> None:
+        if not data:
+            if not self._ended:
+                self._ended = True
+                self._feed(b"", final=True)
+            return
+        self._feed(data, final=False)
+        if self.first is None and self._count_lines:
+            self._lines += data.count(b"\n")
+        self.seen += len(data)
+
+    def _feed(self, data: bytes, *, final: bool) -> None:
+        if self._decoder is None:
+            return
+        end = self.seen + len(data)  # the stream offset where ``data`` ends
+        chunk = data
+        while True:
+            try:
+                self._decoder.decode(chunk, final)
+                return
+            except UnicodeDecodeError as exc:
+                obj = exc.object  # what the decoder held back, then the rest of ``data``
+                self.bad += exc.end - exc.start
+                if self.first is None:
+                    self.first = at = end - len(obj) + exc.start
+                    if self._count_lines:
+                        self.first_line = self._lines + data[: max(0, at - self.seen)].count(b"\n") + 1
+                # drop what it held back (it is in ``obj``), keep the rest of its state (a byte order)
+                self._decoder.setstate((b"", self._decoder.getstate()[1]))
+                chunk = bytes(obj[exc.end :])
+            except Exception:  # a codec that cannot go on at all: stop counting rather than fail the read
+                self._decoder = None
+                return
+
+    def problem(self) -> Problem:
+        """The warning that says how many bytes were replaced, and where the first was."""
+        where = f"line {self.first_line}, byte {self.first}" if self.first_line else f"byte {self.first}"
+        return Problem(
+            f"line {self.first_line}" if self.first_line else None,
+            f"{self.bad} byte(s) not valid {self.encoding} were replaced by U+FFFD, the first at {where}; "
+            "re-encode the file as UTF-8 to keep those characters",
+            warning=True,
+        )
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._inner.close()
+            finally:
+                self._meter._decoding_closed(self)
+        super().close()
 
 
 #: Encodings in which every byte 0x0A is a line feed and nothing else: a file in one of
@@ -526,46 +880,208 @@ def is_probably_binary(head: bytes) -> bool:
 # Walking sources.
 
 
-def walk(path: str | os.PathLike[str]) -> Iterator[InputFile | SourceError]:
-    """The files under ``path`` in a deterministic (sorted) order.
+class Skipped(SourceError):
+    """A file or folder the walk leaves out on purpose: a warning, not an error.
 
-    Hidden files and folders (``.name``) are skipped inside directories. Broken links,
-    unreadable files and missing paths come back as :class:`SourceError`, never raised.
+    Yielded by :func:`walk` for a folder holding a curate build's outputs (or excluded by
+    the caller), a symbolic link back to a folder being read (a loop), and a folder or
+    file reached a second time through links (each is read once). ``warning`` is always
+    True; a caller that handles :class:`~curate.errors.SourceError` items should list a
+    ``Skipped`` one as a warning and not fail a strict build over it.
+    """
+
+    warning: ClassVar[bool] = True
+
+
+#: The folder under which a curate output folder keeps its state (see :mod:`curate.outdir`).
+OUTPUT_STATE = ".curate"
+#: A ``manifest.json`` larger than this is not a curate manifest (and is not read to find out).
+_MANIFEST_MAX_BYTES = 64 << 20
+
+
+def is_curate_output(folder: Path) -> bool:
+    """True when ``folder`` holds the outputs of a curate build.
+
+    That is: it has a ``.curate`` sub-folder, or a ``manifest.json`` (a regular file) that
+    parses as a JSON object with the keys ``"counts"`` and ``"outputs"``. Never raises.
+    """
+    try:
+        if (folder / OUTPUT_STATE).is_dir():
+            return True
+        manifest = folder / "manifest.json"
+        st = manifest.stat()
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _MANIFEST_MAX_BYTES:
+            return False  # a FIFO named manifest.json would block the read
+        with open(manifest, "rb") as fh:
+            data = json.loads(fh.read(_MANIFEST_MAX_BYTES + 1))
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and "counts" in data and "outputs" in data
+
+
+def walk(
+    path: str | os.PathLike[str], exclude: Iterable[str | os.PathLike[str]] = ()
+) -> Iterator[InputFile | SourceError]:
+    """The files under ``path`` in a deterministic (sorted, depth-first) order.
+
+    Hidden files and folders (``.name``) are skipped inside directories. Problems come
+    back as :class:`SourceError` items, never raised: missing paths, broken links,
+    unreadable files and folders, and named pipes, sockets and devices (never opened:
+    opening a FIFO waits for a writer).
+
+    Folders are followed through symbolic links, each once: a folder or file met again
+    (by device and inode) is a :class:`Skipped` item, so a link loop ends and no file is
+    read twice. Folders in ``exclude`` (the build's output folder, say) and folders
+    holding a curate build's outputs (:func:`is_curate_output`) are skipped too, each
+    reported once as a :class:`Skipped` item, even when ``path`` itself is one.
     """
     root = Path(path)
-    display_root = str(path)
-    if not root.exists() and not root.is_symlink():
-        yield SourceError(display_root, None, "no such file or directory")
-        return
-    if root.is_file():
-        yield InputFile(root, display_root)
-        return
-    if root.is_symlink() and not root.exists():
-        yield SourceError(display_root, None, "broken symbolic link")
-        return
-    yield from _walk_dir(root, display_root)
-
-
-def _walk_dir(folder: Path, display: str) -> Iterator[InputFile | SourceError]:
+    display = str(path)
+    excluded = _identities(exclude)
     try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError as exc:
-        yield SourceError(display, None, f"cannot list directory: {exc.strerror or exc}")
+        st = root.stat()
+    except FileNotFoundError:
+        yield SourceError(display, None, "broken symbolic link" if root.is_symlink() else "no such file or directory")
         return
-    for entry in entries:
+    except OSError as exc:
+        yield SourceError(display, None, _os_reason(exc))
+        return
+    if stat.S_ISREG(st.st_mode):
+        yield InputFile(root, display)
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        yield SourceError(display, None, _not_regular(st.st_mode))
+        return
+    identity = (st.st_dev, st.st_ino)
+    skipped = _skip_folder(root, display, identity, excluded)
+    if skipped is not None:
+        yield skipped
+        return
+    yield from _walk_dir(root, display, identity, excluded)
+
+
+def _walk_dir(
+    root: Path, display: str, identity: tuple[int, int], excluded: frozenset[tuple[int, int]]
+) -> Iterator[InputFile | SourceError]:
+    """Depth-first over sorted entries, with an explicit stack (deep trees do not hit the recursion limit)."""
+    folders: dict[tuple[int, int], str] = {identity: display}  # every folder read, by (device, inode)
+    files: dict[tuple[int, int], str] = {}
+    open_folders = [identity]  # the folders being read, outermost first: a link to one is a loop
+    listing = _list(root, display)
+    if isinstance(listing, SourceError):
+        yield listing
+        return
+    stack = [(iter(listing), display)]
+    while stack:
+        entries, where = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            open_folders.pop()
+            continue
         if entry.name.startswith("."):
             continue
-        child = Path(entry.path)
-        child_display = f"{display.rstrip('/')}/{entry.name}"
+        child_display = f"{where.rstrip('/')}/{entry.name}"
         try:
-            if entry.is_dir():
-                yield from _walk_dir(child, child_display)
-            elif entry.is_file():
-                if not os.access(child, os.R_OK):
-                    yield SourceError(child_display, None, "permission denied")
-                else:
-                    yield InputFile(child, child_display)
-            elif entry.is_symlink():
+            st = entry.stat()  # follows links
+        except FileNotFoundError:
+            if entry.is_symlink() and os.path.lexists(entry.path):
                 yield SourceError(child_display, None, "broken symbolic link")
+            else:
+                yield SourceError(child_display, None, "no longer exists (deleted or moved while the build ran)")
+            continue
         except OSError as exc:
-            yield SourceError(child_display, None, str(exc))
+            yield SourceError(child_display, None, _os_reason(exc))
+            continue
+        key = (st.st_dev, st.st_ino)
+        if stat.S_ISDIR(st.st_mode):
+            if key in folders:
+                if key in open_folders:
+                    reason = f"a symbolic link back to {folders[key]} (a loop); not followed"
+                else:
+                    reason = f"the same folder as {folders[key]}, already read; not read twice"
+                yield Skipped(child_display, None, reason)
+                continue
+            folders[key] = child_display
+            skipped = _skip_folder(Path(entry.path), child_display, key, excluded)
+            if skipped is not None:
+                yield skipped
+                continue
+            listing = _list(Path(entry.path), child_display)
+            if isinstance(listing, SourceError):
+                yield listing
+                continue
+            stack.append((iter(listing), child_display))
+            open_folders.append(key)
+        elif stat.S_ISREG(st.st_mode):
+            if key in files:
+                yield Skipped(child_display, None, f"the same file as {files[key]} (a link), already read; read once")
+                continue
+            files[key] = child_display
+            if not os.access(entry.path, os.R_OK):
+                if os.path.exists(entry.path):
+                    yield SourceError(child_display, None, "permission denied", hint="make it readable, or move it out")
+                else:
+                    yield SourceError(child_display, None, "no longer exists (deleted or moved while the build ran)")
+                continue
+            yield InputFile(Path(entry.path), child_display)
+        else:
+            yield SourceError(child_display, None, _not_regular(st.st_mode))
+
+
+def _list(folder: Path, display: str) -> list[os.DirEntry[str]] | SourceError:
+    try:
+        with os.scandir(folder) as it:
+            return sorted(it, key=lambda e: e.name)
+    except FileNotFoundError:
+        return SourceError(display, None, "no longer exists (deleted or moved while the build ran)")
+    except OSError as exc:
+        return SourceError(display, None, f"cannot list directory: {_os_reason(exc)}")
+
+
+def _skip_folder(
+    folder: Path, display: str, identity: tuple[int, int], excluded: frozenset[tuple[int, int]]
+) -> Skipped | None:
+    if identity in excluded:
+        return Skipped(display, None, "the build's output folder; not read as a source")
+    if is_curate_output(folder):
+        return Skipped(
+            display,
+            None,
+            "holds the outputs of a curate build; not read as a source",
+            hint="point the source at the raw files; to import a build's outputs, name the files themselves",
+        )
+    return None
+
+
+def _identities(paths: Iterable[str | os.PathLike[str]]) -> frozenset[tuple[int, int]]:
+    """``(device, inode)`` of each existing path (a missing one cannot be met in a walk)."""
+    out = set()
+    for p in paths:
+        try:
+            st = os.stat(p)
+        except OSError:
+            continue
+        out.add((st.st_dev, st.st_ino))
+    return frozenset(out)
+
+
+def _not_regular(mode: int) -> str:
+    """Why a path that is neither a file nor a folder is not read."""
+    if stat.S_ISFIFO(mode):
+        what = "a named pipe (FIFO)"
+    elif stat.S_ISSOCK(mode):
+        what = "a socket"
+    elif stat.S_ISCHR(mode):
+        what = "a character device"
+    elif stat.S_ISBLK(mode):
+        what = "a block device"
+    else:
+        what = "not a regular file"
+    return f"{what}, not a file; not read (copy its content into a file to import it)"
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    return exc.strerror or str(exc)

@@ -66,6 +66,11 @@ class Plan:
     tokens: TokenCounter | None = None
 
     @property
+    def exclude(self) -> tuple[str, ...]:
+        """Folders never read as sources: the build's output folder."""
+        return (self.config.output,) if self.config.output else ()
+
+    @property
     def stage_names(self) -> list[str]:
         return [s.name for s in self.stages]
 

@@ -11,12 +11,14 @@ that reads a large file in pieces (:meth:`~curate.importing.Importer.shards`).
 from __future__ import annotations
 
 import dataclasses
+import os
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from curate.config import SourceSpec
-from curate.errors import ConfigError, CurateError, SourceError
+from curate.errors import BuildFailed, ConfigError, CurateError, SourceError
 from curate.importing import DECOMPRESSION_ERRORS, Importer, InputFile, Problem, Shard, check_shards, walk
 from curate.records import Record
 from curate.registry import Registry
@@ -59,15 +61,23 @@ def importer_for(spec: SourceSpec, cls: type[Importer], cache: dict[str, Importe
     return cache[cls.name]
 
 
-def resolve_sources(specs: list[SourceSpec], registry: Registry) -> Iterator[FileTask | SourceError]:
-    """Every file of every source with its importer, in a deterministic order."""
+def resolve_sources(
+    specs: list[SourceSpec], registry: Registry, *, exclude: Sequence[str | os.PathLike[str]] = ()
+) -> Iterator[FileTask | SourceError]:
+    """Every file of every source with its importer, in a deterministic order.
+
+    Folders in ``exclude`` (the build's output folder) are never read: the walk yields a
+    :class:`~curate.importing.Skipped` warning for them instead.
+    """
     for spec in specs:
         cache: dict[str, Importer] = {}
         forced = registry.importer(spec.importer) if spec.importer else None
-        for item in walk(spec.path):
+        for item in walk(spec.path, exclude=exclude):
             if isinstance(item, SourceError):
                 yield item
                 continue
+            if item.path != Path(spec.path) and any(c.companion(item) for c in registry.importers.values()):
+                continue  # metadata of a dataset folder (Importer.companion), not data
             cls = forced or registry.importer_for(item)
             if cls is None:
                 yield SourceError(
@@ -81,8 +91,15 @@ def resolve_sources(specs: list[SourceSpec], registry: Registry) -> Iterator[Fil
 
 
 def read_file(task: FileTask, *, debug: bool = False) -> Iterator[Record | Problem]:
-    """Stream ``task``'s records; an importer's failure becomes a final :class:`Problem`."""
+    """Stream ``task``'s records; an importer's failure becomes a final :class:`Problem`.
+
+    The file's :class:`~curate.importing.ReadMeter` is reset first; at the end comes its
+    warning about bytes the text decoding replaced, if any. Afterwards
+    ``task.file.meter.finish(task.file.path)`` gives the size and SHA-256 of what was read.
+    """
+    task.file.meter.reset()
     yield from _guarded(task, lambda: task.importer.read(task.file), debug=debug)
+    yield from task.file.meter.problems()
 
 
 def splittable(task: FileTask) -> bool:
@@ -125,6 +142,12 @@ def _guarded(
         yield from items()
     except CurateError as exc:
         yield Problem(getattr(exc, "locator", None), getattr(exc, "reason", None) or exc.message)
+    except MemoryError as exc:  # not one bad file: the build cannot go on, and must not end "successfully"
+        raise BuildFailed(
+            f"{task.file.display}: ran out of memory while importer {task.importer.name!r} read it",
+            hint="read it in smaller pieces (the importer's options: a text file with split = 'paragraph' or "
+            "'length'), or give the build more memory",
+        ) from exc
     except DECOMPRESSION_ERRORS as exc:
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
         yield Problem(None, f"cannot read further (damaged or truncated file?): {detail}")

@@ -136,3 +136,15 @@ def test_scoped_option_goes_to_one_importer(tmp_path, cli):
     assert "notes.jsonl" in result.output
     result = cli("build", str(src), "-o", str(out), "-O", "nosuch.text_column=body", ok=False)
     assert result.exit_code == 2 and "no importer named 'nosuch'" in result.output
+
+
+def test_outputs_are_never_read_back_as_inputs(tmp_path, cli):
+    src = tmp_path / "src"
+    src.mkdir()
+    jsonl(src / "a.jsonl", qa(30))
+    for _ in range(2):  # the second build would read the first one's train/val/rejects/manifest
+        result = cli("build", str(src), "-o", str(src / "out"), "--no-filters")
+        manifest = json.loads((src / "out" / "manifest.json").read_text())
+        assert manifest["counts"]["read"] == 30, result.output
+    assert [w for w in manifest["warnings"] if "output folder" in w["message"]]
+    assert "not read as a source" in result.output

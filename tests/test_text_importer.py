@@ -176,7 +176,10 @@ def test_cp1252_warns_and_reads(tmp_path: Path) -> None:
     assert rec.text == "Café crème brûlée"
 
 
-@pytest.mark.parametrize(("options", "words"), [({"max_chars": 0}, "max_chars"), ({"min_chars": -1}, "min_chars")])
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [({"max_chars": 0}, "max_chars"), ({"min_chars": -1}, "min_chars"), ({"max_record_chars": 0}, "max_record_chars")],
+)
 def test_bad_options(options: dict[str, Any], words: str) -> None:
     with pytest.raises(ConfigError, match=words):
         TextImporter.from_options(options)
@@ -196,6 +199,51 @@ def test_registered_through_the_hook() -> None:
 )
 def test_arbitrary_bytes_never_crash(tmp_path: Path, data: bytes, split: str, max_chars: int) -> None:
     read_bytes(tmp_path, data, split=split, max_chars=max_chars)
+
+
+# -- bounded memory: a record never grows past max_record_chars -----------------------------
+
+
+def test_file_over_max_record_chars_is_a_problem_not_a_record(tmp_path: Path) -> None:
+    (problem,) = read_bytes(tmp_path, "word " * 300, split="file", max_record_chars=1000)
+    assert isinstance(problem, Problem) and not problem.warning and problem.raw is None
+    assert problem.locator == "file" and "max_record_chars=1000" in problem.message and "split=" in problem.message
+    (record,) = read_bytes(tmp_path, "word " * 200, split="file", max_record_chars=1000)
+    assert isinstance(record, Record)
+
+
+def test_paragraph_over_max_record_chars_is_skipped_and_the_rest_read(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(text_importer, "_LINE_CHUNK", 16)  # the long line is read a block at a time
+    text = "first\n\n" + "x" * 500 + "\nmore of it\n\nafter it\non two lines\n\nlast"
+    items = read_bytes(tmp_path, text, split="paragraph", max_record_chars=100)
+    assert located(items) == [
+        ("line 1", "first"),
+        ("line 3", "PROBLEM"),
+        ("line 6", "after it\non two lines"),
+        ("line 9", "last"),
+    ]
+    assert "paragraph is 512 characters" in items[1].message  # type: ignore[union-attr]
+
+
+@SETTINGS
+@given(
+    lines=st.lists(
+        st.sampled_from(
+            ["", " ", "   ", "word", "  indented text", "a longer line of text", "caf\u00e9 \u20ac", "x" * 40]
+        )
+    ),
+    chunk=st.integers(1, 12),
+)
+def test_reading_lines_in_blocks_changes_nothing(tmp_path: Path, lines: list[str], chunk: int) -> None:
+    path = tmp_path / "p.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    whole = read_path(path, split="paragraph")
+    original = text_importer._LINE_CHUNK
+    text_importer._LINE_CHUNK = chunk
+    try:
+        assert read_path(path, split="paragraph") == whole
+    finally:
+        text_importer._LINE_CHUNK = original
 
 
 # -- shards (the Ray engine reads a large file split by paragraph in pieces) ------------------

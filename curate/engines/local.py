@@ -94,7 +94,7 @@ def import_records(
     ``reject`` receives the rejections of unreadable input instead of the ledger.
     """
     strict = plan.config.strict
-    for task in resolve_sources(plan.config.sources, plan.registry):
+    for task in resolve_sources(plan.config.sources, plan.registry, exclude=plan.exclude):
         if isinstance(task, SourceError):
             note_source_error(ledger, reporter, task, strict=strict)
             continue

@@ -105,7 +105,7 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
     """Run ``plan`` on Ray into ``ledger``; returns the writer (for lengths) and the phases' reports."""
     ray = _import_ray()
     config = plan.config
-    tasks = list(resolve_sources(config.sources, plan.registry))
+    tasks = list(resolve_sources(config.sources, plan.registry, exclude=plan.exclude))
     files = [(i, t) for i, t in enumerate(tasks) if isinstance(t, FileTask)]
     factories = list(plan.stage_factories) or [_copier(s) for s in plan.stages]
     dedup_at = next((i for i, s in enumerate(plan.stages) if isinstance(s, ExactDedup)), None)

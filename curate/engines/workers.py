@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -43,6 +44,8 @@ def available_cores() -> int:
 
 def _init(factories: list[Callable[[], Stage]]) -> None:
     global _STAGES
+    # Ctrl-C reaches the whole process group: the engine's process handles it and stops the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _STAGES = [make() for make in factories]
 
 
