@@ -22,7 +22,15 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from curate.config import BuildConfig, SourceSpec, load_config, read_toml
@@ -94,7 +102,10 @@ def cli() -> None:
 
 
 class RichReporter:
-    """Progress bars per file (records/s) and per phase, and problems as they happen."""
+    """Progress bars per file (bytes read of the file's size, records/s, time left) and per phase.
+
+    Problems are printed as they happen (the first 20 unless ``verbose``).
+    """
 
     def __init__(self, console: Console, *, verbose: bool, quiet: bool) -> None:
         self.verbose = verbose
@@ -104,14 +115,16 @@ class RichReporter:
             SpinnerColumn(),
             TextColumn("{task.description}"),
             BarColumn(bar_width=None),
-            MofNCompleteColumn(),
+            DownloadColumn(),
             TextColumn("{task.fields[rate]}"),
             TimeElapsedColumn(),
+            TimeRemainingColumn(),
             console=console,
             transient=True,
             disable=quiet or not console.is_terminal,
         )
         self._task: Any = None
+        self._file: Any = None
         self._started = 0.0
         self._count = 0
         self.problems = 0
@@ -128,7 +141,13 @@ class RichReporter:
             self.progress.remove_task(self._task)
         self._started = time.perf_counter()
         self._count = 0
-        self._task = self.progress.add_task(escape(f"{task.importer.name:>5} {task.file.display}"), total=None, rate="")
+        self._file = task.file
+        try:
+            size: int | None = task.file.path.stat().st_size or None
+        except OSError:
+            size = None
+        description = escape(f"{task.importer.name:>5} {task.file.display}")
+        self._task = self.progress.add_task(description, total=size, rate="")
         if self.verbose:
             self.console.print(f"reading {task.file.display} with {task.importer.name}", markup=False, highlight=False)
 
@@ -136,7 +155,9 @@ class RichReporter:
         self._count += n
         if self._task is not None:
             elapsed = max(time.perf_counter() - self._started, 1e-9)
-            self.progress.update(self._task, advance=n, rate=f"{self._count / elapsed:,.0f} rec/s")
+            done = self._file.meter.bytes_read if self._file is not None else None
+            rate = f"{self._count:,} records, {self._count / elapsed:,.0f}/s"
+            self.progress.update(self._task, completed=done, rate=rate)
 
     def problem(self, entry: ErrorEntry) -> None:
         self.problems += 1
@@ -149,6 +170,7 @@ class RichReporter:
         """A phase starts, or a phase's next step (``"semantic: assigning..."``)."""
         if self._task is not None:
             self.progress.remove_task(self._task)
+        self._file = None
         self._task = self.progress.add_task(escape(f"phase {name}"), total=None, rate="")
         if self.verbose:
             self.console.print(f"phase {name}", markup=False, highlight=False)

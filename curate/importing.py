@@ -102,11 +102,13 @@ class ReadMeter:
     importer yields.
     """
 
-    __slots__ = ("_decoded", "_raw")
+    __slots__ = ("_decoded", "_raw", "bytes_read")
 
     def __init__(self) -> None:
         self._raw: _RawRead | None = None
         self._decoded: _Decoded | None = None
+        #: Raw bytes read so far by the stream that read the most (for progress bars).
+        self.bytes_read = 0
 
     def __reduce__(self) -> tuple[type[ReadMeter], tuple[()]]:
         return ReadMeter, ()  # a copy sent to another process starts afresh
@@ -115,6 +117,7 @@ class ReadMeter:
         """Forget earlier reads (before the importer reads the file for the build)."""
         self._raw = None
         self._decoded = None
+        self.bytes_read = 0
 
     def _raw_closed(self, read: _RawRead) -> None:
         if self._raw is None or read.size >= self._raw.size:
@@ -190,6 +193,8 @@ class _HashingReader(io.RawIOBase):
         if got:
             self._hash.update(memoryview(buffer)[:got])
             self._size += got
+            if self._size > self._meter.bytes_read:
+                self._meter.bytes_read = self._size
         return got
 
     def close(self) -> None:

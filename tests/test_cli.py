@@ -89,3 +89,25 @@ def test_plugins_json(cli):
 def test_filters_listing(cli):
     rows = {r["name"]: r for r in json.loads(cli("filters", "--json").output)}
     assert rows["drop_short"]["description"].startswith("drops")
+
+
+def test_progress_shows_bytes_read_of_the_file_size(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from curate.cli import RichReporter
+    from curate.importing import InputFile
+    from curate.registry import get_registry
+    from curate.sources import FileTask, read_file
+
+    path = tmp_path / "a.jsonl"
+    path.write_text("".join(json.dumps({"text": f"line {i}"}) + "\n" for i in range(5000)))
+    task = FileTask(InputFile(path, "a.jsonl"), get_registry().importer("json").from_options({}))
+    console = Console(file=io.StringIO(), force_terminal=True, width=200)
+    with RichReporter(console, verbose=False, quiet=False) as reporter:
+        reporter.file_started(task)
+        n = sum(1 for _ in read_file(task))
+        reporter.records_read(n)
+        progress = reporter.progress.tasks[0]
+        assert progress.total == path.stat().st_size == progress.completed
