@@ -439,6 +439,7 @@ def test_each_shard_is_read_by_a_task_of_its_own(
 
 
 def test_positions_order_files_then_shards_then_items(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
     path = tmp_path / "p.jsonl"
     path.write_text("".join(json.dumps({"text": f"line {i}"}) + "\n" for i in range(40)), encoding="utf-8")
     (task,) = resolve_sources([SourceSpec(str(path))], get_registry())

@@ -20,6 +20,8 @@ def sentence(rng: random.Random, n: int) -> str:
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    for module in ("torch", "transformers", "tokenizers"):  # curate[train]: skip without it
+        pytest.importorskip(module)
     from curate.train.tiny import make_tiny_llama
 
     rng = random.Random(0)

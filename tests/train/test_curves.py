@@ -95,6 +95,7 @@ def trainer_state(tmp_path, shape):
 
 
 def test_curves_command_reads_any_trainer_output_dir(tmp_path):
+    pytest.importorskip("matplotlib")
     out = trainer_state(tmp_path, "overfit")
     c = read_curves(out)
     assert len(c.train_loss) == 200 and len(c.val_loss) == 20 and c.checkpoint_steps == [100, 200]

@@ -21,6 +21,8 @@ from curate.train.estimate import parse_size
 
 @pytest.fixture(scope="module")
 def small_model(tmp_path_factory):
+    for module in ("torch", "transformers", "tokenizers"):  # curate[train]: skip without it
+        pytest.importorskip(module)
     from curate.train.tiny import make_tiny_llama
 
     texts = [sentence(random.Random(i), 30) + str(i) for i in range(3000)]
@@ -116,6 +118,7 @@ def test_gpu_adds_the_cuda_context_and_allocator_allowance(small_model):
 
 
 def test_a_missing_model_folder_says_so():
+    pytest.importorskip("transformers")
     result = CliRunner().invoke(estimate_command, ["./no/such/model"])
     assert result.exit_code != 0
     assert "no such folder" in result.output and "Repo id" not in result.output
