@@ -1,33 +1,14 @@
 """Errors raised by curate.train.
 
-They subclass the core's `curate.errors` classes when the core is importable, so the CLI's
-single error handler shows them like any other curate error. The fallbacks keep
-`curate.train` importable on its own (for example in a half-installed checkout).
+They subclass the core's :mod:`curate.errors` classes (``curate.train`` is part of the
+``curate`` package), so the CLI's single error handler shows them like any other curate error.
 """
 
 from __future__ import annotations
 
-try:  # pragma: no cover - which branch runs depends on the install
-    from curate.errors import ConfigError as _CoreConfigError
-    from curate.errors import CurateError as _CoreCurateError
-    from curate.errors import MissingDependency as _CoreMissingDependency
-except ImportError:  # pragma: no cover
-
-    class _CoreCurateError(Exception):  # type: ignore[no-redef]
-        def __init__(self, message: str, *, hint: str | None = None) -> None:
-            super().__init__(message)
-            self.message = message
-            self.hint = hint
-
-        def __str__(self) -> str:
-            return self.message if not self.hint else f"{self.message}\nhint: {self.hint}"
-
-    class _CoreConfigError(_CoreCurateError):  # type: ignore[no-redef]
-        pass
-
-    class _CoreMissingDependency(_CoreCurateError):  # type: ignore[no-redef]
-        pass
-
+from curate.errors import ConfigError as _CoreConfigError
+from curate.errors import CurateError as _CoreCurateError
+from curate.errors import MissingDependency as _CoreMissingDependency
 
 INSTALL_HINT = "pip install 'curate[train]'"
 
