@@ -9,6 +9,11 @@ The :class:`EmbeddingCache` keeps every vector computed, keyed by the embedder's
 :attr:`Embedder.model_id` and a hash of the exact text embedded, as float16 shards
 that are memory-mapped when read: a re-run after adding sources embeds only the new
 texts, and a million vectors never need to sit in memory at once.
+
+:meth:`EmbeddingCache.fill` embeds what the cache lacks and commits the vectors to disk
+every :data:`COMMIT_ROWS` texts or :data:`COMMIT_SECONDS` seconds, whichever comes
+first, so a build killed while embedding keeps every committed chunk: the next run
+finds those texts in the cache (they count as ``cached``) and embeds only the rest.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,6 +39,18 @@ Field = Literal["auto", "input", "output", "input+output", "conversation"]
 FIELDS: tuple[str, ...] = ("auto", "input", "output", "input+output", "conversation")
 
 DEFAULT_EMBEDDER = "sentence-transformers"
+
+#: :meth:`EmbeddingCache.fill` commits a chunk to disk after this many new vectors...
+COMMIT_ROWS = 2048
+#: ... or after this many seconds of embedding, whichever comes first.
+COMMIT_SECONDS = 30.0
+#: Small shards one cache object wrote are merged into one once there are this many.
+MERGE_AFTER = 8
+#: Shards of at least this many rows are left alone by that merge.
+MERGE_ROWS = 65536
+#: A temporary file (or a shard's vectors without their keys) older than this is litter
+#: of a killed run; one left by a process that no longer exists is litter after a minute.
+STALE_SECONDS = 3600.0
 
 
 class EmbedderError(CurateError):
@@ -201,6 +219,10 @@ class EmbeddingCache:
     text) then ``<name>.keys.npy`` (the uint64 text keys), each written to a temporary
     name and renamed, keys last, so that a shard is visible only when complete and runs
     sharing a cache never see half a shard. Vectors are memory-mapped when read.
+
+    A kill at any instant leaves complete shards plus, at worst, a temporary file or a
+    ``.vecs.npy`` without its keys; opening the cache removes such litter once it is
+    stale (its writer is gone, or it is older than :data:`STALE_SECONDS`).
     """
 
     def __init__(self, root: Path, model_id: str) -> None:
@@ -212,6 +234,10 @@ class EmbeddingCache:
         self.shards: list[np.ndarray] = []
         self.shard_names: list[str] = []
         self._segments: list[_Segment] = []
+        #: Indexes of the small shards this object wrote (merged by :meth:`_merge_own`).
+        self._own: list[int] = []
+        #: Counters of this object's work: ``committed`` chunks, ``litter`` files removed.
+        self.stats: dict[str, int] = {"committed": 0, "merged": 0, "litter": 0}
         self._load()
 
     def _load(self) -> None:
@@ -225,6 +251,21 @@ class EmbeddingCache:
                     f"embedding cache {self.dir} has an unreadable info.json: {exc}",
                     hint=f"delete {self.dir} to rebuild it",
                 ) from exc
+        self._sweep()
+        for _attempt in range(5):
+            try:
+                self._read_shards()
+                return
+            except FileNotFoundError:
+                # Another run merged shards away between our listing and our reading:
+                # list again (their vectors are in the merged shard).
+                self.shards, self.shard_names, self._segments = [], [], []
+        raise EmbedderError(
+            f"the embedding cache {self.dir} kept changing while it was read",
+            hint="another build is compacting it: run again when it is done",
+        )
+
+    def _read_shards(self) -> None:
         keys, shards, rows = [], [], []
         for keys_path in sorted(self.dir.glob("*.keys.npy")):
             name = keys_path.name[: -len(".keys.npy")]
@@ -232,6 +273,8 @@ class EmbeddingCache:
             try:
                 shard_keys = np.load(keys_path)
                 vecs = np.load(vecs_path, mmap_mode="r")
+            except FileNotFoundError:
+                raise
             except (OSError, ValueError) as exc:
                 raise EmbedderError(
                     f"embedding cache shard {keys_path} is damaged: {exc}", hint=f"delete {self.dir} to rebuild it"
@@ -249,6 +292,26 @@ class EmbeddingCache:
             rows.append(np.arange(len(shard_keys), dtype=np.int64))
         if keys:
             self._add_segment(np.concatenate(keys), np.concatenate(shards), np.concatenate(rows))
+
+    def _sweep(self) -> None:
+        """Remove what killed writers left: temporary files, vectors whose keys never came."""
+        if not self.dir.is_dir():
+            return
+        now = time.time()
+        litter = list(self.dir.glob("*.tmp"))
+        litter += [
+            v
+            for v in self.dir.glob("*.vecs.npy")
+            if not v.with_name(v.name[: -len(".vecs.npy")] + ".keys.npy").exists()
+        ]
+        for path in litter:
+            try:
+                age = now - path.stat().st_mtime
+            except FileNotFoundError:
+                continue  # its writer finished (or another run swept it) meanwhile
+            if age > STALE_SECONDS or (age > 60 and not _writer_alive(path.name)):
+                path.unlink(missing_ok=True)
+                self.stats["litter"] += 1
 
     def _add_segment(self, keys: np.ndarray, shards: np.ndarray, rows: np.ndarray) -> None:
         order = np.argsort(keys, kind="stable")
@@ -273,8 +336,8 @@ class EmbeddingCache:
             row[missing[found]] = seg.row[pos[found]]
         return shard, row
 
-    def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
-        """Store ``vectors`` (one row per key) as a new shard."""
+    def add(self, keys: np.ndarray, vectors: np.ndarray) -> str:
+        """Store ``vectors`` (one row per key) as a new shard, committed when this returns; its name."""
         keys = np.asarray(keys, dtype=np.uint64)
         vectors = np.asarray(vectors)
         if vectors.ndim != 2 or len(vectors) != len(keys):
@@ -295,6 +358,91 @@ class EmbeddingCache:
         self.shards.append(np.load(self.dir / f"{name}.vecs.npy", mmap_mode="r"))
         self.shard_names.append(name)
         self._add_segment(keys, np.full(len(keys), index, dtype=np.int32), np.arange(len(keys), dtype=np.int64))
+        return name
+
+    def fill(
+        self,
+        embedder: Embedder,
+        keys: np.ndarray,
+        texts: list[str],
+        *,
+        commit_rows: int | None = None,
+        commit_seconds: float | None = None,
+    ) -> int:
+        """Embed the texts whose key the cache lacks, committing as it goes; how many it embedded.
+
+        ``keys[i]`` is :func:`text_key` of ``texts[i]``; repeated keys are embedded once.
+        Vectors are committed to disk (see :meth:`add`) every ``commit_rows`` texts or
+        ``commit_seconds`` seconds of embedding (default :data:`COMMIT_ROWS` and
+        :data:`COMMIT_SECONDS`), whichever comes first: when the embedder
+        fails or the process is killed, every chunk committed before stays in the cache
+        and the next run finds it. Small shards written this way are merged as they
+        accumulate (see :data:`MERGE_AFTER`), so the number of files stays small.
+        """
+        commit_rows = COMMIT_ROWS if commit_rows is None else commit_rows
+        commit_seconds = COMMIT_SECONDS if commit_seconds is None else commit_seconds
+        if commit_rows < 1:
+            raise EmbedderError(f"commit_rows must be at least 1, got {commit_rows}")
+        keys = np.asarray(keys, dtype=np.uint64)
+        if len(keys) != len(texts):
+            raise EmbedderError(f"fill() got {len(keys)} keys for {len(texts)} texts")
+        shard, _ = self.lookup(keys)
+        missing = np.flatnonzero(shard < 0)
+        if not len(missing):
+            return 0
+        unique, first = np.unique(keys[missing], return_index=True)
+        todo = missing[first]
+        piece = max(1, min(commit_rows, embedder.batch_size * 4))
+        done = 0
+        pending_keys: list[np.ndarray] = []
+        pending_vecs: list[np.ndarray] = []
+        started = time.perf_counter()
+        for start in range(0, len(todo), piece):
+            part = todo[start : start + piece]
+            pending_vecs.append(embedder.embed([texts[i] for i in part]))
+            pending_keys.append(unique[start : start + piece])
+            rows = sum(len(k) for k in pending_keys)
+            last = start + piece >= len(todo)
+            if last or rows >= commit_rows or time.perf_counter() - started >= commit_seconds:
+                self._commit(np.concatenate(pending_keys), np.concatenate(pending_vecs))
+                done += rows
+                pending_keys.clear()
+                pending_vecs.clear()
+                started = time.perf_counter()
+        return done
+
+    def _commit(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        """One chunk of :meth:`fill`: a new shard, then the merge of small ones if due."""
+        self.add(keys, vectors)
+        self.stats["committed"] += 1
+        if len(keys) < MERGE_ROWS:
+            self._own.append(len(self.shards) - 1)
+        if len(self._own) >= MERGE_AFTER:
+            self._merge_own()
+
+    def _merge_own(self) -> None:
+        """Rewrite the small shards this object wrote as one, then delete them.
+
+        The merged shard is committed before the small ones are removed: a kill in
+        between leaves some vectors twice, which :meth:`lookup` and :meth:`compact` allow.
+        """
+        merged = set(self._own)
+        indexes = sorted(merged)
+        keys = np.concatenate([np.load(self.dir / f"{self.shard_names[i]}.keys.npy") for i in indexes])
+        vectors = np.concatenate([np.asarray(self.shards[i]) for i in indexes])
+        self._own = []
+        old_names = [self.shard_names[i] for i in indexes]
+        for seg_index, seg in enumerate(self._segments):
+            keep = ~np.isin(seg.shard, indexes)
+            if not keep.all():
+                self._segments[seg_index] = _Segment(seg.keys[keep], seg.shard[keep], seg.row[keep])
+        self.add(keys.astype(np.uint64, copy=False), vectors)
+        self.stats["merged"] += 1
+        if len(keys) < MERGE_ROWS:
+            self._own.append(len(self.shards) - 1)  # merged again with the next small ones
+        for i, name in zip(indexes, old_names, strict=True):
+            self.shards[i] = np.zeros((0, self.dim or 0), dtype=np.float16)  # keeps later indexes valid
+            _remove_shard(self.dir, name)
 
     def gather(self, shard: np.ndarray, row: np.ndarray, out: np.ndarray, *, chunk: int = 65536) -> None:
         """Copy the vectors at ``(shard, row)`` into ``out`` (any float dtype, e.g. a memmap), in order."""
@@ -319,22 +467,56 @@ class EmbeddingCache:
         vectors = np.empty((len(keys), self.dim), dtype=np.float16)
         self.gather(shard, row, vectors)
         old = list(self.shard_names)
-        self.shards, self.shard_names, self._segments = [], [], []
+        self.shards, self.shard_names, self._segments, self._own = [], [], [], []
         self.add(keys, vectors)
         for name in old:
-            (self.dir / f"{name}.keys.npy").unlink(missing_ok=True)
-            (self.dir / f"{name}.vecs.npy").unlink(missing_ok=True)
+            _remove_shard(self.dir, name)
+
+
+def _remove_shard(folder: Path, name: str) -> None:
+    """Delete a shard whose vectors live on in another, keys first (a kill in between leaves litter)."""
+    for suffix in (".keys.npy", ".vecs.npy"):
+        try:
+            (folder / f"{name}{suffix}").unlink(missing_ok=True)
+        except OSError:  # e.g. still memory-mapped on Windows: a duplicate, harmless
+            return
+
+
+def _tmp_name(path: Path) -> Path:
+    """A temporary name beside ``path`` that says which process writes it."""
+    return path.with_name(path.name + f".{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+
+
+def _writer_alive(name: str) -> bool:
+    """Whether the process whose id a cache file name carries still runs (unknown: yes)."""
+    match = re.search(r"(?:^|\.)(\d+)-[0-9a-f]{8,12}(?:\.|$)", name)
+    if match is None:
+        return True
+    pid = int(match.group(1))
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
 
 
 def _atomic_save(path: Path, array: np.ndarray) -> None:
-    tmp = path.with_name(path.name + f".{uuid.uuid4().hex[:8]}.tmp")
-    with open(tmp, "wb") as fh:
-        np.save(fh, array)
-    os.replace(tmp, path)
+    tmp = _tmp_name(path)
+    try:
+        with open(tmp, "wb") as fh:
+            np.save(fh, array)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + f".{uuid.uuid4().hex[:8]}.tmp")
+    tmp = _tmp_name(path)
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 

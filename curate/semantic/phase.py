@@ -300,13 +300,9 @@ class SemanticPhase(Phase):
             missing = np.flatnonzero(shard < 0)
             counts["cached"] += len(keys) - len(missing)
             if len(missing):
-                unique, first = np.unique(keys[missing], return_index=True)
-                texts = [chunk_texts[i] for i in missing[first]]
                 t0 = time.perf_counter()
-                vectors = self.embedder.embed(texts)
+                counts["embedded"] += cache.fill(self.embedder, keys, chunk_texts)  # commits as it goes
                 seconds += time.perf_counter() - t0
-                cache.add(unique, vectors)
-                counts["embedded"] += len(texts)
             chunk_keys.clear()
             chunk_texts.clear()
 
