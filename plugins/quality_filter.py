@@ -2,24 +2,34 @@
 
 Rules, each switched off by naming it in ``disable``:
 
-``length``       too few characters or words on the model's side, too many in the record
-``tokens``       the same in tokens, when a tokenizer is configured
-``empty``        an answer with no letter or digit ("", "...", "-")
-``echo``         an answer identical to its prompt (or an assistant turn to the user's)
-``repetition``   duplicate lines and paragraphs, top n-gram and duplicate n-gram shares,
-                 as in the Gopher rules (Rae et al. 2021), on answers of 50 words or more;
-                 the defaults are looser than Gopher's, which reject 5% of ordinary
-                 technical answers (measured on the standard library's docstrings)
-``symbols``      too many hashtags or ellipses per word, or too many characters that are
-                 neither letters, digits, spaces nor punctuation
-``alpha``        too few words that contain a letter
-``boilerplate``  lines of cookie, legal or navigation text: cut when few, the record
-                 rejected when they make up most of it
-``truncated``    an answer cut off mid-sentence (ending on "the", "and", a comma) or inside
-                 an unclosed code block
+``length``        too few characters or words on the model's side, too many in the record
+``tokens``        the same in tokens, when a tokenizer is configured
+``empty``         an answer with no letter or digit ("", "...", "-")
+``echo``          an answer identical to its prompt (or an assistant turn to the user's)
+``repetition``    duplicate lines and paragraphs, top n-gram and duplicate n-gram shares,
+                  as in the Gopher rules (Rae et al. 2021), on answers of 50 words or more;
+                  the defaults are looser than Gopher's, which reject 5% of ordinary
+                  technical answers (measured on the standard library's docstrings); and a
+                  code block that repeats one line a dozen times in a row
+``symbols``       too many hashtags or ellipses per word, or too many characters that are
+                  neither letters, digits, spaces nor punctuation
+``alpha``         too few words that contain a letter
+``boilerplate``   lines of cookie, legal or navigation text: cut when few, the record
+                  rejected when they make up most of it
+``truncated``     an answer cut off mid-sentence or mid-word (a generation that hit its
+                  token limit), inside a code block, a table row or a list item
+``junk``          base64 and hex blobs and long runs without a space in prose
+``runaway_list``  a long list whose items follow one pattern ("Step 41: ...", "Step 42: ...")
+
+Conversations are judged turn by turn: every assistant turn on its own (a later turn
+that revises an earlier one is not "repetition"), user turns only for garbage and only
+with ``fields = "all"``. A bad turn is cut with every turn after it (and the user turn
+that drew it); the cut is noted in ``meta["curate"]``, and a conversation left without
+an answer is rejected. A turn that the user answers with "continue" is not judged cut off.
 
 Thresholds are conservative: ordinary answers, code, tables, lists and short replies
-("4", "Paris.") pass. Code blocks are left out of the text-statistics rules.
+("4", "Paris.") pass. Code blocks are left out of the text-statistics rules and judged
+as code. The broken-generation signs live in :mod:`curate.plugins.broken_text`.
 """
 
 from __future__ import annotations
@@ -33,20 +43,42 @@ from typing import Any, ClassVar, Literal
 
 import curate
 from curate.errors import ConfigError, requires
+from curate.plugins.broken_text import (
+    asks_to_continue,
+    junk_token,
+    looping_code,
+    repeated_block,
+    runaway_list,
+    truncated,
+)
 from curate.plugins.text_stats import (
     duplicate_fractions,
     duplicate_ngram_fraction,
     normalised_words,
     paragraphs,
     top_ngram_fraction,
-    unclosed_fence,
     without_code,
     word_count,
 )
 from curate.records import Record
 from curate.stages.base import BatchResult, Filter, Rejection
 
-RULES = ("length", "tokens", "empty", "echo", "repetition", "symbols", "alpha", "boilerplate", "truncated")
+RULES = (
+    "length",
+    "tokens",
+    "empty",
+    "echo",
+    "repetition",
+    "symbols",
+    "alpha",
+    "boilerplate",
+    "truncated",
+    "junk",
+    "runaway_list",
+)
+
+#: What is wrong with one text: a rejection reason and its details.
+Problem = tuple[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -103,6 +135,23 @@ class QualityOptions:
     )
     boilerplate: Literal["cut", "flag", "keep"] = field(
         default="cut", metadata={"help": "what to do with boilerplate lines below that share"}
+    )
+    max_token_chars: int = field(
+        default=120,
+        metadata={
+            "help": "junk rule: longest run of characters without a space in prose (base64 and hex blobs are "
+            "caught from 64 and 80 characters)"
+        },
+    )
+    runaway_list_items: int = field(
+        default=20, metadata={"help": "runaway_list rule: lists of this many items or more are checked"}
+    )
+    turns: Literal["cut", "drop"] = field(
+        default="cut",
+        metadata={
+            "help": "a conversation with a bad turn: cut it before that turn (rejected when no answer is left), "
+            "or drop it whole"
+        },
     )
     disable: list[str] = field(default_factory=list, metadata={"help": f"rules to switch off: {', '.join(RULES)}"})
 
@@ -176,48 +225,6 @@ def boilerplate_lines(text: str) -> list[int]:
     return out
 
 
-# -- truncation -------------------------------------------------------------------------------------
-
-_DANGLING = frozenset(
-    """
-    the a an and or of to in with for that which is are was were be by on at from as but if than their its his her
-    your my our this these those into about such
-    el la los las de del y o que en con por para un una su sus
-    le les des du et ou à au aux avec pour dans sur un une
-    der die das den dem des und oder mit für von zu im ein eine einen dass
-    os as do da dos das e em com um uma seu sua
-    """.split()
-)
-_LIST_OR_CODE_LINE = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)]|#{1,6}|>|\||```|    |\t)")
-_LAST_WORD = re.compile(r"(?<![\w'-])[^\W\d_][\w'-]*$")
-
-
-def truncated(text: str) -> str | None:
-    """Why an answer looks cut off mid-sentence, or None.
-
-    >>> truncated("To make tea, boil the water and pour it over the")
-    "ends on 'the'"
-    >>> truncated("Here is the code:\\n```python\\nprint(1)")
-    'unclosed code block'
-    >>> truncated("Paris") is None, truncated("- a list item") is None
-    (True, True)
-    """
-    if unclosed_fence(text):
-        return "unclosed code block"
-    stripped = text.rstrip()
-    if not stripped:
-        return None
-    last_line = stripped.rsplit("\n", 1)[-1]
-    if _LIST_OR_CODE_LINE.match(last_line) or "://" in last_line or word_count(stripped) < 8:
-        return None
-    if last_line[-1] in ",;":
-        return f"ends on {last_line[-1]!r}"
-    m = _LAST_WORD.search(last_line)
-    if m is not None and m.group().lower() in _DANGLING and word_count(last_line) >= 4:
-        return f"ends on {m.group().lower()!r}"
-    return None
-
-
 # -- the filter -------------------------------------------------------------------------------------
 
 #: Hashtags, and ellipses inside a line (a line that starts with "..." is a doctest prompt).
@@ -264,19 +271,12 @@ class QualityFilter(Filter):
         return result
 
     def check(self, record: Record, counts: Counter[str]) -> Rejection | None:
-        """Reject ``record`` with a reason, or keep it (maybe with boilerplate lines cut)."""
+        """Reject ``record`` with a reason, or keep it (maybe with turns or boilerplate lines cut)."""
         o = self.options
         model = record.model_texts()
         on = self.enabled
-        if "empty" in on:
-            if record.messages is not None and any(not _has_content(t) for t in model):
-                return self.reject(record, "empty_output", field="assistant turn")
-            if not model or not any(_has_content(t) for t in model):
-                return self.reject(record, "empty_output" if record.shape != "text" else "empty")
-        if "echo" in on:
-            echo = _echo(record)
-            if echo:
-                return self.reject(record, "output_equals_input", field=echo)
+        if "empty" in on and (not model or not any(_has_content(t) for t in model)):
+            return self.reject(record, "empty_output" if record.shape != "text" else "empty")
         model_text = "\n\n".join(model)
         if "length" in on:
             chars = len(model_text.strip())
@@ -301,54 +301,154 @@ class QualityFilter(Filter):
                 n = sum(self.count_tokens(t) for t in record.texts())
                 if n > o.max_tokens:
                     return self.reject(record, "too_many_tokens", tokens=n, max_tokens=o.max_tokens)
-        if "truncated" in on and record.shape != "text" and model:
-            why = truncated(model[-1])
-            if why:
-                return self.reject(record, "truncated", why=why, ending=model[-1].rstrip()[-80:])
-        texts = model if o.fields == "model" else record.texts()
-        for text in texts:
-            rejection = self._text_rules(record, text)
+        if record.messages is not None:
+            rejection = self._conversation(record, counts)
             if rejection is not None:
                 return rejection
+        else:
+            if "echo" in on and record.input and _norm(model_text) and _norm(model_text) == _norm(record.input):
+                return self.reject(record, "output_equals_input", field="output")
+            problem = self.reply_problem(model_text, cut_off=record.shape != "text")
+            if problem is None and o.fields == "all" and record.input:
+                problem = self.prompt_problem(record.input)
+            if problem is not None:
+                return self.reject(record, problem[0], **problem[1])
         if "boilerplate" in on:
             return self._boilerplate(record, counts)
         return None
 
-    def _text_rules(self, record: Record, text: str) -> Rejection | None:
-        o = self.options
+    def reply_problem(self, text: str, *, cut_off: bool = True) -> Problem | None:
+        """What is wrong with one reply (an output, an assistant turn, a text): ``(reason, details)`` or None.
+
+        ``cut_off`` False leaves out the ``truncated`` rule (for texts, and for a turn the
+        user answered with "continue").
+        """
+        on = self.enabled
+        if "empty" in on and not _has_content(text):
+            return "empty_output", {}
         prose = without_code(text)
-        words = normalised_words(prose)
+        if "runaway_list" in on:
+            why = runaway_list(prose, min_items=self.options.runaway_list_items)
+            if why:
+                return "runaway_list", {"why": why}
+        problem = self._text_rules(prose)
+        if problem is not None:
+            return problem
+        if "repetition" in on:
+            why = looping_code(text)
+            if why:
+                return "repeated_code", {"why": why}
+            why = repeated_block(text)
+            if why:
+                return "repeated_paragraphs", {"statistic": "repeated_block", "why": why}
+        if "junk" in on:
+            why = junk_token(text, min_length=self.options.max_token_chars)
+            if why:
+                return "junk_token", {"why": why}
+        if cut_off and "truncated" in on:
+            why = truncated(text)
+            if why:
+                return "truncated", {"why": why, "ending": text.rstrip()[-80:]}
+        return None
+
+    def prompt_problem(self, text: str) -> Problem | None:
+        """Garbage on the user's side (with ``fields = "all"``): runaway repetition, symbols, no letters."""
+        return self._text_rules(without_code(text))
+
+    def _conversation(self, record: Record, counts: Counter[str]) -> Rejection | None:
+        """Judge each turn on its own; cut the conversation before the first bad one, or reject it."""
+        assert record.messages is not None
+        turns = record.messages
+        on = self.enabled
+        for i, turn in enumerate(turns):
+            text = turn["content"]
+            if turn["role"] == "assistant":
+                before = turns[i - 1] if i else None
+                after = turns[i + 1] if i + 1 < len(turns) else None
+                problem: Problem | None = None
+                if "echo" in on and before is not None and before["role"] == "user":
+                    norm = _norm(text)
+                    if norm and norm == _norm(before["content"]):
+                        problem = ("output_equals_input", {})
+                if problem is None:
+                    continued = after is not None and after["role"] == "user" and asks_to_continue(after["content"])
+                    problem = self.reply_problem(text, cut_off=not continued)
+            elif turn["role"] == "user" and self.options.fields == "all":
+                problem = self.prompt_problem(text)
+            else:
+                continue
+            if problem is not None:
+                return self._cut(record, i, problem, counts)
+        return None
+
+    def _cut(self, record: Record, bad: int, problem: Problem, counts: Counter[str]) -> Rejection | None:
+        """Keep the turns before ``bad`` (and before the user turn that drew it); reject when no answer is left."""
+        assert record.messages is not None
+        turns = record.messages
+        reason, details = problem
+        label = f"messages[{bad}]"
+        keep = bad - 1 if turns[bad]["role"] == "assistant" and bad and turns[bad - 1]["role"] == "user" else bad
+        if self.options.turns == "drop" or not any(
+            t["role"] == "assistant" and _has_content(t["content"]) for t in turns[:keep]
+        ):
+            return self.reject(record, reason, field=label, **details)
+        record.meta.setdefault("curate", []).append(
+            {
+                "filter": self.name,
+                "action": "cut",
+                "category": reason,
+                "field": label,
+                "turns_removed": len(turns) - keep,
+                **details,
+            }
+        )
+        record.messages = turns[:keep]
+        counts[f"cut:{reason}"] += 1
+        counts["conversations_cut"] += 1
+        return None
+
+    def _text_rules(self, prose: str) -> Problem | None:
+        """Repetition (Gopher), symbol and letter shares of prose (code already taken out)."""
+        o = self.options
+        if "\\" in prose or "$$" in prose:
+            prose = _MATH.sub(" ", prose)
+        # lines of numbers ("(1,2), (1,3)") and equations ("= 32 - 18") are data, not prose
+        data = _data_lines(prose)
+        words = normalised_words(data[0] if data else prose)
         if "repetition" in self.enabled and len(words) >= o.repetition_min_words:
             found = repetition(prose, words, o)
             if found:
                 reason, statistic, value, limit = found
-                return self.reject(record, reason, statistic=statistic, value=round(value, 3), max=limit)
-        body = _TABLE_LINE.sub("", prose)
+                return reason, {"statistic": statistic, "value": round(value, 3), "max": limit}
+        body = _TABLE_LINE.sub("", data[1] if data else prose)
         tokens = body.split()
         if len(tokens) >= o.ratio_min_words and ("symbols" in self.enabled or "alpha" in self.enabled):
             if "symbols" in self.enabled:
                 symbols = len(_HASHTAG.findall(body)) + len(_ELLIPSIS.findall(body))
                 ratio = symbols / len(tokens)
                 if ratio > o.max_symbol_ratio:
-                    return self.reject(
-                        record, "symbols", statistic="symbol_word_ratio", value=round(ratio, 3), max=o.max_symbol_ratio
-                    )
-                chars = [c for c in body if not c.isspace()]
-                odd = len(_ODD.findall(body)) / len(chars) if chars else 0.0
+                    return "symbols", {
+                        "statistic": "symbol_word_ratio",
+                        "value": round(ratio, 3),
+                        "max": o.max_symbol_ratio,
+                    }
+                chars = sum(map(len, tokens))
+                odd = len(_ODD.findall(body)) / chars if chars else 0.0
                 if odd > o.max_odd_char_frac:
-                    return self.reject(
-                        record, "symbols", statistic="odd_char_frac", value=round(odd, 3), max=o.max_odd_char_frac
-                    )
+                    return "symbols", {"statistic": "odd_char_frac", "value": round(odd, 3), "max": o.max_odd_char_frac}
             if "alpha" in self.enabled:
                 share = sum(1 for t in tokens if _LETTER.search(t)) / len(tokens)
+                if share < o.min_alpha_words and data:
+                    # around enough prose, lines of numbers are data (a table of dice throws), not junk
+                    judged = data[0].split()
+                    if len(judged) >= o.ratio_min_words:
+                        share = sum(1 for t in judged if _LETTER.search(t)) / len(judged)
                 if share < o.min_alpha_words:
-                    return self.reject(
-                        record,
-                        "non_alphabetic",
-                        statistic="alpha_word_frac",
-                        value=round(share, 3),
-                        min=o.min_alpha_words,
-                    )
+                    return "non_alphabetic", {
+                        "statistic": "alpha_word_frac",
+                        "value": round(share, 3),
+                        "min": o.min_alpha_words,
+                    }
         return None
 
     def _boilerplate(self, record: Record, counts: Counter[str]) -> Rejection | None:
@@ -427,26 +527,44 @@ def repetition(prose: str, words: list[str], o: QualityOptions) -> tuple[str, st
     return None
 
 
+_MATH = re.compile(r"\\\[.*?\\\]|\\\(.*?\\\)|\$\$.*?\$\$", re.DOTALL)
+_EQUATION = re.compile(r"(?:^|\s)=(?:\s|$)")
+_ALNUM_TOKEN = re.compile(r"\S*\w\S*")
+_DIGIT = re.compile(r"\d")
+
+
+def _data_lines(prose: str) -> tuple[str, str] | None:
+    """``prose`` without its data lines, and without its equations; None when it has neither."""
+    if len(_DIGIT.findall(prose)) < max(8, len(prose) // 50):
+        return None  # a few numbers in prose
+    lines = prose.split("\n")
+    data = [_is_data(line) for line in lines]
+    if not any(data):
+        return None
+    return (
+        "\n".join(ln for ln, d in zip(lines, data, strict=True) if not d),
+        "\n".join(ln for ln, d in zip(lines, data, strict=True) if not d or not _EQUATION.search(ln)),
+    )
+
+
+def _is_data(line: str) -> bool:
+    """A short line of numbers or an equation: fewer than a third of its tokens hold a letter."""
+    if _DIGIT.search(line) is None:
+        return False
+    tokens = _ALNUM_TOKEN.findall(line)
+    if not tokens or len(tokens) > 30:
+        return False
+    return sum(1 for t in tokens if _LETTER.search(t)) < len(tokens) / 3 or (
+        _EQUATION.search(line) is not None and sum(1 for t in tokens if _LETTER.search(t)) < 0.6 * len(tokens)
+    )
+
+
 def _has_content(text: str) -> bool:
     return any(c.isalnum() for c in text)
 
 
 def _norm(text: str) -> str:
     return _SPACE_RUNS.sub(" ", text).strip(" \n\t.!?").casefold()
-
-
-def _echo(record: Record) -> str | None:
-    """The field whose text repeats the prompt it answers, if any."""
-    if record.messages is not None:
-        for i, turn in enumerate(record.messages[1:], 1):
-            before = record.messages[i - 1]
-            if turn["role"] == "assistant" and before["role"] == "user" and _norm(turn["content"]):
-                if _norm(turn["content"]) == _norm(before["content"]):
-                    return f"messages[{i}]"
-        return None
-    if record.output is not None and record.input and _norm(record.output):
-        return "output" if _norm(record.output) == _norm(record.input) else None
-    return None
 
 
 def _editable_fields(record: Record, *, model_only: bool) -> list[tuple[str, str]]:

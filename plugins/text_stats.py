@@ -84,6 +84,8 @@ def unclosed_fence(text: str) -> bool:
     >>> unclosed_fence("```\\nx\\n```")
     False
     """
+    if "```" not in text:
+        return False
     count = sum(1 for line in text.split("\n") if line.lstrip().startswith("```"))
     return count % 2 == 1
 

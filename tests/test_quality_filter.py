@@ -8,8 +8,9 @@ import json
 import pytest
 
 from curate.errors import ConfigError
-from curate.plugins import quality_filter
-from curate.plugins.quality_filter import QualityFilter, boilerplate_lines, truncated
+from curate.plugins import broken_text, quality_filter
+from curate.plugins.broken_text import repeated_block, truncated
+from curate.plugins.quality_filter import QualityFilter, boilerplate_lines
 from curate.records import Record, Source
 
 ANSWER = (
@@ -160,7 +161,7 @@ def test_truncated_answers():
     assert check(record("Here is the function:\n```python\ndef f(x):\n    return"))[0] == "truncated"
     assert check(record(ANSWER[:-1] + ","))[0] == "truncated"
     assert check(record(ANSWER + "\n\n- a list item without a stop"))[0] is None
-    assert check(record("I hope this helps you on your journey and wish you the best of luck"))[0] is None
+    assert check(record("I hope this helps you on your journey and wish you the best of luck"))[0] == "truncated"
     assert check(record(ANSWER[:-1] + " and the"), disable=["truncated"])[0] is None
     assert truncated("See https://example.com/the") is None
 
@@ -185,6 +186,7 @@ def test_fields_option():
         ({"max_top_ngram_frac": [0.2]}, "three values"),
         ({"tokenizer": "/no/such/tokenizer.json"}, "cannot load tokenizer"),
         ({"boilerplate": "explode"}, "must be one of"),
+        ({"turns": "truncate"}, "must be one of"),
     ],
 )
 def test_option_errors(options, message):
@@ -208,3 +210,212 @@ def test_registered_and_documented():
     assert all(o["help"] for o in describe_options(cls.Options))
     json.dumps(describe_options(cls.Options))
     assert doctest.testmod(quality_filter).failed == 0
+    assert doctest.testmod(broken_text).failed == 0
+
+
+# -- broken generations: cut off, junk tokens, runaway lists, looping code --------------------------
+
+EMAIL = (
+    "Subject: Request for Feedback on the Quarterly Financial Report\n\n"
+    "Dear [Supervisor's Name],\n\n"
+    "I have completed the Quarterly Financial Report and would appreciate your feedback on it. "
+    "Specifically, I am interested in your insights on the following aspects:\n\n"
+    "1. Data Analysis: Are the interpretations and calculations accurate and comprehensive?\n"
+    "2. Presentation Style: Is the report presented in a professional and easy-to-understand format?\n"
+    "3. Clarity of Conclusions: Are the conclusions clear and well supported by the data?\n\n"
+    "Thank you in advance for your time and assistance.\n\n"
+    "Best regards,\n\n[Your Full Name]"
+)
+
+
+@pytest.mark.parametrize(
+    ("output", "why"),
+    [
+        (ANSWER[: ANSWER.index("keep it in") + 8], "no closing punctuation"),  # "...and keep it i"
+        (EMAIL[: EMAIL.index("presented in") + 19], "list item cut off"),  # "...presented in a profes"
+        (
+            "Here is how the two languages compare:\n\n"
+            "| Language | Typing |\n|---|---|\n| Python | dynamic |\n| Rust | sta",
+            "ends inside a table row",
+        ),
+        (ANSWER + "\n\n### Storing the dressing", "ends on a heading"),
+        (ANSWER + "\n\nSo the answer is \\[ x = \\frac{1}{2", "unclosed formula"),
+        (ANSWER + "\n\nYou can also add honey (about a teaspoon", "unclosed bracket"),
+        (ANSWER + "\n\nHere are three variations:", "ends on ':'"),
+        (
+            ANSWER + "\n\n- Shake it well before serving\n- Keep it cold\n- Use it within a week\n- Try it on",
+            "ends on 'on'",
+        ),
+        ("Buy these at the grocery store today:\n1. Chicken\n2. Bread\n3. Eggs\n4", "ends on an empty list item"),
+        ("The mean of 5, 8, 10 and 12 is 8.75, found by adding them up and dividing:\n(5 + 8 + 10 + 12", None),
+        ("Mix the oil and the vinegar, then add the mustard and the salt. Whisk until the dressing thick", None),
+    ],
+)
+def test_cut_off_replies(output, why):
+    reason, details = check(record(output))
+    assert reason == "truncated"
+    if why is not None:
+        assert details["why"] == why
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        EMAIL,  # ends on a bracketed signature
+        "Here is my reply to Ana, as you asked, kept short and friendly.\n\nSee you on Friday then,\nBest,\nAna Lima",
+        "Two smartphones, both sleek in design,\nWith features and specs that align.\nOne's got a bright screen,\n"
+        "The other's a dream,\nBut which one is truly divine",  # verse without a final stop
+        "Pack these for the trip:\n\n- Passport\n- Phone charger\n- Sunscreen\n- A light rain jacket",
+        ANSWER + " Enjoy your salad 🥗",
+        ANSWER + ' As my grandmother used to say, "a salad is only as good as its dressing."',
+        "* In the first year the startup invested $8000\n* In the second year it invested $4000\n\n"
+        "So the total amount invested over the two years is $12,000",
+        "Substitute (8) into (1) and simplify the expression step by step:\nx - y = 4z - 2z\nx - y = 2z",
+        ANSWER + " The full recipe is at https://www.example.com/recipes/classic-french-vinaigrette-with-dijon",
+        "微笑就像黎明中的第一缕阳光，能消除阴霾，让人心情舒畅，为新的一天带来希望和温暖。它照亮身边的人，传递着爱与关怀。",
+    ],
+)
+def test_finished_replies_are_not_cut_off(output):
+    assert truncated(output) is None
+    assert check(record(output))[0] is None
+
+
+def test_junk_tokens():
+    blob = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg" * 3
+    reason, details = check(record(ANSWER + "\n\n" + blob))
+    assert reason == "junk_token" and details["why"].startswith("base64 blob")
+    hexdump = "4a6f686e20446f652068617320626565" * 6
+    assert check(record(ANSWER + " " + hexdump))[1]["why"].startswith("hex blob")
+    run = "_".join(["token"] * 30)
+    assert check(record(ANSWER + " " + run))[1]["why"] == f"{len(run)} characters without a space"
+    assert check(record(ANSWER + "\n\n" + blob), disable=["junk"])[0] is None
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        ANSWER + " The file's SHA-256 is 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.",
+        ANSWER + '\n\n```html\n<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlE'
+        'QVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==">\n```',
+        ANSWER + " See https://docs.python.org/3/library/collections.html#collections.Counter.most_common"
+        "?highlight=counter&utm_source=newsletter&utm_medium=email&utm_campaign=spring_2024_python_tips.",
+        "The primer sequence is ATGCGTACGTTAGCCTAGGCTAACGTTAGCCGATCGATCGTAGCTAGCTAGGATCCGATCGTAGCTAGCTAGCTAG"
+        "CTGATCGATCGTAGCTAGCTAGCTGACTGATCGATCGA, which you can order from any supplier.",
+        "We get $$\\sum_{k=1}^{n}k^2=\\frac{n(n+1)(2n+1)}{6}=\\frac{2n^3+3n^2+n}{6}=\\frac{n(2n^2+3n+1)}{6}$$ "
+        "for every n, as the induction shows.",
+    ],
+)
+def test_long_tokens_that_are_not_junk(output):
+    assert check(record(output))[0] is None
+
+
+def test_runaway_list():
+    steps = "\n".join(f"Step {i}: Add {i} grams of salt and stir the sauce again." for i in range(1, 41))
+    reason, details = check(record("Here is how to season it:\n\n" + steps))
+    assert reason == "runaway_list" and details["why"].startswith("40 list items")
+    names = ["Olivia", "Emma", "Amelia", "Sophia", "Mia", "Isla", "Ava", "Ivy", "Freya", "Lily", "Florence", "Ella"]
+    names += ["Grace", "Willow", "Aurora", "Evie", "Elsie", "Ruby", "Alice", "Luna", "Evelyn", "Sienna", "Poppy"]
+    listing = "Here are popular baby names:\n\n" + "\n".join(f"{i}. {n}" for i, n in enumerate(names, 1))
+    assert check(record(listing))[0] is None
+    options = "Pick one:\n\n" + "\n".join(f"- Option {i}" for i in range(1, 61))
+    assert check(record(options))[0] == "runaway_list"  # the Gopher statistics see no repeated n-gram here
+    assert check(record(options), disable=["runaway_list"])[0] == "non_alphabetic"
+
+
+def test_code_is_judged_as_code():
+    looping = "Here is the loop:\n\n```python\n" + "total = total + compute(total)\n" * 20 + "```\n\nRun it once."
+    reason, details = check(record(looping))
+    assert reason == "repeated_code" and details["why"].startswith("20 identical lines")
+    code = "```c\nint main(void) {\n    if (x) {\n        y();\n    }\n    }\n    }\n}\n```"
+    braces = "Here is the function, with its closing braces:\n\n" + code + "\n\nCompile it with gcc."
+    assert check(record(braces))[0] is None
+    # the same prose sentence inside a code block is code, not prose repetition
+    assert check(record(ANSWER + "\n\n```text\n" + "The answer is yes. " * 30 + "\n```"))[0] is None
+
+
+def test_repeated_paragraph_in_a_short_reply():
+    para = "The tone of this essay is optimistic and proactive."
+    reason, details = check(record(f"{para}\n\n{para}\n\n{para}"))
+    assert reason == "repeated_paragraphs" and details["statistic"] == "repeated_block"
+    chorus = "Oh, the night is young and the road is long,\nsing it loud and sing it strong"
+    song = f"Verse one about the town.\nThe lights are low.\n\n{chorus}\n\nVerse two about the sea.\nThe tide is slow."
+    assert repeated_block(song + "\n\n" + chorus + ".") is None  # a chorus twice, apart
+    assert repeated_block(f"{chorus}\n\n{chorus}") is not None
+
+
+def test_numbers_and_formulas_are_not_junk():
+    dice = (
+        "When rolling two fair six-sided dice, the possible outcomes are:\n\n"
+        + "\n".join(", ".join(f"({a},{b})" for b in range(1, 7)) for a in range(1, 7))
+        + "\n\nThe total possible outcomes is 6 x 6 = 36. Every one of them sums to at least 2, so the "
+        "probability of rolling a total of at least 3 is 35/36, since only (1,1) falls short."
+    )
+    assert check(record(dice))[0] is None
+    latex = (
+        "Substitute \\( x = 2 \\) into the function:\n\\[ f(2) = 4(2)^3 - 9(2) - 14 \\]\n\\[ f(2) = 32 - 18 - 14 \\]\n"
+        "\\[ 32 - 18 = 14 \\]\n\\[ 14 - 14 = 0 \\]\n\nSo, the value of \\( f(2) \\) is:\n\\[ f(2) = 0 \\]"
+    )
+    assert check(record(latex))[0] is None
+
+
+# -- conversations: turn by turn, cut at the first bad turn ----------------------------------------
+
+
+def chat(*turns: str) -> Record:
+    roles = ["user", "assistant"] * len(turns)
+    return Record.create(
+        Source("test", "chat.jsonl", "line 1"),
+        messages=[{"role": r, "content": t} for r, t in zip(roles, turns, strict=False)],
+    )
+
+
+def run(rec: Record, **options: object):
+    return QualityFilter.from_options(options).process([rec])
+
+
+def test_revisions_of_an_earlier_answer_are_not_repetition():
+    revised = EMAIL.replace("would appreciate", "would greatly appreciate").replace("Thank you", "Thank you very much")
+    rec = chat("Draft a short email asking my supervisor for feedback.", EMAIL, "Make it a bit warmer.", revised)
+    result = run(rec)
+    assert result.kept == [rec] and len(rec.messages) == 4 and "curate" not in rec.meta
+
+
+def test_a_bad_turn_is_cut_with_what_follows():
+    creamy = "Blend in a spoon of yogurt or tahini, thin it with a little water, and season it again with the"
+    rec = chat("How do I make a vinaigrette?", ANSWER, "And a creamy one?", creamy, "Thanks!", "Enjoy.")
+    result = run(rec)
+    [kept] = result.kept
+    assert kept.messages == rec.messages[:2] and kept.messages[1]["content"] == ANSWER
+    [entry] = kept.meta["curate"]
+    assert entry["action"] == "cut" and entry["category"] == "truncated" and entry["field"] == "messages[3]"
+    assert entry["turns_removed"] == 4 and entry["why"] == "ends on 'the'"
+    assert result.counts["cut:truncated"] == 1 and result.counts["conversations_cut"] == 1
+
+
+def test_a_conversation_left_without_an_answer_is_rejected():
+    rec = chat("How do I make a vinaigrette?", ANSWER[:-1] + " and the", "Thanks!", ANSWER)
+    [rejection] = run(rec).rejected
+    assert rejection.reason == "truncated" and rejection.details["field"] == "messages[1]"
+
+
+def test_turns_drop_rejects_the_whole_conversation():
+    rec = chat("How do I make a vinaigrette?", ANSWER, "And a creamy one?", "The answer is yes. " * 30)
+    [rejection] = run(rec, turns="drop").rejected
+    assert rejection.reason == "repeated_ngrams" and rejection.details["field"] == "messages[3]"
+
+
+def test_a_turn_the_user_asks_to_continue_is_not_cut_off():
+    first, rest = ANSWER[: ANSWER.index("keep it in")], ANSWER[ANSWER.index("keep it in") :]
+    rec = chat("How do I make a vinaigrette?", first.rstrip(), "continue", rest)
+    assert run(rec).kept == [rec] and len(rec.messages) == 4
+
+
+def test_user_turns_are_judged_only_for_garbage():
+    garbage = "■■■ ▲▲▲ ◆◆◆ ●●● " * 10 + "ok?"
+    rec = chat("How do I make a vinaigrette?", ANSWER, garbage, ANSWER.replace("vinaigrette", "dressing"))
+    assert run(rec).kept == [rec] and len(rec.messages) == 4  # fields = "model": the user's side is not judged
+    rec = chat("How do I make a vinaigrette?", ANSWER, garbage, ANSWER.replace("vinaigrette", "dressing"))
+    [kept] = run(rec, fields="all").kept
+    assert len(kept.messages) == 2 and kept.meta["curate"][0]["field"] == "messages[2]"
+    rec = chat("Tell me about salad dressings, please. " * 3, ANSWER[:-1] + " and the")
+    assert run(rec, fields="all").rejected[0].reason == "truncated"  # an odd prompt is not garbage
