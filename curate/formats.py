@@ -135,7 +135,10 @@ TEMPLATES: dict[str, PromptTemplate] = {
 
 @dataclass(frozen=True)
 class FormatSwitches:
-    """Per-format switches (``conversational = true`` under ``[build]``; CLI ``--conversational`` or ``-O format.conversational=true``)."""
+    """Per-format switches: ``conversational = true`` under ``[build]``.
+
+    On the command line: ``--conversational`` or ``-O format.conversational=true``.
+    """
 
     conversational: bool = field(
         default=False,

@@ -327,9 +327,7 @@ def test_tool_calls_on_a_late_row_load_through_the_card(tmp_path: Path) -> None:
     assert ds[0]["tools"] is None and "tool_calls" not in ds[0]["messages"][1]
 
 
-@pytest.mark.parametrize(
-    "fmt", [FormatOptions("messages"), FormatOptions("alpaca")], ids=_id
-)
+@pytest.mark.parametrize("fmt", [FormatOptions("messages"), FormatOptions("alpaca")], ids=_id)
 def test_parquet_builds_load_through_the_card(tmp_path: Path, fmt: FormatOptions) -> None:
     pytest.importorskip("pyarrow")
     from curate.parquet_output import jsonl_to_parquet

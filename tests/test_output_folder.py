@@ -112,11 +112,11 @@ def test_a_kill_at_any_step_of_publishing_leaves_one_complete_set(tmp_path, monk
         new = {name: f"new {name}\n".encode() for name in NAMES}
         calls = 0
 
-        def counting(name, real):
+        def counting(name, real, stop_at=k + 1):
             def step(*args, **kwargs):
                 nonlocal calls
                 calls += 1
-                if calls == k + 1:
+                if calls == stop_at:
                     raise Killed
                 return real(*args, **kwargs)
 
