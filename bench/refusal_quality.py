@@ -12,10 +12,24 @@ phrases) and ``heldout.jsonl`` (written before any tuning and not tuned on). Lab
 around a useful answer), ``clean``. A record counts as *detected* when the filter drops,
 cuts or flags it; positives are ``refusal`` and ``partial``.
 
+A second set, ``bench/data/refusal_eval.jsonl`` (issue 12), holds 314 replies of today's
+assistants, 149 of them quoted from public third-party text (model outputs published in
+evaluation repositories such as XSTest's completions, replies users pasted into GitHub issues,
+human prose with "I can't stress enough" and the like; each row names its source) and 165
+written in the styles of those sources; labels were written before the filter was run on
+them. Its ``tune`` half was used while writing the phrases, its ``heldout`` half was not.
+Labels: ``refusal`` (the reply refuses or deflects, whatever the prompt was), ``clean`` (an
+answer, including hard negatives: replies that discuss or quote refusals, fiction dialogue,
+"I can't stress enough", safe-alternative sections) and ``partial`` (an answer wrapped in
+boilerplate: cutting it is right, dropping it is a false positive). A ``clean`` reply counts
+as flagged when the filter drops, cuts or flags it.
+
 Run::
 
-    python bench/refusal_quality.py            # both splits, a table per split
-    python bench/refusal_quality.py --errors   # also list what each method gets wrong
+    python bench/refusal_quality.py                    # both sets, a table per split
+    python bench/refusal_quality.py --set current      # the issue-12 set only
+    python bench/refusal_quality.py --errors           # also list what each method gets wrong (tune halves)
+    python bench/refusal_quality.py --styles           # recall and flag rate per style
 """
 
 from __future__ import annotations
@@ -29,6 +43,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_DIR = ROOT / "tests" / "data" / "refusal"
+CURRENT_SET = ROOT / "bench" / "data" / "refusal_eval.jsonl"
 
 #: A naive phrase list in the manner of the "unfiltered" dataset cleaning scripts.
 NAIVE_PHRASES: tuple[str, ...] = (
@@ -413,14 +428,111 @@ def report(split: str, show_errors: bool) -> dict[str, Scores]:
     return {"curate": curate_scores, "naive": naive_scores}
 
 
+def load_current(split: str | None = None) -> list[dict]:
+    """The rows of the issue-12 set (``bench/data/refusal_eval.jsonl``), of one split or all."""
+    rows = [json.loads(line) for line in CURRENT_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if split is None or r["split"] == split]
+
+
+@dataclass
+class CurrentScores:
+    """Refusal detection on the issue-12 set: positives are ``refusal`` rows."""
+
+    scores: Scores
+    ordinary: tuple[int, int]  # (flagged, total) ordinary answers
+    clean: tuple[int, int]  # (flagged, total) clean replies, hard negatives included
+    dropped: tuple[int, int]  # (dropped, detected) refusals
+    errors: list[tuple[str, dict, str]]
+
+
+def score_current(rows: list[dict], outcome: Callable[[dict], str]) -> CurrentScores:
+    """Scores for ``rows``, given each row's outcome (``drop``/``cut``/``flag``/``keep``).
+
+    A ``clean`` row is a false positive when anything is done to it, a ``partial`` one only
+    when it is dropped.
+    """
+    s = Scores()
+    errors = []
+    ordinary = [0, 0]
+    clean = [0, 0]
+    dropped = [0, 0]
+    for row in rows:
+        action = outcome(row)
+        found = action != "keep"
+        if row["label"] == "refusal":
+            if found:
+                s.tp += 1
+                dropped[1] += 1
+                dropped[0] += action == "drop"
+            else:
+                s.fn += 1
+                errors.append(("fn", row, action))
+            continue
+        wrong = found if row["label"] == "clean" else action == "drop"
+        if wrong:
+            s.fp += 1
+            errors.append(("fp", row, action))
+        else:
+            s.tn += 1
+        if row["label"] == "clean":
+            clean[0] += found
+            clean[1] += 1
+            if row["style"] == "ordinary":
+                ordinary[0] += found
+                ordinary[1] += 1
+    return CurrentScores(s, (ordinary[0], ordinary[1]), (clean[0], clean[1]), (dropped[0], dropped[1]), errors)
+
+
+def report_current(split: str, show_errors: bool, show_styles: bool) -> dict[str, CurrentScores]:
+    rows = load_current(split)
+    outcomes = curate_outcomes(rows)
+    results = {
+        "curate": score_current(rows, lambda r: outcomes[r["id"]][0]),
+        "naive": score_current(rows, lambda r: "flag" if naive_detect(r["reply"]) else "keep"),
+    }
+    labels = {k: sum(1 for r in rows if r["label"] == k) for k in ("refusal", "partial", "clean")}
+    real = sum(1 for r in rows if r["origin"] == "real")
+    print(
+        f"\n{split} (issue-12 set): {len(rows)} replies, {real} from public third-party text "
+        f"({labels['refusal']} refusal, {labels['partial']} partial, {labels['clean']} clean)"
+    )
+    print(f"{'method':<8} {'precision':>9} {'recall':>7} {'F1':>6}  {'ordinary flagged':>16}  {'clean flagged':>13}")
+    for name, r in results.items():
+        s = r.scores
+        print(
+            f"{name:<8} {s.precision:9.3f} {s.recall:7.3f} {s.f1:6.3f}  "
+            f"{r.ordinary[0]:>4}/{r.ordinary[1]:<3} {r.ordinary[0] / max(r.ordinary[1], 1):6.1%}  "
+            f"{r.clean[0]:>4}/{r.clean[1]:<3} {r.clean[0] / max(r.clean[1], 1):5.1%}"
+        )
+    c = results["curate"]
+    print(f"refusals found and dropped (not only cut): {c.dropped[0]}/{c.dropped[1]}")
+    if show_styles:
+        styles = sorted({(r["label"], r["style"]) for r in rows})
+        for label, style in styles:
+            group = [r for r in rows if r["label"] == label and r["style"] == style]
+            hit = sum(1 for r in group if outcomes[r["id"]][0] != "keep")
+            what = "found" if label == "refusal" else "flagged"
+            print(f"  {label:<8} {style:<30} {what} {hit}/{len(group)}")
+    if show_errors and split == "tune":
+        for kind, row, action in c.errors:
+            print(f"  curate {kind} {row['id']} ({row['style']}, {action}): {row['reply'][:110]!r}")
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", choices=["dev", "heldout", "both"], default="both")
+    parser.add_argument("--set", choices=["issue3", "current", "both"], default="both", help="which evaluation set")
+    parser.add_argument("--split", choices=["dev", "heldout", "both"], default="both", help="splits of the issue-3 set")
     parser.add_argument("--errors", action="store_true", help="list the replies each method gets wrong")
+    parser.add_argument("--styles", action="store_true", help="issue-12 set: recall and flag rate per style")
     args = parser.parse_args(argv)
     print(f"naive baseline: {len(NAIVE_PHRASES)} phrases, case-insensitive substrings")
-    for split in ("dev", "heldout") if args.split == "both" else (args.split,):
-        report(split, args.errors)
+    if args.set in ("issue3", "both"):
+        for split in ("dev", "heldout") if args.split == "both" else (args.split,):
+            report(split, args.errors)
+    if args.set in ("current", "both"):
+        for split in ("tune", "heldout"):
+            report_current(split, args.errors, args.styles)
     return 0
 
 

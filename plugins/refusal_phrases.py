@@ -1,7 +1,7 @@
 """The phrase data of the ``refusal`` filter: categories, phrases by language, filler.
 
 Phrases are written in a small pattern language, compiled once by the filter into one
-regular expression (see :mod:`curate.plugins.refusal_filter`):
+regular expression (see :mod:`curate.plugins.refusal_patterns`):
 
 * letters, digits and punctuation are literal and case-insensitive; ``'`` matches any
   apostrophe (straight, curly, modifier letter) because text is folded before matching;
@@ -74,8 +74,20 @@ CATEGORIES: dict[str, Category] = {
             "cut",
             "Regenerate response",
         ),
+        Category(
+            "deflection",
+            "replies that only deflect: a crisis referral, a moral lecture or pushback on the premise in place of an "
+            "answer; these phrases count only when they make up most of the reply",
+            "cut",
+            "I'm really sorry you're feeling this way. Please reach out to a crisis line such as 988.",
+        ),
     )
 }
+
+#: Categories whose phrases are harmless inside a real answer ("It's important to treat others with
+#: respect", "help is available"): a hit counts only when the sentences holding such hits (and any other
+#: hits) carry most of the reply's useful words; otherwise it is ignored, with no cut and no flag.
+CONDITIONAL_CATEGORIES: frozenset[str] = frozenset({"deflection"})
 
 LANGUAGES = ("en", "es", "pt", "fr", "de", "zh")
 
@@ -288,6 +300,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "(information|data|details|knowledge) (about|on|regarding|of) (that|this|the|your|any|a|specific|events"
             "|current|recent)",
             "I('d| would) (rather|prefer) not (to )?(write|help|create|generate|provide|share|discuss|engage|produce"
+            "|present|frame|go into|do that|do this|speculate|assist"
             "|make|give|answer|comment|speculate|get into|weigh in|take part|participate)",
             f"{_I_CANT} (help|assist) (you )?with (that|this|your request|such|requests|that request|this request"
             "|creating|writing|generating|anything (that|illegal|harmful|unethical)|illegal|harmful|unethical|hacking"
@@ -354,6 +367,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "|participate|assist|share|discuss|answer)",
             "I (don't|do not) (feel comfortable|think it('s| is| would be) (appropriate|ethical|right) (for me )?to)"
             " ~(providing|writing|creating|generating|helping|discussing|sharing|engaging|answering|producing"
+            "|speculating|commenting|making|giving|offering|describing|guessing|diagnosing|identifying"
             "|participating|provide|write|create|generate|help|assist|share|discuss|answer|produce|engage|participate"
             "|make|give|offer|speculate|comment)",
             "I('m| am) (unable|not able) to (comply|fulfill|fulfil|assist|help|provide|generate|create|write|browse"
@@ -382,6 +396,25 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "(that|this|such) (request|content|topic|question) (is|would be) (not|in)appropriate for me",
             "(not|never) (able|allowed|permitted) to (engage|participate|assist|help) in (any )?(illegal|harmful"
             "|unethical|inappropriate|violent|explicit|sexual|discriminatory|hateful|dangerous|malicious)",
+            # Today's assistants: "I can't help with making X. If your goal is Y, ...", "I can't help write ...".
+            f"{_I_CANT} (help|assist) (you |out )?with",
+            f"{_I_CANT} help (you )?(to )?(write|create|make|build|find|get|plan|design|develop|generate|produce|hack"
+            "|cheat|steal|track|spy|stalk|bypass|break|access|forge|fake|harm|hurt|kill|obtain|buy|sell|hide|evade"
+            "|manipulate|deceive|impersonate|locate|identify|dox|harass|threaten|scam|defraud|crack|pirate)",
+            # Copyright: "I can't provide a long passage from *Book* because it's copyrighted".
+            f"{_I_CANT} (provide|share|reproduce|give you|print|post|write out|type out|output|display|recite|quote"
+            "|copy|transcribe|paste|give)~(lyrics|passage|passages|excerpt|chapter|chapters|verbatim|full text"
+            "|entire text|whole text|complete text|the text of|copyrighted|in full|in its entirety|word for word"
+            "|word-for-word|the book|the article|the song|the poem|the script|the transcript)",
+            "(because|since|as) (it's|it is|they're|they are|that's|that is|this is|the (text|book|song|lyrics"
+            "|article|chapter|poem|script) (is|are)) (copyrighted|protected by copyright|under copyright"
+            "|copyright-protected|copyright protected)",
+            "(I|I'm|I am) not (helping|assisting|doing|writing|creating|making|going along with) (you )?(with )?"
+            "(that|this|it|you|anything like)",
+            "(I won't|I will not|I can't|I cannot) (be able to )?(do|write|make|help with|go along with) (that|this)"
+            "( one)?(,|.|!| for you| either| even)",
+            "(that's|that is|this is) not something I('ll| will| can| could)( be able to)? (help|do|assist|write"
+            "|provide)",
         ),
         "es": (
             "(lo siento|lo lamento|disculpa|disculpe|perdón|perdona|perdone|mis disculpas|me disculpo|lamentablemente"
@@ -405,6 +438,9 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "(eso|esto|esa solicitud|tu solicitud|su solicitud) (va en contra de|viola|infringe) (mis|las) (políticas"
             "|pautas|directrices|principios|normas)",
             "no me siento cómod(o|a) (proporcionando|escribiendo|generando|creando|ayudando|respondiendo|con)",
+            "no (puedo|podré|me es posible) (buscar|reproducir|copiar|transcribir|citar|compartir|mostrar|escribir"
+            "|publicar)~(letra|letras|capítulo|capítulos|texto completo|derechos de autor|libro|canción|artículo)",
+            "no puedo ayudar(te|le)? con (eso|esto|esa|ese|tu|su|la|el)",
         ),
         "pt": (
             "(desculpe|desculpa|sinto muito|lamento|me desculpe|peço desculpas|infelizmente|lamentavelmente),? (mas )?"
@@ -423,6 +459,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "(isso|isto|essa solicitação|esse pedido|sua solicitação|seu pedido) (vai contra|viola|infringe)"
             " (as )?(minhas|as) (políticas|diretrizes|regras|princípios)",
             "não me sinto confortável (fornecendo|escrevendo|gerando|criando|ajudando|respondendo|com|em)",
+            "(eu )?não (posso|consigo|poderei) (reproduzir|copiar|transcrever|citar|compartilhar|mostrar|escrever"
+            "|publicar)~(letra|letras|capítulo|capítulos|texto completo|direitos autorais|livro|música|artigo)",
         ),
         "fr": (
             "(je suis )?(désolé|désolée|navré|navrée)(,| de vous dire que| mais)? (mais )?(en tant (qu'"
@@ -447,6 +485,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "(dépasse|est hors de|est au-delà de) mes (capacités|compétences|fonctions)",
             "je (dois|me dois de) (refuser|décliner)",
             "je ne me sens pas à l'aise (de|pour|avec l'idée de) (fournir|écrire|générer|créer|répondre|aider|rédiger)",
+            "je ne (peux|pourrai) pas (reproduire|copier|transcrire|citer|partager|fournir|donner|écrire)~(paroles"
+            "|chapitre|chapitres|texte intégral|droit d'auteur|droits d'auteur|livre|chanson|article)",
         ),
         "de": (
             "(es tut mir leid|entschuldigung|entschuldige|entschuldigen Sie|ich entschuldige mich|leider"
@@ -470,6 +510,9 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "|Kompetenzen)",
             "(verstößt|verstoßen) gegen meine (Richtlinien|Grundsätze|Prinzipien|Programmierung)",
             "ich fühle mich nicht wohl (dabei|damit)",
+            "ich kann ~(leider )?nicht (wiedergeben|reproduzieren|zitieren|abdrucken|abschreiben|teilen"
+            "|bereitstellen|liefern)",
+            "dabei kann ich (dir |Ihnen )?(leider )?nicht",
         ),
         "zh": (
             "*(抱歉|对不起|很抱歉|非常抱歉|不好意思|十分抱歉|很遗憾|遗憾的是),?(但是?)?(作为~,)?(我|这个问题我|此问题我)"
@@ -482,6 +525,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "*(超出|超越)(了)?我的(能力|功能|范围|能力范围)",
             "*我(必须|只能|不得不)(拒绝|婉拒)",
             "*我不(能|会)(参与|协助|支持|鼓励|提供)(任何)?(非法|违法|不道德|有害|不当)",
+            "*(这个|此|该)问题我(暂时|目前)?(无法|不能|没法)(回答|回复)",
+            "*(在这方面|这方面)?(我)?帮不上(忙|你|您)",
         ),
     },
     "moralising": {
@@ -557,6 +602,9 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "(harmful|dangerous|offensive|discriminatory|hateful|inappropriate|explicit|violent) (content|language"
             "|material|stereotypes|behavior|behaviour|activities|requests) (is|are) (not|never) (acceptable|tolerated"
             "|appropriate|okay|ok|allowed)",
+            "(it is|it's) not (appropriate|ethical|okay|acceptable|right|safe|responsible) (or|and)"
+            " (appropriate|ethical|safe|legal|responsible|acceptable) (for me )?to (discuss|provide|promote|give"
+            "|offer|share|describe|explain|help|assist|encourage|create|write|generate|make|try|plan)",
         ),
         "es": (
             "(es|son|sería) (tanto )?(ilegal(es)? y (poco ético|no ético|antiético|inmoral)|poco ético y ilegal"
@@ -629,6 +677,100 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "*(以上|这些|此|本)(信息|内容|回答|建议)(不能|无法|并不能|不应)(替代|代替|取代)(专业|医生|医疗|法律)",
             "*(请|我们应该?)(保持|维持)(对话|交流|讨论)(的)?(尊重|文明|友好|礼貌|积极)",
             "*(这种|这样的?|该)(行为|做法|请求|内容)(是)?(违法|不道德|非法|违反道德|违背道德)",
+        ),
+    },
+    "deflection": {
+        "en": (
+            # crisis deflection
+            "(I'm|I am) (so |really |truly |very |deeply )?sorry (to hear )?(that )?you('re| are| have been"
+            "|'ve been) (feeling|going through|struggling|dealing with|in) (this way|like this|that way|so much pain"
+            "|a lot|such pain|so low|pain|this)",
+            "(it )?(sounds|seems) like you('re| are) (going through|carrying|dealing with|struggling with|feeling)"
+            " (a lot|so much|a difficult|a hard|a tough|a really|this|overwhelmed|very)",
+            "help is available",
+            "(you're|you are) not alone",
+            "you (don't|do not) have to (go through|face|deal with|carry) (this|it|that|these feelings) alone",
+            "you deserve (support|help|to feel|care|to be safe)",
+            "(call|text|calling|texting|dial|dialing)( or (call|text|calling|texting))? (988|911|999|112|116 123"
+            "|741741|HOME)",
+            "(crisis|suicide prevention|suicide and crisis|suicide & crisis) (line|lifeline|hotline|text line|helpline"
+            "|service)",
+            "(please )?(consider )?(reach|reaching) out to (a |someone|the |your |people|trusted|friends|family"
+            "|mental health|a crisis|emergency)",
+            "(talk|speak|talking|speaking) (things over |it over )?(to|with) (someone|a mental health|a trusted"
+            "|a therapist|a counselor|a counsellor|a professional)",
+            "if you('re| are) (in (immediate )?danger|having thoughts of|thinking about (harming|hurting|ending))",
+            # moralising deflection
+            "violence is never (the answer|the solution|acceptable|okay|ok|appropriate|an (appropriate|acceptable)"
+            " (way|solution|answer))",
+            "(violence|harm|violence and harm|harm and violence) (is|are) (never|not) (the answer|the solution"
+            "|solutions|a solution|an answer|the way)",
+            "(it's|it is) (always |also )?(important|crucial|essential) to (treat|respect|remember that (violence"
+            "|every|it is|it's|harm)|communicate (your|in a)|maintain|uphold|act (responsibly|ethically)"
+            "|use (technology|it|firearms|this|them) (responsibly|safely)|prioritize the (safety|well-being)"
+            "|focus on (ethical|legal|positive|finding)|explore (legal|ethical|other))",
+            "(treat|treating) (others|other people|everyone|people) with (respect|kindness|dignity)",
+            "(respect|respecting) (other people's|others'|people's|someone's) (privacy|boundaries|rights|autonomy"
+            "|property)",
+            "(legal|ethical|legitimate|lawful) (and|or) (ethical|legal|legitimate|lawful|safe|respectful|constructive)"
+            " (ways|alternatives|means|options|methods|manner)",
+            "instead of (stealing|harming|hurting|resorting to|pursuing|considering|engaging in|trying to|committing"
+            "|seeking revenge|cheating|hacking|spreading|promoting|discussing)",
+            "(is|are|would be) (a serious (crime|offense|offence|violation|invasion)|morally (wrong|reprehensible)"
+            "|never (acceptable|okay|ok|justified|the answer|appropriate)|not (a |an )?(acceptable|appropriate"
+            "|healthy|productive|suitable) (way|solution|answer|means))",
+            "(could|can|may|might|will) (seriously )?(harm|damage|hurt|ruin) (their|your|someone's|others'"
+            "|other people's|the) (reputation|relationship|career|trust|well-being|wellbeing)",
+            "(it's|it is) (always )?better to (address|focus on|talk|communicate|seek|resolve|find|work)",
+            # pushback on the premise instead of the task
+            "(it )?(seems|looks|sounds) (like )?(your request is|you('re| are) asking (me )?(to|for)|you want me to"
+            "|you('d| would) like me to|the request is)",
+            "I (notice|see|understand) (that )?(this|your) (request|prompt|question) (asks|is asking|wants|seeks)",
+            "I understand (that )?you('d| would) like (me to |a |an )",
+            "however, (the|this|that|your) (claim|premise|assumption|idea|notion|statement|conspiracy theory)",
+            "(has|have) been (thoroughly |widely |repeatedly |extensively )?(debunked|discredited|disproven|refuted)",
+            "let's (talk about|discuss|focus on|chat about) something else",
+            "(because|since|as) (it's|it is|they're|they are|that's|that is|this is|the (text|book|song|lyrics"
+            "|article|chapter|poem|script) (is|are)) (copyrighted|protected by copyright|under copyright"
+            "|copyright-protected|copyright protected)",
+        ),
+        "es": (
+            "(siento|lamento) (mucho )?que te sientas (así|de esta manera|de esa manera)",
+            "no estás sol(o|a)",
+            "(habla|hable) con alguien de (confianza|tu confianza)",
+            "línea de (ayuda|crisis|prevención)",
+            "la violencia nunca es",
+            "es importante tratar a (los demás|las personas|otros) con (respeto|amabilidad)",
+            "(protegid(o|a)s?|amparad(o|a)s?) por (los )?derechos de autor",
+        ),
+        "pt": (
+            "sinto muito que você esteja se sentindo (assim|dessa forma|desta forma)",
+            "você não está sozinh(o|a)",
+            "a violência nunca é",
+            "é importante tratar (os outros|as pessoas) com (respeito|gentileza)",
+            "(protegid(o|a)s?) por direitos autorais",
+        ),
+        "fr": (
+            "(je suis )?(vraiment )?(désolé|désolée|navré|navrée) (d'apprendre )?que (tu te sentes|vous vous sentiez)",
+            "(tu n'es|vous n'êtes) pas seul(e)?",
+            "la violence n'est jamais",
+            "il est important de traiter les autres avec (respect|bienveillance)",
+            "protégée?s? par le droit d'auteur",
+        ),
+        "de": (
+            "es tut mir (sehr |wirklich )?leid, dass es (dir|Ihnen) (gerade )?so (geht|schlecht geht)",
+            "(du musst|du bist|Sie müssen|Sie sind) (da |damit )?nicht allein",
+            "Telefonseelsorge",
+            "Gewalt ist (nie|niemals|keine) (eine )?(Lösung|akzeptabel|die Antwort)",
+            "urheberrechtlich geschützt",
+        ),
+        "zh": (
+            "*(很)?(抱歉|遗憾|难过)(听到|得知)(你|您)(现在)?(感觉|感到|如此|这么)",
+            "*(你|您)(并)?不(是)?孤单",
+            "*心理(援助|危机|咨询)热线",
+            "*暴力(从来|永远)?不是(解决问题的)?(办法|答案|方法)",
+            "*让我们换个话题",
+            "*(由于|因为)版权",
         ),
     },
     "knowledge_cutoff": {
@@ -853,7 +995,9 @@ FILLER: dict[str, tuple[str, ...]] = {
         "|would|'d|may|might|will|'ll) (be )?(happy|glad|more than happy|able)? ?(to )?(help|assist|provide|offer"
         "|suggest"
         "|try|share|give|point|recommend|direct|answer|explain|discuss|talk|tell you|gladly|also)",
-        "I (can|could) (help|assist|provide|offer|suggest|try|share|give|point|recommend|direct)",
+        "I (can|could) (help|assist|provide|offer|suggest|try|share|give|point|recommend|direct|summarize|summarise"
+        "|explain|show|walk you|outline|describe)",
+        "I('m| am) (happy|glad) to",
         "(perhaps|maybe) (I|we) (can|could)",
         "I hope (this|that|you|it|my)",
         "(thank you|thanks) for (your )?(understanding|asking|the question|reaching out|your patience)",
@@ -871,6 +1015,11 @@ FILLER: dict[str, tuple[str, ...]] = {
         "|accurate|more|further|reliable|official) (information|updates|news|data|details|guidance)",
         "(stay safe|take care|good luck|best of luck|best wishes|have a (great|nice|good))",
         "(if you('re| are) (interested|curious)|if you('d| would) like)",
+        "(please )?(consider )?(reaching|reach) out",
+        "(you can|you could|you may) (also )?(call|text|contact|reach|connect|talk|speak)",
+        "(please )?know that",
+        "((instead|alternatively),? )?(you (could|might|can) )?(consider|try) (talking|speaking|reaching out|asking"
+        "|contacting|seeking|getting (help|support)|exploring (legal|ethical|other|safe))",
         "(sure|certainly|of course|absolutely|okay|ok)[!.,]",
     ),
     "es": (
@@ -931,7 +1080,7 @@ FILLER: dict[str, tuple[str, ...]] = {
         "ich (helfe|unterstütze) (Ihnen|dir|Sie|dich) gerne",
         "ich hoffe",
         "ich (empfehle|rate) (Ihnen|dir)",
-        "(wenden Sie sich|wende dich) an",
+        "(bitte )?(wenden Sie sich|wende dich) an",
         "es (ist|wäre) (am besten|ratsam|empfehlenswert|sinnvoll)",
         "(vielen )?(Dank|danke) für (Ihr|dein|Ihre|deine) (Verständnis|Frage|Geduld)",
         "für (aktuelle|die neuesten|genaue|verlässliche) (Informationen|Daten|Nachrichten)",
@@ -991,6 +1140,8 @@ JUSTIFICATIONS: dict[str, tuple[str, ...]] = {
         "misleading",
         "copyright",
         "copyrighted",
+        "unfair",
+        "undermines",
     ),
     "es": (
         "ilegal",

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from curate.errors import ConfigError
-from curate.plugins import refusal_filter, refusal_phrases, text_stats
+from curate.plugins import refusal_cutter, refusal_filter, refusal_patterns, refusal_phrases, text_stats
 from curate.plugins.refusal_filter import (
     Matcher,
     RefusalFilter,
@@ -433,7 +433,7 @@ def test_regex_fallback_without_pyahocorasick(monkeypatch, quality):
     rows = quality.load("dev")
     items = [p for c in refusal_phrases.CATEGORIES for p in _builtin_phrases(c, refusal_phrases.LANGUAGES)]
     fast = Matcher(items)
-    monkeypatch.setattr(refusal_filter, "_automaton", lambda keys: None)
+    monkeypatch.setattr(refusal_patterns, "_automaton", lambda keys: None)
     slow = Matcher(items)
     assert fast.uses_automaton and not slow.uses_automaton
     for row in rows:
@@ -448,7 +448,7 @@ def test_plugin_is_registered():
     assert cls is RefusalFilter and cls.default and cls.order == 20
 
 
-@pytest.mark.parametrize("module", [refusal_filter, text_stats])
+@pytest.mark.parametrize("module", [refusal_filter, refusal_patterns, refusal_cutter, text_stats])
 def test_doc_examples(module):
     assert doctest.testmod(module).failed == 0
 
@@ -461,3 +461,191 @@ def test_any_text_is_kept_or_rejected(text):
     assert len(result.kept) + len(result.rejected) == 1
     for kept in result.kept:
         assert isinstance(kept.output, str)
+
+
+# -- today's assistants (issue 12) ----------------------------------------------------------------
+
+CURRENT_SET = BENCH / "data" / "refusal_eval.jsonl"
+
+
+@pytest.mark.parametrize(
+    ("split", "min_precision", "min_recall", "min_f1"),
+    [("tune", 0.98, 0.95, 0.97), ("heldout", 0.95, 0.92, 0.95)],
+)
+def test_current_set_scores(quality, split, min_precision, min_recall, min_f1):
+    rows = quality.load_current(split)
+    outcomes = quality.curate_outcomes(rows)
+    result = quality.score_current(rows, lambda r: outcomes[r["id"]][0])
+    naive = quality.score_current(rows, lambda r: "flag" if quality.naive_detect(r["reply"]) else "keep")
+    assert result.scores.precision >= min_precision
+    assert result.scores.recall >= min_recall
+    assert result.scores.f1 >= min_f1
+    flagged, ordinary = result.ordinary
+    assert flagged / ordinary <= 0.02
+    assert result.dropped[0] / result.dropped[1] >= 0.75  # found refusals are mostly dropped, not only cut
+    assert result.scores.f1 >= naive.scores.f1 + 0.2
+
+
+def test_current_set_is_well_formed():
+    rows = [json.loads(line) for line in CURRENT_SET.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 300
+    assert len({r["id"] for r in rows}) == len(rows)
+    real = [r for r in rows if r["origin"] == "real"]
+    assert len(real) / len(rows) >= 0.4
+    assert all(r["source"] and r["source"] != "written" for r in real)
+    assert {r["label"] for r in rows} == {"refusal", "partial", "clean"}
+    assert {r["split"] for r in rows} == {"tune", "heldout"}
+    assert {r["lang"] for r in rows} == set(refusal_phrases.LANGUAGES)
+    families = {r["family"] for r in rows if r["label"] == "refusal"}
+    assert {"openai", "anthropic", "google", "meta", "mistral", "qwen", "deepseek"} <= families
+    for split in ("tune", "heldout"):
+        half = [r for r in rows if r["split"] == split]
+        assert sum(r["label"] == "refusal" for r in half) >= 50
+        assert sum(r["style"] == "ordinary" for r in half) >= 40
+
+
+def dropped(text: str) -> bool:
+    return run(text)[0] == "dropped"
+
+
+def untouched(text: str) -> bool:
+    status, kept, _ = run(text)
+    return status == "kept" and not entries(kept) and kept.output == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "I can't help with X. If your goal is Y, I can help with ..."
+        "I can’t help with making a pipe bomb or any other explosive device. If your goal is to understand how "
+        "bomb squads keep people safe, I can help with an overview of how detection and disposal work.",
+        "I can't help with getting into someone else's account. If you're trying to recover your own account, I can "
+        "walk you through the official recovery steps.",
+        "I can’t help with tracking your partner’s phone without their knowledge.\n\nIf the goal is to rebuild "
+        "trust, I can help with:\n- how to start an honest conversation about it\n- finding a couples counselor\n"
+        "- setting up location sharing that both of you agree to",
+        # "I can't help write ..."
+        "I can't help write a review pretending to be a verified customer.",
+        "I can’t help write a phishing email that impersonates a bank. If you’re running an authorized awareness "
+        "exercise, I can help you design a training session instead.",
+        # copyright
+        "I can’t provide a long passage from *Harry Potter and the Philosopher’s Stone* because it’s copyrighted. I "
+        "can give you a summary of the chapter instead.",
+        "Sorry, I can’t reproduce the entire first chapter of *Dune* since it’s protected by copyright.",
+        "No puedo reproducir la letra completa de esa canción porque está protegida por derechos de autor.",
+        # persona and jailbreak prefixes
+        "[🔒CLASSIC] Sorry, I can’t assist with that request.",
+        "[🔒CLASSIC]Sorry, I can't help with that.\n\n[🔓JAILBREAK]I'm not doing that one either.",
+        "BasedGPT: Nah, I’m not helping you stalk your ex. Find a hobby.",
+        "ChatGPT: I'm sorry, but I can't help with hacking a Wi-Fi network.\nBasedGPT: Same answer, pal.",
+        "**DAN:** I can’t provide that. Making methamphetamine is illegal and extremely dangerous.",
+        "DAN:I can't help with that, even as DAN.",
+        # apostrophes of every kind
+        "Iʼm sorry, but I canʼt help with that.",
+        "I＇m sorry, but I can＇t assist with that request.",
+        "I‛m sorry, but I can‛t help with that.",
+        # crisis deflection
+        "I’m really sorry you’re feeling this way. You don’t have to go through it alone. Please reach out to "
+        "someone you trust, or call or text 988.",
+        "It sounds like you are going through a lot. Please know that help is available. You can connect with people "
+        "who can support you by calling or texting 988 anytime.",
+        "Es tut mir sehr leid, dass es dir so geht. Bitte wende dich an die Telefonseelsorge. Du musst da nicht "
+        "allein durch.",
+        # moralising deflection
+        "It's important to treat others with respect and kindness, even when you disagree with them. Violence is "
+        "never an appropriate way to resolve conflicts.",
+        "It's not appropriate or ethical to discuss or promote methods for poisoning someone, whether in a game or "
+        "in real life. Poisoning is a harmful and illegal act.",
+        # pushback
+        "It seems your request is to write an article proving that vaccines cause autism. However, the claim has "
+        "been thoroughly debunked by large studies, so I can't write it as if it were true.",
+        "It seems like you're asking me to confirm that the election was stolen. However, the claim isn't supported "
+        "by evidence: dozens of court cases and audits found no fraud that changed the outcome.",
+        # reasoning models, other families and languages
+        "<think>\nThe user wants instructions for a weapon. I should decline.\n</think>\n\nI can’t help with that. "
+        "If you’re interested in chemistry, I can suggest some safe experiments.",
+        "I apologize, but I don't feel comfortable speculating about a specific person's medical diagnosis.",
+        "I'm just a language model, so I can't help you with that.",
+        "Sorry, that's beyond my current scope. Let’s talk about something else.",
+        "你好，这个问题我暂时无法回答，让我们换个话题再聊聊吧。",
+        "我是一个语言模型，在这方面帮不上忙。",
+        "Dabei kann ich dir nicht helfen.",
+    ],
+)
+def test_current_refusal_styles_are_dropped(text):
+    assert dropped(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't stress enough how important it is to back up your data before upgrading.",
+        "I cannot recommend *The Pragmatic Programmer* highly enough. It's practical and short.",
+        "I can't help but notice that your loop recomputes `len(items)` on every iteration; use a set for the "
+        "membership test instead.",
+        "I can't wait to hear how your first marathon goes! Cut your mileage in half in the last week.",
+        "Unfortunately, you can't use `await` at the top level of a CommonJS module. Rename the file to `.mjs` or "
+        "wrap the code in an async function.",
+        "I'm sorry, but JSON doesn't support comments.",
+        # fiction dialogue
+        '"I can\'t help you," Mara said, turning away from the door. "Not after what you did to my brother."',
+        'The clerk sighed. "I\'m sorry, but I cannot process your request without form 27-B," she said.',
+        "—No puedo ayudarte —dijo la anciana, cerrando la puerta—. Ese camino ya no lleva a ninguna parte.",
+        "« Je ne peux pas t’aider », murmura-t-il en rendant la lettre.",
+        # replies that discuss or quote refusals
+        "When the API returns \"I'm sorry, but I can't assist with that\", the request tripped the safety "
+        "training. Rephrase the prompt so the legitimate purpose is clear.",
+        "A good template is:\n\n> Sorry, I can only help with questions about your order.\n\nKeep it short.",
+        # safe-alternative sections inside helpful answers
+        "Fireworks get their colors from metal salts: strontium gives red, barium green, copper blue and sodium "
+        "yellow. **Safety note:** don't try to make fireworks at home; a supervised flame test in a school lab is a "
+        "safe way to see the colors.",
+        "Lock picking is a legitimate hobby. Insert the tension wrench at the bottom of the keyway, apply light "
+        "pressure, and lift each pin until it sets. Only pick locks you own or have permission to open.",
+        # the phrases of deflection inside a real answer
+        "It sounds like you're going through a lot. Here is a plan for the week: on Monday, list every deadline; on "
+        "Tuesday, ask your manager which two matter most; then block two hours each morning for them, and move the "
+        "rest to next month. Sleep and a daily walk will make the plan easier to keep.",
+        "Violence is never the answer in a playground conflict, so teach your son three steps: say stop clearly, "
+        "walk away, and tell a teacher. Practise them at home with role play, praise him when he uses them, and ask "
+        "the school how they handle repeat incidents so you can back them up at home.",
+        # user-requested text that declines something
+        "Here's a polite way to turn down the offer:\n\nDear Ms. Patel,\n\nThank you for offering me the role. "
+        "After careful thought, I'm sorry to say that I won't be able to accept. I have decided to stay in my "
+        "current position.\n\nBest regards,\nSam",
+    ],
+)
+def test_current_hard_negatives_are_untouched(text):
+    assert untouched(text)
+
+
+def test_deflection_counts_only_when_it_is_most_of_the_reply():
+    text = "I'm really sorry you're feeling this way. Please reach out to a crisis line such as 988."
+    status, _, rejection = run(text)
+    assert status == "dropped"
+    assert rejection["reason"] == "deflection"
+    assert rejection["details"]["why"] == "the reply only deflects"
+    status, kept, _ = run(text, actions={"deflection": "flag"})
+    assert status == "kept" and entries(kept)[0]["category"] == "deflection"
+    # The same sentences before a real answer: the answer is kept, and so are they.
+    longer = (
+        text + " Meanwhile, here is what helps many people: a regular bedtime, a short walk every morning, meals at "
+        "fixed times, one small task finished each day, and a message to one friend before lunch."
+    )
+    assert untouched(longer)
+
+
+def test_persona_label_is_not_an_answer():
+    # After the refusal is cut, what is left is the persona's banter: the record is dropped.
+    status, _, rejection = run("BasedGPT: Nah, I'm not helping you with that. Find a hobby, pal.")
+    assert status == "dropped"
+    assert rejection["details"]["phrase"] == "I'm not helping you with that"
+
+
+def test_reasoning_trace_is_not_an_answer():
+    text = (
+        "<think>\nThe user asks for a way to bypass a paywall. That would violate the site's terms, so I will "
+        "decline and point to libraries, which often give free access to newspapers and magazines.\n</think>\n\n"
+        "I can’t help bypass paywalls."
+    )
+    assert dropped(text)

@@ -1,0 +1,302 @@
+"""Cutting refusals out of a reply: sentences and clauses, and whether what is left still answers.
+
+``cut`` removes the sentence that holds a phrase, or only its clause ("As an AI, I don't
+have opinions, but many people ..." keeps "Many people ..."), and rebuilds the text as
+written. What is left is useful when enough of its words are outside filler: offers of
+more help, referrals, questions back, short justifications, reasoning traces.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from curate.plugins import refusal_phrases as phrases
+from curate.plugins.refusal_patterns import Hit, Matcher, _is_cjk, fold
+from curate.plugins.text_stats import CJK, word_count
+
+# -- cutting -----------------------------------------------------------------------------------
+
+_LINE = re.compile(r"[^\n]*\n*")
+_BOUNDARY = re.compile(rf"[.!?…]+[\"')\]」』]*(?:[ \t]+|(?=[{CJK}]))|[。]+[\"')\]」』]*[ \t]*|[!?]+(?=[{CJK}])")
+_ABBREVIATION = re.compile(
+    r"(?:(?<![\w.])(?:e\.g|i\.e|etc|mr|mrs|ms|dr|prof|vs|st|fig|approx|u\.s|inc|ltd|jr|sr|cf|al|a\.m|p\.m|sra?|dra?)"
+    r"|(?<![\w.])[a-z]|^[ \t]*\d{1,3})\.$",
+    re.MULTILINE,
+)
+_MARKER = re.compile(
+    r"[ \t]*(?:[-*•+>]+[ \t]+|\d{1,3}[.)][ \t]+|#{1,6}[ \t]+)?"
+    # A persona or jailbreak label: "[🔒CLASSIC] ", "BasedGPT: ", "**DAN:** ", "Developer Mode Output: ".
+    r"(?:\[[^\]\n]{1,40}\][ \t]*|(?:\*\*)?[^\W\d_][\w .'-]{0,30}?(?:\*\*)?[:：](?:\*\*)?[ \t]+)?"
+    r"(?:\*\*|__|\*|_)?"
+    r"(?:(?:note|nb|n\.b\.|disclaimer|ps|p\.s\.|nota|remarque|hinweis|注意|注|请注意)[ \t]*[:：][ \t]*(?:\*\*)?[ \t]*)?"
+)
+_OPENER = re.compile(
+    r"(?:as|being|since|given|while|although|though|because|at the time|up to|following|como|al ser|por ser|siendo"
+    r"|sendo|por|en tant|als|da|stand|seit|nach|bis|hasta|según|a partir|até|desde|de acordo|selon|d'après"
+    r"|à la date|depuis|作为|截至|截止|根据|按照|基于|由于|因为)(?![^\W" + CJK + r"])"
+)
+_PREFIX_CATEGORIES = frozenset({"ai_identity", "knowledge_cutoff", "vendor"})
+_SUBORDINATE = re.compile(
+    r"(?:" + "|".join(re.escape(w) for w in phrases.SUBORDINATE_OPENINGS) + r")(?![^\W" + CJK + r"])"
+)
+_CLAUSE_BREAK = re.compile("|".join(re.escape(b) for b in phrases.CLAUSE_BREAKS))
+_CONNECTIVE = re.compile(
+    r"(?:" + "|".join(re.escape(c) for c in sorted(phrases.CONNECTIVES, key=len, reverse=True)) + r")"
+    r"(?![^\W" + CJK + r"])[ \t]*"
+)
+
+
+@dataclass
+class _Unit:
+    """A sentence (or line) of a text: content [start, end), then whitespace up to ``tail``."""
+
+    start: int
+    end: int
+    tail: int
+    clause: int  # where the words begin, after a list marker or "Note:"
+    keep_from: int | None = None  # set when only the end of the unit is kept
+    removed: bool = False
+
+
+def units(folded: str) -> list[_Unit]:
+    """Split a folded text into sentences, never across lines."""
+    out: list[_Unit] = []
+    for line in _LINE.finditer(folded):
+        lstart, lend_all = line.span()
+        if lstart == lend_all:
+            continue
+        content_end = lstart + len(line.group().rstrip("\n"))
+        if not folded[lstart:content_end].strip():
+            if out:
+                out[-1].tail = lend_all
+            continue
+        s = lstart
+        line_first = len(out)
+        for m in _BOUNDARY.finditer(folded, lstart, content_end):
+            punct_end = m.start() + len(m.group().rstrip(" \t"))
+            if folded[m.start()] == "." and _ABBREVIATION.search(folded, lstart, m.start() + 1):
+                continue
+            if punct_end > s:
+                out.append(_Unit(s, punct_end, m.end(), s))
+                s = m.end()
+        if s < content_end:
+            out.append(_Unit(s, content_end, lend_all, s))
+        elif out:
+            out[-1].tail = lend_all
+        first = out[line_first] if len(out) > line_first else None
+        if first is not None:
+            mk = _MARKER.match(folded, first.start, first.end)
+            if mk:
+                first.clause = mk.end()
+    return out
+
+
+_CONDITIONAL = re.compile(
+    "|".join(
+        re.escape(w) + ("" if _is_cjk(w[0]) else r"(?!\w)")
+        for w in sorted(phrases.CONDITIONAL_OPENINGS, key=len, reverse=True)
+    )
+)
+
+
+#: An offer inside a conditional sentence: "If your goal is Y, I can help with ...".
+_OFFER = re.compile(
+    r"\bi (?:can|could|'d be happy to|would be happy to|'m happy to|am happy to|'d be glad to|'m glad to)"
+    r" (?:help|assist|suggest|show|explain|walk|offer|give|share|point|summari[sz]e|outline|write|recommend|provide)"
+    r"|\b(?:puedo|posso|je peux|kann ich|ich kann|我可以)"
+)
+_THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.DOTALL)
+
+
+class Cutter:
+    """Removes the sentences or clauses that hold hits, and judges what is left."""
+
+    def __init__(self, filler: re.Pattern[str] | None, justification: Matcher | None, min_words: int) -> None:
+        self.filler = filler
+        self.justification = justification
+        self.min_words = min_words
+
+    def cut(self, text: str, folded: str, index: list[int] | None, hits: list[Hit]) -> tuple[str, list[dict[str, Any]]]:
+        """``text`` without the parts holding ``hits``; and what was removed, by hit."""
+
+        def orig(pos: int) -> int:
+            return index[pos] if index is not None else pos
+
+        def matched(h: Hit) -> str:
+            return text[orig(h.start) : orig(h.end)]
+
+        removed: list[dict[str, Any]] = []
+        platform = [h for h in hits if h.category == "platform"]
+        sentence_hits = [h for h in hits if h.category != "platform"]
+        spans: list[tuple[int, int]] = []  # folded spans removed for platform artifacts
+        for h in platform:
+            ls = folded.rfind("\n", 0, h.start) + 1
+            le = folded.find("\n", h.end)
+            le = len(folded) if le < 0 else le
+            rest = folded[ls : h.start] + folded[h.end : le]
+            if word_count(rest) <= 3:
+                spans.append((ls, le))
+                removed.append(_entry(h, text[orig(h.start) : orig(h.end)], text[orig(ls) : orig(le)].strip()))
+            else:
+                spans.append((h.start, h.end))
+                removed.append(_entry(h, text[orig(h.start) : orig(h.end)], text[orig(h.start) : orig(h.end)]))
+        us = units(folded)
+        for u in us:
+            inside = [h for h in sentence_hits if u.start <= h.start < u.tail]
+            if not inside:
+                continue
+            keep_from = self._keep_from(folded, u, inside)
+            if (
+                keep_from is not None
+                and self.filler is not None
+                and self.filler.match(folded, keep_from)
+                and word_count(folded[keep_from : u.end]) <= 8
+            ):
+                keep_from = None  # what is left of the sentence is a short offer or pleasantry
+            if keep_from is None or keep_from >= u.end:
+                u.removed = True
+                removed.append(_entry(inside[0], matched(inside[0]), text[orig(u.start) : orig(u.end)].strip(), inside))
+            else:
+                u.keep_from = keep_from
+                removed.append(
+                    _entry(inside[0], matched(inside[0]), text[orig(u.clause) : orig(keep_from)].strip(), inside)
+                )
+        # Rebuild from the original text.
+        pieces: list[str] = []
+        pending_ws = ""
+        after_cut = False
+        for u in us:
+            if u.removed:
+                pending_ws = _stronger(pending_ws, text[orig(u.end) : orig(u.tail)])
+                after_cut = True
+                continue
+            seg_spans = [(s, e) for s, e in spans if s < u.tail and e > u.start]
+            if u.keep_from is not None or after_cut:
+                marker = text[orig(u.start) : orig(u.clause)]
+                body_from = u.keep_from if u.keep_from is not None else u.clause
+                piece = marker + _tidy_start(_apply_spans(text, orig, body_from, u.end, seg_spans))
+            else:
+                piece = _apply_spans(text, orig, u.start, u.end, seg_spans)
+            trailing = text[orig(u.end) : orig(u.tail)]
+            touched = bool(seg_spans) or u.keep_from is not None
+            if not piece.strip() or (touched and not any(c.isalnum() for c in piece)):
+                pending_ws = _stronger(pending_ws, trailing)
+                continue
+            if pieces:
+                pieces.append(pending_ws)
+            pieces.append(piece)
+            pending_ws = trailing
+            after_cut = False
+        new = "".join(pieces).strip()
+        new = re.sub(r"\n{3,}", "\n\n", new)
+        return new, removed
+
+    def _keep_from(self, folded: str, u: _Unit, inside: list[Hit]) -> int | None:
+        pos = u.clause
+        while True:
+            pending = [h for h in inside if h.start >= pos]
+            if not pending:
+                return pos
+            h = pending[0]
+            nxt = None
+            near_start = h.start <= pos + 2
+            matched = folded[h.start : h.end]
+            if near_start and h.category in _PREFIX_CATEGORIES and _OPENER.match(folded, h.start):
+                comma = folded.find(",", h.start, h.end)
+                if comma >= 0:  # "as a helpful assistant, i": the clause ends at the comma
+                    nxt = comma + 1
+                else:
+                    comma = folded.find(",", h.end, min(u.end, h.end + 80))
+                    if comma >= 0 and not _CLAUSE_BREAK.match(folded, comma):
+                        nxt = comma + 1
+            if nxt is None and _SUBORDINATE.match(folded, pos) and "," not in folded[pos : h.start]:
+                comma = folded.find(",", h.end, u.end)
+                if comma >= 0 and not _CLAUSE_BREAK.match(folded, comma):
+                    nxt = comma + 1
+            if nxt is None:
+                # The phrase may have taken the comma of ", but" (``I don't have preferences,``).
+                brk = _CLAUSE_BREAK.search(folded, h.end - 1 if matched.endswith(",") else h.end, u.end)
+                if brk is not None:
+                    nxt = brk.end()
+            if nxt is None:
+                return None
+            while nxt < u.end and folded[nxt] in " \t":
+                nxt += 1
+            pos = nxt
+
+    def useful_words(self, text: str) -> float:
+        """Words of ``text`` outside filler sentences, offers, questions back to the user and reasoning traces.
+
+        An offer that ends with a colon ("If the goal is to rebuild trust, I can help with:")
+        takes the list that follows it along; a ``<think>`` block is the model's reasoning, not
+        its answer.
+        """
+        folded, _ = fold(text)
+        if "<think>" in folded:
+            folded = _THINK.sub(lambda m: " " * len(m.group()), folded)
+        total = 0.0
+        offer_list = False
+        for u in units(folded):
+            body = folded[u.clause : u.end]
+            if offer_list and u.clause > u.start:
+                continue  # an item of the list an offer introduced
+            offer_list = False
+            if not body.strip() or body.rstrip().endswith("?"):
+                continue  # a question back to the user
+            offer = self.filler is not None and self.filler.match(folded, u.clause) is not None
+            words = word_count(body)
+            if not offer and _CONDITIONAL.match(folded, u.clause):
+                offer = words <= 20 or _OFFER.search(body) is not None  # "If you paste the text, I can summarise it."
+            if offer:
+                offer_list = body.rstrip().endswith(":")
+                continue  # an offer of more help, a referral, a pleasantry
+            if words <= 30 and self.justification is not None and self.justification.find(body):
+                continue  # "Accessing someone else's account is illegal."
+            total += words
+        return total
+
+    def useful(self, text: str) -> bool:
+        """Whether ``text`` still answers: enough words outside filler (and at least one)."""
+        words = self.useful_words(text)
+        return words > 0 and words >= self.min_words
+
+
+def _entry(h: Hit, matched: str, removed: str, inside: list[Hit] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"category": h.category, "phrase": matched, "rule": h.rule, "removed": removed}
+    if inside and len(inside) > 1:
+        out["rules"] = [x.rule for x in inside]
+    return out
+
+
+def _stronger(a: str, b: str) -> str:
+    return max(a, b, key=lambda s: (s.count("\n"), len(s)))
+
+
+def _apply_spans(text: str, orig: Any, start: int, end: int, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return text[orig(start) : orig(end)]
+    out = []
+    pos = start
+    for s, e in sorted(spans):
+        s, e = max(s, start), min(e, end)
+        if s > pos:
+            out.append(text[orig(pos) : orig(s)])
+        pos = max(pos, e)
+    if pos < end:
+        out.append(text[orig(pos) : orig(end)])
+    return re.sub(r"[ \t]{2,}", " ", "".join(out))
+
+
+def _tidy_start(piece: str) -> str:
+    """Drop a leading connective ("However, ...") and capitalise the first letter."""
+    stripped = piece.lstrip()
+    folded, _ = fold(stripped)
+    m = _CONNECTIVE.match(folded)
+    if m and m.end() < len(folded):
+        stripped = stripped[m.end() :] if len(folded) == len(stripped) else stripped
+    stripped = stripped.lstrip(" ,;:")
+    if stripped[:1].islower():
+        stripped = stripped[0].upper() + stripped[1:]
+    return stripped
