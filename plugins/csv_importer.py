@@ -4,7 +4,8 @@ Reading
     The file is decoded as it streams (:func:`~curate.importing.detect_encoding` picks the
     encoding: BOM, else UTF-8, else cp1252 with a warning) in blocks of 64 Ki characters
     cut at line ends, and parsed by the standard library's :mod:`csv` reader, so
-    memory holds a block or two (more only for a row longer than that). The delimiter is a
+    memory holds a block or two (more only for a row longer than that, up to the field
+    limit below; a single physical line is always held whole). The delimiter is a
     tab for ``.tsv``/``.tab`` and otherwise sniffed from the first 64 KiB among comma, tab,
     semicolon and pipe. Quoted fields may hold delimiters, doubled quotes and line breaks;
     CRLF, LF and CR-only line ends all work, and line ends inside quoted fields become
@@ -31,8 +32,14 @@ Problems (never silent)
     end of the file and comment lines among the rows each give a :class:`Problem` whose
     ``raw`` is the text as read, so it lands in ``rejects.jsonl``; other rows are kept.
     Rows that only end in extra empty fields (``a,b,,``) are kept: nothing is lost. A
-    binary file, a damaged archive (rows before the damage are kept) and a mapping that
-    does not fit the file's columns are one Problem each. Warnings (``warning=True``: they
+    field over the csv module's limit (:data:`MAX_FIELD_CHARS`, 16 MiB) makes its row one
+    Problem ("field 2 ('body') is over 16 MiB", with the row's line range and its first
+    :data:`RAW_KEEP` characters as ``raw``); the rest of that row is skipped in bounded
+    memory, following the quotes as the reader would, and the rows after it are read as
+    usual. A binary file, a damaged archive (rows before the damage are kept), a
+    compressed file that does not decompress (the message says why: not gzip data, a
+    zstd window over the limit...) and a mapping that does not fit the file's columns
+    are one Problem each. Warnings (``warning=True``: they
     lose nothing) are given once per file for a guessed cp1252 encoding, stripped NUL
     bytes, non-UTF-8 bytes decoded as cp1252 (with the lines touched), an empty file and
     a header without rows.
@@ -64,7 +71,15 @@ from typing import ClassVar
 
 import curate
 from curate.errors import ConfigError
-from curate.importing import SNIFF_BYTES, Importer, InputFile, Problem, detect_encoding, is_probably_binary
+from curate.importing import (
+    SNIFF_BYTES,
+    CompressedDataError,
+    Importer,
+    InputFile,
+    Problem,
+    detect_encoding,
+    is_probably_binary,
+)
 from curate.mapping import ANSWER_NAMES, SYSTEM_NAMES, TEXT_NAMES, ColumnMapping, parse_template
 from curate.records import Record, Source
 
@@ -155,9 +170,9 @@ class CsvImporter(Importer[CsvOptions]):
         try:
             head = file.head()
         except _STREAM_ERRORS as exc:
-            yield Problem(None, f"cannot read {file.display}: {exc}; check that the file is complete")
+            yield Problem(None, _unreadable(file, exc))
             return
-        if not head:
+        if not head:  # really empty: data that does not decompress raises (CompressedDataError)
             yield Problem(None, "empty file: no header and no rows", warning=True)
             return
         if _is_binary(head):
@@ -172,7 +187,7 @@ class CsvImporter(Importer[CsvOptions]):
         try:
             stream = io.TextIOWrapper(file.open(), encoding=encoding, errors=errors, newline=None)
         except _STREAM_ERRORS as exc:
-            yield Problem(None, f"cannot read {file.display}: {exc}")
+            yield Problem(None, _unreadable(file, exc))
             return
         with stream:
             yield from self._read_rows(file, _Text(stream, recode=errors == "surrogateescape"), delimiter)
@@ -217,7 +232,9 @@ class CsvImporter(Importer[CsvOptions]):
         """Rows to records. The hot loop: keep per-row work small (see the speed note above)."""
         opts = self.options
         comment = opts.comment
-        reader = csv.reader(text.lines(), delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+        lines = text.lines()
+        reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+        skipped = 0  # lines taken past the reader: the rest of a row with an over-long field
         columns: list[str] | None = None
         mapping: _Mapping | None = None
         width = number = end = 0  # end: the line the last row ended on
@@ -229,7 +246,7 @@ class CsvImporter(Importer[CsvOptions]):
             try:
                 for fields in reader:
                     start = end + 1
-                    end = text.done = reader.line_num
+                    end = text.done = reader.line_num + skipped
                     if text.exhausted:  # the reader ran out of file inside a quoted field
                         where = f"row {number + 1} (line {start})" if mapping is not None else None
                         what = f"row {number + 1}" if mapping is not None else "the first row"
@@ -271,16 +288,28 @@ class CsvImporter(Importer[CsvOptions]):
                 break
             except csv.Error as exc:
                 start = end + 1
-                end = text.done = reader.line_num
-                raw = text.raw(start, end)
+                end = reader.line_num + skipped
                 if "field limit" in str(exc):
-                    yield Problem(f"line {start}", _TOO_LONG, raw=raw or None)
-                    stopped = True
-                    break
+                    long = _skip_long_row(text, lines, start, end, delimiter)
+                    skipped += long.end - end
+                    end = text.done = long.end
+                    if mapping is None and opts.header:  # no column names: nothing after can be read
+                        yield Problem(f"line {start}", long.message("the header row", None), raw=long.raw)
+                        stopped = True
+                        break
+                    number += 1
+                    what = f"row {number}"
+                    yield Problem(f"{what} (line {start})", long.message(what, columns), raw=long.raw)
+                    if not long.closed:
+                        stopped = True
+                        break
+                    continue
+                text.done = end
+                raw = text.raw(start, end)
                 yield Problem(
                     f"line {start}", f"cannot parse the row on line {start} ({exc}): fix its quoting", raw=raw
                 )
-        if mapping is None and not stopped and text.error is None:
+        if mapping is None and number == 0 and not stopped and text.error is None:
             yield Problem(None, "empty file: only blank or comment lines", warning=True)
         elif number == 0 and opts.header and not stopped and text.error is None:
             yield Problem(None, "header only: the file has no data rows", warning=True)
@@ -306,10 +335,144 @@ _SWALLOWED = (
     "a comment line starting with {comment!r} opens a quote that runs over the next lines; "
     "they are not imported: fix the quote or set comment to None"
 )
-_TOO_LONG = (
-    f"a field runs past {MAX_FIELD_CHARS:,} characters, most likely after a stray quote; "
-    "the rest of the file is not imported: fix the quoting"
-)
+
+
+# ---------------------------------------------------------------------------------------
+# A field over the csv module's limit: one rejected row, then reading goes on.
+
+#: The most of a rejected over-long row kept as its raw text (the start of it goes to the rejects).
+RAW_KEEP = 1 << 20
+
+_START, _IN_FIELD, _QUOTED, _AFTER_QUOTE = range(4)
+
+
+class _RowEnd:
+    """Follows the csv reader's parse of one row, to find the line it ends on.
+
+    The same rules as ``csv.reader(delimiter=..., quotechar='"', doublequote=True,
+    strict=False)`` on lines ending in ``\n``: a quote opens a quoted field only at the
+    start of a field, a doubled quote inside one is a quote, anything after a closing
+    quote joins the field. Fields are skipped with ``str.find`` and a regex, so a field of
+    many megabytes costs a few calls. It keeps nothing but counts: which field is the
+    longest, and how long.
+    """
+
+    def __init__(self, delimiter: str) -> None:
+        self._plain = re.compile(f"[{re.escape(delimiter)}\n]")
+        self.state = _START
+        self.field = 0  # the field being read (0-based)
+        self.length = 0  # its length so far
+        self.longest = (0, 0)  # (length, field) of the longest field seen
+
+    def feed(self, text: str) -> bool:
+        """Read ``text`` (whole lines); True once the row has ended (at the end of ``text``)."""
+        i, n = 0, len(text)
+        while i < n:
+            state = self.state
+            if state == _QUOTED:
+                j = text.find('"', i)
+                if j < 0:
+                    self.length += n - i
+                    return False
+                self.length += j - i
+                i, self.state = j + 1, _AFTER_QUOTE
+                continue
+            if state == _AFTER_QUOTE and text[i] == '"':  # a doubled quote
+                self.length += 1
+                i, self.state = i + 1, _QUOTED
+                continue
+            if state == _START and text[i] == '"':
+                i, self.state = i + 1, _QUOTED
+                continue
+            m = self._plain.search(text, i)
+            j = m.start() if m else n
+            self.length += j - i
+            self.state = _IN_FIELD
+            if m is None:
+                break
+            self._end_field()
+            i = j + 1
+            if text[j] == "\n":
+                return True
+            self.state = _START
+        return False
+
+    def _end_field(self) -> None:
+        self.longest = max(self.longest, (self.length, self.field))
+        self.field += 1
+        self.length = 0
+
+
+@dataclass
+class _LongRow:
+    """A row the csv reader gave up on, a field being over its limit: where the row ends, what to say."""
+
+    start: int  # its first line
+    end: int  # its last line; where the file ended if ``closed`` is false
+    field: int  # the longest field, 0-based
+    length: int  # that field's length in characters
+    closed: bool  # false when the file ends inside a quoted field
+    raw: str  # the row's first ``RAW_KEEP`` characters
+    cut: int  # characters of the row left out of ``raw``
+    read_error: bool  # reading the file failed inside the row (the summary says why)
+
+    def message(self, what: str, columns: list[str] | None) -> str:
+        """What happened to the row called ``what`` ("row 12", "the header row"), and what to do."""
+        limit = csv.field_size_limit()
+        size = f"{limit / (1 << 20):g} MiB" if limit >= 1 << 20 else f"{limit:,} characters"
+        kept = f"; the rejects keep its first {RAW_KEEP:,} characters" if self.cut else ""
+        header = what == "the header row"
+        if self.read_error:
+            return (
+                f"{what} has a field over {size} and reading the file stopped inside it (see the problem "
+                f"after the last row); the row is not imported{kept}"
+            )
+        if not self.closed:
+            return (
+                f"{what} opens a quoted field that never closes: the file ends inside it, over {size} and "
+                f"{self.end - self.start + 1:,} lines later (a truncated file, or a stray '\"'); "
+                f"the row is not imported{kept}"
+            )
+        lines = f"line {self.start}" if self.end == self.start else f"lines {self.start}-{self.end}"
+        name = f" ({columns[self.field]!r})" if columns and self.field < len(columns) else ""
+        then = (
+            "no row can be read without the column names"
+            if header
+            else "the row is not imported, reading goes on with the next row"
+        )
+        return (
+            f"{what} ({lines}): field {self.field + 1}{name} is over {size} ({self.length:,} characters; a field "
+            f"may hold {limit:,}); {then}. If the field should not be that long, look for a stray '\"' where it "
+            f"starts{kept}"
+        )
+
+
+def _skip_long_row(text: _Text, lines: Iterator[str], start: int, end: int, delimiter: str) -> _LongRow:
+    """Read past the row starting on line ``start`` whose field the csv reader refused on line ``end``.
+
+    The reader has taken lines ``start``..``end`` (what it had of the field is dropped with
+    the error); the rest of the row is taken from ``lines``, the reader's own iterator, so
+    the reader goes on with the next row. Memory holds one block and the kept start of
+    the row, however long the field runs.
+    """
+    scan = _RowEnd(delimiter)
+    head = text.raw(start, end)
+    closed = scan.feed(head)
+    raw, cut = head[:RAW_KEEP], max(0, len(head) - RAW_KEEP)
+    del head
+    text.done = end
+    while not closed:
+        line = next(lines, None)
+        if line is None:
+            break
+        end += 1
+        text.done = end  # the blocks behind can go
+        closed = scan.feed(line)
+        room = RAW_KEEP - len(raw)
+        raw, cut = raw + line[: max(0, room)], cut + max(0, len(line) - max(0, room))
+    closed = closed or scan.state != _QUOTED  # the file may end a row, not a quoted field
+    length, field = max(scan.longest, (scan.length, scan.field))
+    return _LongRow(start, end, field, length, closed, raw, cut, text.error is not None)
 
 
 def _count_message(number: int, got: int, width: int, header: bool) -> str:
@@ -437,6 +600,19 @@ class _Text:
                 "check the accents, or pass encoding=... if the whole file uses another encoding",
                 warning=True,
             )
+
+
+def _unreadable(file: InputFile, exc: BaseException) -> str:
+    """The message for a file that cannot be read from its start: what failed, and what to do."""
+    if isinstance(exc, CompressedDataError):  # its message says what to do
+        return f"cannot read {file.display}: {exc}"
+    if file.compression is None:
+        return f"cannot read {file.display}: {exc}; check that the file is complete and readable"
+    return (
+        f"cannot read {file.display} as {file.compression} data ({exc or type(exc).__name__}): the file is damaged, "
+        f"or is not {file.compression}-compressed despite its name; if it is plain text, "
+        f"rename it without {file.path.suffix!r}"
+    )
 
 
 def _lines_with(text: str, first: int, test: Callable[[str], object]) -> list[int]:

@@ -8,6 +8,7 @@ the size of a statement or file; sqlparse's lexer classifies statements and read
 
 What is read:
 
+* MySQL's ``INSERT INTO t SET a = 'x', b = 'y'``: one row, its columns named by the list.
 * ``INSERT`` / ``REPLACE`` with one or many ``VALUES (...)`` tuples: strings with MySQL
   backslash escapes or doubled quotes, Postgres ``E'...'`` and ``$$...$$`` strings, MySQL
   ``_utf8mb4'...'`` introducers, numbers, ``NULL``, ``TRUE``/``FALSE``, SQLite's
@@ -24,9 +25,24 @@ in ``tables`` (CLI: ``--sql-table``) or every table that has those columns. With
 each table gets a guess by column name (``question``/``answer``, ``body``, ``content``...);
 a table with nothing textual is skipped with one problem saying what to pass.
 
+With ``tables``, the statements of the other tables are skipped (never parsed, never
+rejects of the build) and counted: one warning per file lists them ("skipped 12
+statement(s) of tables left out by --sql-table: users (10 statement(s)), ..."), with the
+rows of their ``COPY`` blocks.
+
 Records are located as ``table posts row 3 (line 120)``: the row's 1-based index within its
 table and the line its tuple starts on. A statement that cannot be parsed is one problem
 (``line N``, carrying the statement's text) and reading goes on with the next one.
+
+An unbalanced quote (``'it's'``, a string that never closes, ``'ends with\\'`` in MySQL)
+costs its own statement only: once the quotes are seen to be off (a row that does not
+parse, a letter right after a closing quote, a string that runs to the end of the file),
+reading resumes at the next line that starts a statement as dump tools write them
+(``INSERT INTO``, ``CREATE TABLE``, ``COPY ... FROM stdin;``, ``LOCK TABLES``...: see
+:data:`~curate.plugins.sql_values.STATEMENT_START`), and the problem names the lines skipped
+("line 26 was skipped and reading resumed at line 27"). Such lines inside a string that
+parses (SQL quoted in a post about SQL) stay text. A missing ``;`` between an INSERT and the
+next statement's line loses nothing: both are read, with a warning.
 """
 
 from __future__ import annotations
@@ -56,15 +72,18 @@ from curate.records import Record, RecordError
 
 from .sql_values import (
     DIALECTS,
+    HEADER_MAX,
     MYSQL,
     POSTGRES,
     SQLITE,
+    STATEMENT_START,
     Blob,
     Dialect,
     Expr,
     NeedMore,
     Scanner,
     SqlSyntaxError,
+    Statement,
     Value,
     unescape_c,
     unquote,
@@ -305,6 +324,8 @@ class _Reader:
         self.headers: dict[str, _Target | str] = {}
         self.wanted = {t.strip().lower() for t in self.options.tables} if self.options.tables else None
         self.found: set[str] = set()
+        #: Statements (and COPY rows) of tables left out by ``tables``: table name -> [statements, rows or -1].
+        self.skipped: dict[str, list[int]] = {}
         self.data_statements = 0
         self._line = 1
         self._template = self.options.template_fields()
@@ -371,23 +392,38 @@ class _Reader:
             pos = sc.ensure(pos, _ROUTINE_PEEK)
             block = _ROUTINE.match(sc.text, pos) is not None
         keep = _DDL_LIMIT if word in ("CREATE", "SET") else RAW_LIMIT
-        end, head, problem = sc.statement(pos, keep=keep, block=block)
-        if problem:
-            yield _truncated(line, problem, head)
-            return end
+        pos = sc.ensure(pos, 256)
+        first_token = next(_significant(sc.text[pos : pos + 256]), None)
+        junk = first_token is not None and not (first_token[0] in tt.Keyword or first_token[1].upper() in _COMMANDS)
+        # Not SQL (pasted prose, a stray quote after a statement): its quotes mean nothing, so it ends at the
+        # next statement's start at the latest.
+        st = sc.statement(pos, keep=keep, block=block, recover=junk)
+        head = st.head
+        if junk:
+            assert first_token is not None
+            resumed = (
+                "" if st.resumed is None else f" (lines {line}-{st.resumed - 1}; reading resumed at line {st.resumed})"
+            )
+            yield Problem(
+                f"line {line}",
+                f"not an SQL statement this importer knows (it starts with {first_token[1][:40]!r}); skipped{resumed}. "
+                "If it held rows, repair it into an INSERT",
+                raw=head[:RAW_LIMIT] or None,
+            )
+            return st.end
+        if st.resumed is not None:
+            yield _broken(line, st, head)
+            return st.end
+        if st.problem:
+            yield _truncated(line, st.problem, head)
+            return st.end
+        end = st.end
         tokens = list(itertools.islice(_significant(head), 4))
         first = tokens[0][1].upper() if tokens else ""
         if first == "CREATE" and any(v.upper() == "TABLE" for _, v in tokens[1:]):
             self._create_table(head)
         elif first == "SET":
             self._set(head)
-        elif tokens and not (tokens[0][0] in tt.Keyword or first in _COMMANDS):
-            yield Problem(
-                f"line {line}",
-                f"not an SQL statement this importer knows (it starts with {tokens[0][1][:40]!r}); skipped. "
-                "If it held rows, repair it into an INSERT",
-                raw=head[:RAW_LIMIT],
-            )
         return end
 
     def _set(self, head: str) -> None:
@@ -410,45 +446,146 @@ class _Reader:
 
     def _insert(self, pos: int, line: int) -> Generator[Record | Problem, None, int]:
         sc = self.sc
-        end, pos = sc.insert_header(pos)
-        target: _Target | str
+        end, pos, kind = sc.insert_header(pos)
         if end is None:
-            target = "an INSERT without a VALUES list (INSERT ... SELECT or SET) has no literal rows to read; skipped"
-        else:
-            target = self._insert_target(sc.text[pos:end])
+            st = sc.statement(pos, keep=RAW_LIMIT)
+            target = _parse_insert_header(st.head[:HEADER_MAX])
+            if isinstance(target, _Target) and not self._wanted(self._table(target.parts)):
+                self._skip(self._table(target.parts))
+                if st.resumed is not None or st.problem:
+                    yield self._skipped_damage(line, st)
+                return st.end
+            yield self._unread(
+                line, st, "an INSERT without a VALUES or SET list (INSERT ... SELECT) has no literal rows to read"
+            )
+            return st.end
+        target = self._insert_target(sc.text[pos:end])
         if isinstance(target, str):
-            stop, head, problem = sc.statement(pos, keep=RAW_LIMIT)
-            yield _truncated(line, problem, head) if problem else Problem(f"line {line}", target, raw=head)
-            return stop
-        assert end is not None
+            st = sc.statement(pos, keep=RAW_LIMIT)
+            yield self._unread(line, st, target)
+            return st.end
         header = sc.text[pos:end]
         self.data_statements += 1
         table = self._table(target.parts)
+        if not self._wanted(table):
+            st = sc.statement(end, keep=RAW_LIMIT)
+            self._skip(table)
+            if st.resumed is not None or st.problem:
+                yield self._skipped_damage(line, st)
+            return st.end
+        if kind == "set":
+            return (yield from self._insert_set(table, header, end, line))
         columns = list(target.columns) if target.columns is not None else table.columns
         plan = self._plan(table, columns, line)
         if plan is None:
-            stop, head, problem = sc.statement(end, keep=RAW_LIMIT)
-            if problem:
-                yield _truncated(line, problem, header + head)
-            return stop
+            st = sc.statement(end, keep=RAW_LIMIT)
+            if st.resumed is not None:
+                yield _broken(line, st, header + st.head)
+            elif st.problem:
+                yield _truncated(line, st.problem, header + st.head)
+            return st.end
         q = end
         kept = 0
         while True:
             try:
                 (values, t0, t1, nxt, state), q = sc.retry(self._row_step, q)
             except SqlSyntaxError as exc:
-                where = sc.where(exc.pos)
-                stop, rest, _ = sc.statement(q, keep=RAW_LIMIT)
-                yield _bad_insert(exc, where, line, header + " " + rest.lstrip(), table, kept)
-                return stop
+                return (yield from self._recover(exc, q, line, header, table, kept))
             yield self._row(table, plan, values, t0, t1)
             kept += 1
             if state == "next":
                 q = nxt
                 continue
             if state == "trailer":  # ON DUPLICATE KEY UPDATE ..., ON CONFLICT ..., RETURNING ...
-                nxt, _, _ = sc.statement(nxt)
+                return (yield from self._trailer(nxt, line))
+            if state == "unended":
+                yield _unended(line, sc.line_at(nxt))
             return nxt
+
+    def _insert_set(self, table: _Table, header: str, q: int, line: int) -> Generator[Record | Problem, None, int]:
+        """The one row of ``INSERT INTO t SET a = 1, b = 'x'`` (MySQL), its columns named by the list."""
+        sc = self.sc
+        try:
+            (names, values, t0, t1, nxt, state), q = sc.retry(self._set_step, q)
+        except SqlSyntaxError as exc:
+            return (yield from self._recover(exc, q, line, header, table, 0))
+        plan = self._plan(table, names, line)
+        if plan is not None:
+            yield self._row(table, plan, values, t0, t1)
+        if state == "trailer":
+            return (yield from self._trailer(nxt, line))
+        if state == "unended":
+            yield _unended(line, sc.line_at(nxt))
+        return nxt
+
+    def _set_step(self, q: int) -> tuple[list[str], list[Value], int, int, int, str]:
+        """The SET list and what follows it: ``(names, values, start, end, next, state)``."""
+        sc = self.sc
+        t0 = sc.skip_space(q)
+        names, values, t1 = sc.assignments(t0)
+        text, delimiter = sc.text, sc.delimiter
+        s = sc.skip_space(t1)
+        if s >= len(text):
+            return names, values, t0, t1, s, "end"
+        if text.startswith(delimiter, s):
+            return names, values, t0, t1, s + len(delimiter), "end"
+        if s + len(delimiter) > len(text) and not sc.eof:
+            raise NeedMore
+        if _WORD.match(text, s):
+            return names, values, t0, t1, s, _after_values(sc, s)
+        raise SqlSyntaxError(f"expected ',' or {delimiter!r} after a value of the SET list, found {text[s]!r}", s)
+
+    def _recover(
+        self, exc: SqlSyntaxError, q: int, line: int, header: str, table: _Table, kept: int
+    ) -> Generator[Problem, None, int]:
+        """After a row that does not parse: skip to the statement's end, or to the next statement's start."""
+        sc = self.sc
+        if exc.start is not None:
+            q = exc.start  # the window may have moved since the caller's q
+        where = sc.where(exc.pos)
+        first = sc.line_at(q)
+        st = sc.statement(q, keep=RAW_LIMIT, recover=True)
+        truncated = exc.truncated and st.end >= len(sc.text) and sc.eof  # not when the statement ends after all
+        last = sc.line_at(max(st.end - 1, 0))
+        raw = header + " " + st.head.lstrip()
+        yield _bad_insert(exc, where, line, raw, table, kept, first, st, truncated, last)
+        return st.end
+
+    def _trailer(self, pos: int, line: int) -> Generator[Problem, None, int]:
+        """Past ``ON DUPLICATE KEY UPDATE ...`` and the like, after the rows."""
+        st = self.sc.statement(pos, keep=RAW_LIMIT)
+        if st.resumed is not None:
+            yield _broken(line, st, st.head)
+        return st.end
+
+    def _unread(self, line: int, st: Statement, why: str) -> Problem:
+        """The problem for an INSERT whose rows cannot be read."""
+        if st.resumed is not None:
+            return _broken(line, st, st.head)
+        if st.problem:
+            return _truncated(line, st.problem, st.head)
+        return Problem(f"line {line}", f"{why}; skipped", raw=st.head)
+
+    def _skip(self, table: _Table, rows: int = -1) -> None:
+        """Count a statement of a table that ``tables`` leaves out (``rows``: -1 when not counted)."""
+        if self.wanted is None:  # SQLite's own tables, never wanted: nothing to say
+            return
+        counts = self.skipped.setdefault(table.name, [0, 0])
+        counts[0] += 1
+        counts[1] = -1 if rows < 0 or counts[1] < 0 else counts[1] + rows
+
+    def _skipped_damage(self, line: int, st: Statement) -> Problem:
+        """A damaged statement of a table left out: said, but nothing of it is a reject of this build."""
+        if st.resumed is not None:
+            problem = _broken(line, st, "")
+            return Problem(
+                problem.locator, problem.message + " (a statement of a table that is not imported)", warning=True
+            )
+        return Problem(
+            f"line {line}",
+            f"{st.problem}: the statement starting on line {line} (of a table that is not imported) runs to the end "
+            "of the file, which looks truncated (or a quote is unbalanced); the rows before it were kept",
+        )
 
     def _row_step(self, q: int) -> tuple[list[Value], int, int, int, str]:
         """One tuple of values and what follows it: ``(values, start, end, next, state)``."""
@@ -469,7 +606,7 @@ class _Reader:
         if text[s] == ",":
             return values, t0, t1, s + 1, "next"
         if _WORD.match(text, s):
-            return values, t0, t1, s, "trailer"
+            return values, t0, t1, s, _after_values(sc, s)
         raise SqlSyntaxError(f"expected ',' or {delimiter!r} after a row of values, found {text[s]!r}", s)
 
     def _insert_target(self, header: str) -> _Target | str:
@@ -487,11 +624,15 @@ class _Reader:
 
     def _copy(self, pos: int, line: int) -> Generator[Record | Problem, None, int]:
         sc = self.sc
-        end, head, problem = sc.statement(pos, keep=_COPY_HEAD)
-        if problem:
-            yield _truncated(line, problem, head)
-            return end
-        parsed = _parse_copy(head)
+        st = sc.statement(pos, keep=_COPY_HEAD)
+        if st.resumed is not None:
+            yield _broken(line, st, st.head)
+            return st.end
+        if st.problem:
+            yield _truncated(line, st.problem, st.head)
+            return st.end
+        end = st.end
+        parsed = _parse_copy(st.head)
         if parsed is None:  # COPY ... TO, or FROM a file: no data in the dump
             return end
         target, unsupported = parsed
@@ -500,21 +641,25 @@ class _Reader:
         self.data_statements += 1
         table = self._table(target.parts)
         columns = list(target.columns) if target.columns is not None else table.columns
-        plan = None if unsupported else self._plan(table, columns, line)
+        wanted = self._wanted(table)
+        plan = None if unsupported or not wanted else self._plan(table, columns, line)
         skipped: list[str] = []
-        kept = 0
+        kept = left_out = 0
         while True:
             found, q = sc.retry(sc.line, q)
             if found is None or not found[2]:
                 last = found[0] if found else ""
+                if not wanted:
+                    self._skip(table, left_out)
                 if last.rstrip("\r") == "\\.":
                     return found[1] if found else q
                 yield Problem(
                     f"line {line}",
                     f"the COPY data for {table.name} starting on line {line} ends with the file, without its \\. line: "
                     f"the dump looks truncated; {kept} row(s) before were read"
-                    + ("; the last line, probably cut, is not imported" if last else ""),
-                    raw=last[:RAW_LIMIT] or None,
+                    + ("; the last line, probably cut, is not imported" if last else "")
+                    + ("" if wanted else " (a table that is not imported)"),
+                    raw=(last[:RAW_LIMIT] or None) if wanted else None,
                 )
                 return found[1] if found else q
             data, nxt, _ = found
@@ -523,10 +668,14 @@ class _Reader:
             if plan is not None:
                 yield self._copy_row(table, plan, data, q)
                 kept += 1
+            elif not wanted:
+                left_out += 1
             elif unsupported and sum(map(len, skipped)) < RAW_LIMIT:
                 skipped.append(data)
             q = nxt
-        if unsupported:
+        if not wanted:
+            self._skip(table, left_out)
+        elif unsupported:
             yield Problem(
                 f"line {line}",
                 f"COPY {table.name} uses options this importer does not read ({unsupported}); its data was skipped. "
@@ -698,6 +847,18 @@ class _Reader:
                 f"To import it, pass --sql-table {table.name} --text-column {column} "
                 "(or --input-column and --output-column, or --template '{a}: {b}')",
             )
+        if self.skipped:
+            shown = sorted(self.skipped.items(), key=lambda item: (-item[1][0], item[0]))
+            listed = ", ".join(
+                f"{name} ({n} statement(s){'' if rows < 0 else f', {rows} row(s)'})" for name, (n, rows) in shown[:20]
+            )
+            more = f", ... ({len(shown)} tables in all)" if len(shown) > 20 else ""
+            total = sum(n for n, _ in self.skipped.values())
+            yield Problem(
+                None,
+                f"skipped {total} statement(s) of tables left out by --sql-table: {listed}{more}",
+                warning=True,
+            )
         if self.wanted is not None:
             for name in sorted(self.wanted - self.found):
                 yield Problem(
@@ -765,19 +926,74 @@ def _meta(table: _Table, plan: _Plan, values: list[Value]) -> dict[str, Any]:
     return meta
 
 
-def _bad_insert(exc: SqlSyntaxError, where: str, line: int, raw: str, table: _Table, kept: int) -> Problem:
+def _bad_insert(
+    exc: SqlSyntaxError,
+    where: str,
+    line: int,
+    raw: str,
+    table: _Table,
+    kept: int,
+    first: int,
+    st: Statement,
+    truncated: bool,
+    last: int,
+) -> Problem:
+    """The problem for an INSERT whose row starting on line ``first`` does not parse (``st``: what was skipped)."""
     before = f"the {kept} row(s) before it in this statement were kept" if kept else "no row of it was kept"
-    if exc.truncated:
+    if st.resumed is not None:
+        message = (
+            f"cannot parse the INSERT into {table.name} starting on line {line}: {exc.message} ({where}); "
+            f"{_lines(first, st.resumed - 1)} skipped and reading resumed at line {st.resumed}, where the next "
+            f"statement starts; {before}"
+        )
+    elif truncated:
         message = (
             f"the INSERT into {table.name} starting on line {line} is cut off: {exc.message} ({where}); "
             f"the dump looks truncated; {before}"
         )
     else:
+        span = f"line {first}" if last <= first else f"lines {first}-{last}"
         message = (
             f"cannot parse the INSERT into {table.name} starting on line {line}: {exc.message} ({where}); "
-            f"the rest of the statement was skipped, {before}"
+            f"the rest of the statement ({span}) was skipped, {before}"
         )
     return Problem(f"line {line}", message, raw=raw[:RAW_LIMIT])
+
+
+def _after_values(sc: Scanner, word: int) -> str:
+    """``"trailer"`` for the word at ``word`` after a statement's last values (``ON DUPLICATE KEY UPDATE``), or
+    ``"unended"`` when it starts the next statement's line: the ';' between them is missing."""
+    line_end = sc.text.rfind("\n", 0, word)
+    if line_end < 0 or sc.text[line_end:word].strip():
+        return "trailer"
+    if not sc.eof and len(sc.text) - word < 512:
+        raise NeedMore  # the pattern looks at the start of the line
+    return "unended" if STATEMENT_START.match(sc.text, line_end) else "trailer"
+
+
+def _unended(line: int, next_line: int) -> Problem:
+    return Problem(
+        f"line {line}",
+        f"the INSERT starting on line {line} has no ';' before the statement on line {next_line}; "
+        "both were read (add the ';' to silence this)",
+        warning=True,
+    )
+
+
+def _broken(line: int, st: Statement, head: str) -> Problem:
+    """The problem for a statement whose quotes are off: where that showed, which lines were skipped."""
+    assert st.resumed is not None
+    seen = f" (text follows a closing quote on line {st.broken})" if st.broken is not None else ""
+    return Problem(
+        f"line {line}",
+        f"the statement starting on line {line} has an unbalanced quote{seen}: {_lines(line, st.resumed - 1)} "
+        f"skipped and reading resumed at line {st.resumed}, where the next statement starts",
+        raw=head[:RAW_LIMIT] or None,
+    )
+
+
+def _lines(first: int, last: int) -> str:
+    return f"line {first} was" if last <= first else f"lines {first}-{last} were"
 
 
 def _truncated(line: int, problem: str, head: str) -> Problem:

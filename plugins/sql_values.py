@@ -7,7 +7,9 @@ bodies respected), one tuple of literal values, one line of ``COPY`` data. The w
 only grows while a single piece is read (doubling, so a piece costs linear time), and
 everything before the piece being read is dropped when more text comes in: memory is
 bounded by the largest row (or the kept head of a statement), never by the size of a
-statement or of the file.
+statement or of the file. (One exception, bounded by :data:`HOLD_MAX`: a string that runs
+over a line starting a statement keeps the window from there, so that reading can resume
+there if the string never closes.)
 
 Reading methods take and return positions in :attr:`Scanner.text`. When the window ends
 before the piece does they raise :class:`NeedMore`; the caller then calls
@@ -28,6 +30,8 @@ T = TypeVar("T")
 CHUNK = 1 << 18
 #: How far ahead an ``INSERT`` is searched for its ``VALUES`` keyword.
 HEADER_MAX = 1 << 16
+#: How far an open string may run past a statement start in it and still be cut there if it never closes.
+HOLD_MAX = 1 << 26
 #: The most characters a piece that may straddle the window's end needs to be recognised.
 _LOOKBACK = 64
 #: Nesting of function calls inside a value before it is kept as an expression instead.
@@ -76,6 +80,48 @@ class Expr:
 Value = str | int | float | bool | None | Blob | Expr
 
 
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """What :meth:`Scanner.statement` found.
+
+    ``end``: the position after the statement (after its delimiter, at the end of file,
+    or at the start of the line where reading resumes). ``head``: its first characters.
+    ``problem``: set when the file ends inside a string or comment. ``resumed``: the line
+    reading resumed on, when the scan stopped at the next statement's start because the
+    statement's quotes are broken (``broken``: the line where that showed) or because
+    the caller asked for recovery.
+    """
+
+    end: int
+    head: str
+    problem: str | None = None
+    resumed: int | None = None
+    broken: int | None = None
+
+
+#: A line that starts a statement, as dump tools write them (upper case): where reading
+#: resumes after an unbalanced quote. Matches the line end before it.
+STATEMENT_START = re.compile(
+    r"\n(?=(?:INSERT|REPLACE)\s+(?:IGNORE\s+)?INTO\s|(?:CREATE|DROP|ALTER)\s+(?:OR\s+REPLACE\s+)?[A-Z]"
+    r"|(?:LOCK|UNLOCK)\s+TABLES\b|COPY\s+\S+.*\bFROM\s+stdin;|(?:BEGIN|START)\s+TRANSACTION\b|COMMIT;"
+    r"|SET\s+[\w@]|/\*!\d{5}\s)"
+)
+#: A line that starts a statement that never spans lines of another (MySQL routines and SQLite triggers aside):
+#: a statement at the top level of the one before has lost its ';'.
+_UNENDED = re.compile(
+    r"\n(?=(?:INSERT|REPLACE)\s+(?:IGNORE\s+)?INTO\s|(?:CREATE|DROP)\s+TABLE\s|COPY\s+\S+.*\bFROM\s+stdin;"
+    r"|(?:LOCK|UNLOCK)\s+TABLES\b)"
+)
+_WORD_CHAR = re.compile(r"\w")
+_NAME_PART = r"""(?:`(?:[^`]|``)*`|"(?:[^"]|"")*"|\[[^\]]*\]|[A-Za-z_][\w$]*)"""
+_COLUMN_NAME = re.compile(rf"{_NAME_PART}(?:\s*\.\s*{_NAME_PART})*")
+_LAST_NAME_PART = re.compile(rf"{_NAME_PART}$")
+_EXCERPT = 20
+_QUOTE_THEN_WORD = (
+    "text right after a closing quote ({text!r}): a quote inside a string is not escaped, or one is missing"
+)
+
+
 class NeedMore(Exception):
     """The window ends before the piece being read does: fill it and read the piece again."""
 
@@ -88,6 +134,8 @@ class SqlSyntaxError(Exception):
         self.message = message
         self.pos = pos
         self.truncated = truncated
+        #: Set by :meth:`Scanner.retry`: the position the failed piece started at.
+        self.start: int | None = None
 
 
 _SPACE = re.compile(r"\s*")
@@ -226,6 +274,7 @@ class Scanner:
         self._chunk = chunk or CHUNK
         self._line_pos = 0
         self._line_no = 1
+        self._column_base = 0  # characters of the window's first line dropped before it
         self._patterns: dict[tuple[str, Dialect, bool], re.Pattern[str]] = {}
 
     # -- the window -------------------------------------------------------------------
@@ -241,6 +290,8 @@ class Scanner:
         if not chunk:
             self.eof = True
         if keep_from:
+            nl = self.text.rfind("\n", 0, keep_from)
+            self._column_base = keep_from - nl - 1 if nl >= 0 else self._column_base + keep_from
             self.text = self.text[keep_from:] + chunk
             self._line_pos -= keep_from
         elif chunk:
@@ -253,7 +304,30 @@ class Scanner:
             try:
                 return read(pos), pos
             except NeedMore:
+                if len(self.text) - pos > HOLD_MAX and not self.eof:
+                    self._runaway(pos)
                 pos = self.fill(pos)
+            except SqlSyntaxError as exc:
+                exc.start = pos  # where the piece started, in the window as it is now
+                raise
+
+    def _runaway(self, pos: int) -> None:
+        """A piece from ``pos`` past :data:`HOLD_MAX` characters: an error if it runs over a statement's start.
+
+        A row that long holding the start of another statement is a quote left open (a row in
+        a dump whose quotes parse is never that), and reading on would hold the rest of the file.
+        """
+        found = STATEMENT_START.search(self.text, pos)
+        if found is None:
+            return
+        line = self.line_at(found.start() + 1)
+        exc = SqlSyntaxError(
+            f"a row runs on for over {HOLD_MAX >> 20} MiB, past the start of a statement on line {line}: "
+            "a quote is probably missing",
+            found.start() + 1,
+        )
+        exc.start = pos
+        raise exc
 
     def ensure(self, pos: int, size: int) -> int:
         """Make the window hold ``size`` characters from ``pos`` (or all that is left)."""
@@ -273,7 +347,9 @@ class Scanner:
     def where(self, pos: int) -> str:
         """``line L, column C`` of a position in the window."""
         pos = max(0, min(pos, len(self.text)))
-        return f"line {self.line_at(pos)}, column {pos - self.text.rfind(chr(10), 0, pos)}"
+        nl = self.text.rfind("\n", 0, pos)
+        column = pos - nl if nl >= 0 else pos + 1 + self._column_base
+        return f"line {self.line_at(pos)}, column {column}"
 
     # -- space, comments and strings ------------------------------------------------------
 
@@ -410,40 +486,44 @@ class Scanner:
             raise SqlSyntaxError(f"the file ends {where}", pos, truncated=True)
         return pos
 
-    def value(self, pos: int, depth: int = 0) -> tuple[Value, int]:
-        """The literal at ``pos`` (an :class:`Expr` for anything else); ``(value, end)``."""
+    def value(self, pos: int, depth: int = 0, stop: str | None = None) -> tuple[Value, int]:
+        """The literal at ``pos`` (an :class:`Expr` for anything else); ``(value, end)``.
+
+        A value ends before ``,`` or ``)``; with ``stop`` (the delimiter, in an ``INSERT ... SET``
+        list) also before ``stop`` or a word (``ON DUPLICATE KEY UPDATE``).
+        """
         text = self.text
         n = len(text)
         c = text[pos]
         value: Value
         if c in "'\"":
             value, end = self._text_string(pos)
-            return self._postfix(value, pos, end, depth)
+            return self._postfix(value, pos, end, depth, stop)
         if c.isdigit() or c in "+-.":
             if c == "0" and pos + 1 < n and text[pos + 1] in "xXbB":
                 m = (_HEX_NUMBER if text[pos + 1] in "xX" else _BIT_NUMBER).match(text, pos)
                 assert m is not None
                 digits = m.end() - pos - 2
                 blob = Blob("hex literal", digits // 2) if text[pos + 1] in "xX" else Blob("bit literal", digits // 8)
-                return self._postfix(blob, pos, m.end(), depth)
+                return self._postfix(blob, pos, m.end(), depth, stop)
             m = _NUMBER.match(text, pos)
             if m is not None:
-                return self._postfix(_number(m.group()), pos, m.end(), depth)
-            return self._expression(pos)
+                return self._postfix(_number(m.group()), pos, m.end(), depth, stop)
+            return self._expression(pos, stop)
         if c == "$" and self.dialect.dollar_quotes:
             m = _DOLLAR_TAG.match(text, pos)
             if m is not None:
                 value, end = self._dollar(pos, m.group())
-                return self._postfix(value, pos, end, depth)
+                return self._postfix(value, pos, end, depth, stop)
         if c.isalpha() or c == "_":
-            return self._word_value(pos, depth)
+            return self._word_value(pos, depth, stop)
         if c in "([":
-            return self._expression(pos)
+            return self._expression(pos, stop)
         if c in ",);":
             raise SqlSyntaxError(f"a value is missing before {c!r}", pos)
-        return self._expression(pos)
+        return self._expression(pos, stop)
 
-    def _word_value(self, pos: int, depth: int) -> tuple[Value, int]:
+    def _word_value(self, pos: int, depth: int, stop: str | None) -> tuple[Value, int]:
         text = self.text
         n = len(text)
         m = _WORD.match(text, pos)
@@ -456,44 +536,48 @@ class Scanner:
         if nxt == "'" and len(up) == 1 and up in "XBNE":
             if up == "X":
                 body, end, _ = self.string(end, backslash=False)
-                return self._postfix(Blob("hex literal", len(body) // 2), pos, end, depth)
+                return self._postfix(Blob("hex literal", len(body) // 2), pos, end, depth, stop)
             if up == "B":
                 body, end, _ = self.string(end, backslash=False)
-                return self._postfix(Blob("bit literal", len(body) // 8), pos, end, depth)
+                return self._postfix(Blob("bit literal", len(body) // 8), pos, end, depth, stop)
             value, end = self._text_string(end, c_escapes=up == "E")
-            return self._postfix(value, pos, end, depth)
+            return self._postfix(value, pos, end, depth, stop)
         if word.startswith("_") and len(word) > 1:  # a MySQL character set introducer: _utf8mb4'...'
             q = self.skip_space(end)
             if q < n and text[q] in "'\"":
                 value, end = self._text_string(q)
                 blob = Blob("_binary string", len(value)) if up == "_BINARY" else value
-                return self._postfix(blob, pos, end, depth)
+                return self._postfix(blob, pos, end, depth, stop)
             if q + 1 < n and text[q] == "0" and text[q + 1] in "xX":
                 m = _HEX_NUMBER.match(text, q)
                 assert m is not None
-                return self._postfix(Blob("hex literal", (m.end() - q - 2) // 2), pos, m.end(), depth)
+                return self._postfix(Blob("hex literal", (m.end() - q - 2) // 2), pos, m.end(), depth, stop)
         if up == "NULL":
-            return self._postfix(None, pos, end, depth)
+            return self._postfix(None, pos, end, depth, stop)
         if up in ("TRUE", "FALSE"):
-            return self._postfix(up == "TRUE", pos, end, depth)
+            return self._postfix(up == "TRUE", pos, end, depth, stop)
         q = self.skip_space(end)
         if q < n and text[q] == "(" and depth < _MAX_DEPTH:
             args, end = self.tuple_values(q, depth + 1)
             result = _call(up, args)
             if result is not None:
-                return self._postfix(result, pos, end, depth)
-        return self._expression(pos)
+                return self._postfix(result, pos, end, depth, stop)
+        return self._expression(pos, stop)
 
-    def _postfix(self, value: Value, start: int, end: int, depth: int) -> tuple[Value, int]:
+    def _postfix(self, value: Value, start: int, end: int, depth: int, stop: str | None) -> tuple[Value, int]:
         """What may follow a literal: adjacent strings (concatenated), ``::type`` casts."""
         text = self.text
         n = len(text)
-        if end < n and text[end] in ",)":  # the common case
-            return value, end
+        if end < n:
+            c = text[end]
+            if c in ",)":  # the common case
+                return value, end
+            if text[end - 1] in "'\"" and (c.isalnum() or c == "_"):
+                raise self._quote_then_word(end)
         q = self.skip_space(end)
         while q < n:
             c = text[q]
-            if c in ",)":
+            if c in ",)" or (stop is not None and (text.startswith(stop, q) or c.isalpha())):
                 return value, q
             if c in "'\"" and isinstance(value, str):
                 more, q = self._text_string(q)
@@ -501,28 +585,35 @@ class Scanner:
                 q = self.skip_space(q)
                 continue
             if text.startswith("::", q):
-                stop = self._balanced(q + 2)
-                cast = text[q + 2 : stop].lower()
+                after = self._balanced(q + 2, stop)
+                cast = text[q + 2 : after].lower()
                 if isinstance(value, str) and "bytea" in cast:
                     value = Blob("bytea", max(0, len(value) - 2) // 2)
-                q = stop
+                q = after
                 continue
             break
         if q >= n:
             if not self.eof:
                 raise NeedMore
             return value, q
-        return self._expression(start)
+        return self._expression(start, stop)
 
-    def _expression(self, pos: int) -> tuple[Expr, int]:
-        end = self._balanced(pos)
+    def _quote_then_word(self, pos: int) -> SqlSyntaxError:
+        """The error for a letter right after the closing quote at ``pos - 1`` (``'it's'``), quoting a little of it."""
+        if len(self.text) < pos + _EXCERPT and not self.eof:
+            raise NeedMore  # the same excerpt whatever the window
+        excerpt = self.text[pos - 1 : pos + _EXCERPT].split("\n", 1)[0]
+        return SqlSyntaxError(_QUOTE_THEN_WORD.format(text=excerpt), pos)
+
+    def _expression(self, pos: int, stop: str | None = None) -> tuple[Expr, int]:
+        end = self._balanced(pos, stop)
         return Expr(self.text[pos:end].strip()), end
 
-    def _balanced(self, pos: int) -> int:
-        """The position of the first ``,`` or ``)`` outside brackets and quotes from ``pos``."""
+    def _balanced(self, pos: int, stop: str | None = None) -> int:
+        """The position of the first ``,`` or ``)`` (or ``stop``) outside brackets and quotes from ``pos``."""
         text = self.text
         n = len(text)
-        pattern = self._pattern("", block=False, balanced=True)
+        pattern = self._pattern(stop or "", block=False, balanced=True)
         depth = 0
         while True:
             m = pattern.search(text, pos)
@@ -540,11 +631,13 @@ class Scanner:
                         return start
                     raise SqlSyntaxError("a ']' that closes nothing", start)
                 depth -= 1
-            elif tok == ",":
+            elif tok == "," or tok == stop:
                 if depth == 0:
                     return start
             elif tok in ("'", '"', "`"):
                 _, pos, _ = self.string(start)
+                if pos < n and _WORD_CHAR.match(text, pos):
+                    raise self._quote_then_word(pos)
             elif tok in ("E'", "e'"):
                 _, pos, _ = self.string(start + 1, backslash=True)
             elif tok in ("--", "#", "/*"):
@@ -557,10 +650,12 @@ class Scanner:
     # -- statements -------------------------------------------------------------------------
 
     def _pattern(self, delimiter: str, *, block: bool, balanced: bool = False) -> re.Pattern[str]:
-        key = (delimiter if not balanced else "\0", self.dialect, block)
+        key = (delimiter if not balanced else "\0" + delimiter, self.dialect, block)
         pattern = self._patterns.get(key)
         if pattern is None:
-            alts = [r"[(),\[\]]"] if balanced else [re.escape(delimiter)]
+            alts = [re.escape(delimiter)] if delimiter else []
+            if balanced:
+                alts.insert(0, r"[(),\[\]]")
             if self.dialect.dollar_quotes:
                 alts += [r"(?<![\w$])[Ee]'", r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$"]
             alts += ["'", '"', "`", "--", r"/\*"]
@@ -571,25 +666,36 @@ class Scanner:
             pattern = self._patterns[key] = re.compile("|".join(alts))
         return pattern
 
-    def statement(self, pos: int, *, keep: int = 0, block: bool = False) -> tuple[int, str, str | None]:
-        """Move past the statement that starts at ``pos``; ``(end, head, problem)``.
+    def statement(self, pos: int, *, keep: int = 0, block: bool = False, recover: bool = False) -> Statement:
+        """Move past the statement that starts at ``pos``; see :class:`Statement` for what comes back.
 
-        ``end`` is the position after its delimiter (or the end of file), ``head`` its first
-        ``keep`` characters, ``problem`` a message when the file ends inside a string or comment.
-        With ``block``, ``BEGIN ... END`` (and ``CASE ... END``) pairs hide delimiters, as in
-        SQLite triggers. Reads on by itself (this is not a :meth:`retry` method); what it has
-        moved past is dropped from the window.
+        The statement ends after its delimiter (or at the end of file); ``head`` keeps its
+        first ``keep`` characters. With ``block``, ``BEGIN ... END`` (and ``CASE ... END``)
+        pairs hide delimiters, as in SQLite triggers. Reads on by itself (this is not a
+        :meth:`retry` method); what it has moved past is dropped from the window.
+
+        Quotes that are seen to be broken (a closing quote with a letter or digit right
+        after it, which SQL never writes), or ``recover=True`` (the caller found the
+        statement damaged), make the scan stop at the next line that starts a statement
+        (:data:`STATEMENT_START`), inside quotes or not: an unbalanced quote then costs the
+        lines up to there, not the rest of the dump.
         """
         delimiter = self.delimiter
         pattern = self._pattern(delimiter, block=block)
         parts: list[str] = []
         kept = 0
         seg = pos
+        floor = pos  # statement starts are looked for from here (the start, while it is in the window)
         mode: str | None = None  # None, a quote character, or the text that ends a comment / dollar quote
         backslash = False
         depth = 0
         opened = pos
         opened_line: int | None = None
+        recovering = recover
+        broken: int | None = None  # the line where the quotes were seen to be off
+        held: int | None = None  # a statement start inside the open string: the window is kept from there
+        nl = -1  # the next line end in the window (n if none), once looked for
+        look: int | None = None  # where to look for the next statement start, when not from ``pos``
 
         def keep_text(upto: int) -> None:
             nonlocal kept
@@ -602,15 +708,50 @@ class Scanner:
             text = self.text
             n = len(text)
             resume = n
+            # The next thing that changes the mode: a token (m), or the end of a quote or comment (j); n if none.
+            m: re.Match[str] | None = None
+            j = -1
             if mode is None:
                 m = pattern.search(text, pos)
+                event = m.start() if m is not None else n
+            else:
+                if mode in ("'", '"') and backslash:
+                    found = _QUOTE_OR_BACKSLASH[mode].search(text, pos)
+                    j = found.start() if found else -1
+                else:
+                    j = text.find(mode, pos)
+                event = j if j >= 0 else n
+            if recovering:
+                start_line = STATEMENT_START.search(text, max(pos - 1, floor) if look is None else look)
+                look = None
+                if start_line is not None and start_line.start() < event:
+                    cut = start_line.start()
+                    keep_text(cut)
+                    return Statement(cut + 1, "".join(parts), None, self.line_at(cut + 1), broken)
+                if start_line is None and not self.eof and event >= n - _LOOKBACK:
+                    resume = max(pos, n - _LOOKBACK)  # a statement start may be cut by the window's end
+                    keep_text(resume)
+                    pos = seg = self.fill(resume)
+                    floor = 0
+                    continue
+            lo = pos - 1 if pos > floor else floor
+            if nl < lo:  # the next line end: most tokens and strings have none before them
+                nl = text.find("\n", lo)
+                if nl < 0:
+                    nl = n
+            if mode is None and nl < event and depth == 0 and not block and delimiter == ";":
+                found = _UNENDED.search(text, lo, min(n, event + 512))
+                if found is not None and found.start() < event:  # no ';' before the next statement's line
+                    keep_text(found.start())
+                    return Statement(found.start() + 1, "".join(parts), None, None, broken)
+            if mode is None:
                 if m is not None and (m.end() < n or self.eof):
                     tok, start = m.group(), m.start()
                     pos = m.end()
                     if tok == delimiter:
                         if depth == 0:
                             keep_text(start)
-                            return pos, "".join(parts), None
+                            return Statement(pos, "".join(parts), None, None, broken)
                         continue
                     opened = start
                     opened_line = None
@@ -633,26 +774,30 @@ class Scanner:
                     continue
                 resume = m.start() if m is not None else max(pos, n - _LOOKBACK)
             elif mode in ("'", '"', "`"):
-                if backslash:
-                    m = _QUOTE_OR_BACKSLASH[mode].search(text, pos)
-                    j = m.start() if m else -1
-                else:
-                    j = text.find(mode, pos)
-                if j >= 0 and text[j] == "\\":
+                if held is None and not recovering and nl < event:  # a statement start in the string: keep it
+                    found = STATEMENT_START.search(text, lo, min(n, event + 512))
+                    if found is not None and found.start() < event:
+                        held = found.start()
+                if j < 0:
+                    resume = max(pos, n - _LOOKBACK)  # looked at again: a statement start may be cut here
+                elif text[j] == "\\":
                     if j + 1 < n:
                         pos = j + 2
                         continue
                     resume = j
-                elif j >= 0:
+                else:
                     if j + 1 < n or self.eof:
                         if j + 1 < n and text[j + 1] == mode:
                             pos = j + 2
-                        else:
-                            pos, mode = j + 1, None
+                            continue
+                        pos, mode, held = j + 1, None, None
+                        if broken is None and j + 1 < n and _WORD_CHAR.match(text, j + 1):
+                            # 'it's': a closing quote with a letter after it. The quotes are off from some
+                            # earlier point: resume at the first statement start since the statement's.
+                            broken, recovering, look = self.line_at(j), True, floor
                         continue
                     resume = j
             else:
-                j = text.find(mode, pos)
                 if j >= 0:
                     pos, mode = j + len(mode), None
                     continue
@@ -660,29 +805,45 @@ class Scanner:
             if self.eof:
                 keep_text(n)
                 if mode is None or mode == "\n":
-                    return n, "".join(parts), None
+                    return Statement(n, "".join(parts), None, None, broken)
+                if held is not None:  # the string never closes: it ends where the next statement starts
+                    return Statement(held + 1, "".join(parts), None, self.line_at(held + 1), broken)
                 if opened_line is None:
                     opened_line = self.line_at(opened)
                 what = _OPENED.get(mode, f"a {mode}-quoted string")
-                return n, "".join(parts), f"{what} opened on line {opened_line} is never closed"
+                problem = f"{what} opened on line {opened_line} is never closed"
+                return Statement(n, "".join(parts), problem, None, broken)
             if mode is not None and opened_line is None:
                 opened_line = self.line_at(opened)
             keep_text(resume)
-            pos = seg = self.fill(resume)
+            if held is not None and resume - held > HOLD_MAX:
+                held = None  # too far to go back to: an unclosed string then runs to the end of file
+            if held is not None and held < resume:
+                pos = seg = self.fill(held) + resume - held
+                held = 0
+            else:
+                pos = seg = self.fill(resume)
+            floor = opened = 0
+            nl = -1
 
-    def insert_header(self, pos: int) -> tuple[int | None, int]:
-        """``(end, pos)``: where ``INSERT ... VALUES`` from ``pos`` ends, None when no ``VALUES`` list follows.
+    def insert_header(self, pos: int) -> tuple[int | None, int, str]:
+        """``(end, pos, kind)``: where ``INSERT ... VALUES`` (kind ``"values"``) or ``INSERT ... SET``
+        (kind ``"set"``) from ``pos`` ends; ``end`` is None when neither follows (``INSERT ... SELECT``).
 
         Reads on to see :data:`HEADER_MAX` characters if needed; ``pos`` is the start's new position.
         """
         text = self.text
         m = _SIMPLE_HEADER.match(text, pos)
         if m is not None and (m.end() < len(text) or self.eof) and not _NOT_SIMPLE.search(text, pos, m.start(1)):
-            return m.end(), pos
-        pos = self.ensure(pos, HEADER_MAX)
-        return self._header_end(pos), pos
+            end: tuple[int, str] | None = (m.end(), "values")
+        else:
+            pos = self.ensure(pos, HEADER_MAX)
+            end = self._header_end(pos)
+        if end is None or STATEMENT_START.search(self.text, pos, end[0]):  # a header never spans statements
+            return None, pos, ""
+        return end[0], pos, end[1]
 
-    def _header_end(self, pos: int) -> int | None:
+    def _header_end(self, pos: int) -> tuple[int, str] | None:
         text = self.text
         limit = min(len(text), pos + HEADER_MAX)
         depth = 0
@@ -705,11 +866,49 @@ class Scanner:
             elif depth == 0 and (c.isalpha() or c == "_"):
                 up = tok.upper()
                 if up == "VALUES" or (up == "VALUE" and previous not in ("SYSTEM", "USER")):
-                    return pos
+                    return pos, "values"
+                if up == "SET":  # INSERT [INTO] t SET a = 1, b = 2 (MySQL)
+                    return pos, "set"
                 if up in ("SELECT", "SET", "DEFAULT", "WITH", "TABLE"):
                     return None
                 previous = up
         return None
+
+    def assignments(self, pos: int) -> tuple[list[str], list[Value], int]:
+        """The ``column = value`` list of ``INSERT ... SET`` at ``pos``; ``(names, values, end)``.
+
+        The list ends at the statement's delimiter, at a word that follows a value (``ON
+        DUPLICATE KEY UPDATE``, ``AS alias``) or at the end of file; ``end`` is there. Names
+        lose their quotes and any table prefix (``t.`a``` is ``a``).
+        """
+        text = self.text
+        names: list[str] = []
+        values: list[Value] = []
+        q = self._next(pos, "in the SET list of an INSERT")
+        while True:
+            m = _COLUMN_NAME.match(text, q)
+            if m is None or m.end() >= len(text):
+                if not self.eof and len(text) - q < HEADER_MAX:
+                    raise NeedMore
+                if m is None:
+                    raise SqlSyntaxError(f"expected a column name in the SET list, found {text[q : q + 20]!r}", q)
+            assert m is not None
+            name = unquote(_LAST_NAME_PART.search(m.group()).group())  # type: ignore[union-attr]
+            q = self._next(m.end(), "in the SET list of an INSERT")
+            if text.startswith(":=", q):
+                q += 2
+            elif text[q] == "=":
+                q += 1
+            else:
+                raise SqlSyntaxError(f"expected '=' after column {name} in the SET list, found {text[q]!r}", q)
+            value, q = self.value(self._next(q, "in the SET list of an INSERT"), stop=self.delimiter)
+            names.append(name)
+            values.append(value)
+            q = self.skip_space(q)
+            if q < len(text) and text[q] == ",":
+                q = self._next(q + 1, "in the SET list of an INSERT")
+                continue
+            return names, values, q
 
     def line(self, pos: int) -> tuple[str, int, bool] | None:
         """``(line, position after it, ended)`` for the line at ``pos``; None at the end of file.

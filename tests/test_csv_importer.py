@@ -16,6 +16,8 @@ import io
 import json
 import sys
 import tempfile
+import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -389,6 +391,143 @@ def test_fields_longer_than_the_csv_module_default_limit(tmp_path: Path) -> None
     assert problems == [] and records[0].text == long and records[1].text == "short"
 
 
+def test_a_field_over_16_mib_is_one_rejected_row_and_the_rows_after_are_read(tmp_path: Path) -> None:
+    """An export whose 'body' cell holds a pasted log of 17 MiB: one rejected row, nothing else lost."""
+    log = "".join(
+        f"2024-03-0{i % 9 + 1} 12:00:{i % 60:02d} INFO worker-{i % 8} processed batch {i}\n" for i in range(320_000)
+    )
+    assert len(log) > 17 << 20
+    rows = [f'{i},"Ticket {i}","Short body {i}, with a comma"\n' for i in range(1, 4)]
+    body = (
+        "id,title,body\n"
+        + "".join(rows)
+        + f'4,"Crash report","{log}"\n'
+        + "".join(f'{i},"Ticket {i}","Body {i}"\n' for i in range(5, 1005))
+    )
+    records, problems = read(write(tmp_path, body, name="tickets.csv"), text_column="body")
+    assert len(records) == 3 + 1000
+    assert records[3].source.locator == "row 5 (line 320006)" and records[3].text == "Body 5"
+    assert records[-1].source.locator == "row 1004 (line 321005)"
+    [problem] = problems
+    assert problem.locator == "row 4 (line 5)" and not problem.warning
+    assert problem.message.startswith("row 4 (lines 5-320005): field 3 ('body') is over 16 MiB (")
+    assert "reading goes on with the next row" in problem.message
+    assert problem.raw.startswith('4,"Crash report","2024-03-01 12:00:00 INFO')
+    assert len(problem.raw) == csv_importer.RAW_KEEP
+
+
+@pytest.fixture
+def field_limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """The csv module's field limit (process-wide) lowered to 100 characters for one test."""
+    before = csv.field_size_limit()
+    monkeypatch.setattr(csv_importer, "MAX_FIELD_CHARS", 100)
+    csv.field_size_limit(100)
+    yield 100
+    csv.field_size_limit(before)
+
+
+_LONG = "y" * 150
+_OVER_LIMIT = {  # the third row in each way a field can run past the limit; "lines": the line range reported
+    "quoted, one line, fields after it": (f'3,"{_LONG}",tag\n', "line 4"),
+    "unquoted": (f"3,{_LONG}\n", "line 4"),
+    "quoted, many lines, doubled quotes and commas": (
+        f'3,"a ""quoted"" word, a comma\n{_LONG}\n, more"\n',
+        "lines 4-6",
+    ),
+    "a stray quote that runs into the next rows": (
+        '3,"stray quote\n' + "4,row four\n" * 12 + '5,"closes here\n',
+        "lines 4-17",
+    ),
+    "quoted, then text after the closing quote": (f'3,"{_LONG}" and after\n', "line 4"),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(_OVER_LIMIT))
+@pytest.mark.parametrize("block", [7, 1 << 16])
+@pytest.mark.parametrize("compressed", [False, True])
+def test_every_shape_of_over_long_field_rejects_one_row_and_reads_on(
+    tmp_path: Path, field_limit: int, monkeypatch: pytest.MonkeyPatch, shape: str, block: int, compressed: bool
+) -> None:
+    monkeypatch.setattr(csv_importer, "BLOCK_CHARS", block)
+    row, lines = _OVER_LIMIT[shape]
+    body = ("id,text\n1,one\n2,two\n" + row + "6,six\n7,seven").encode()
+    path = write(
+        tmp_path, gzip.compress(body, mtime=0) if compressed else body, name="t.csv.gz" if compressed else "t.csv"
+    )
+    records, problems = read(path)
+    assert [r.text for r in records] == ["one", "two", "six", "seven"]
+    after = 4 + row.count("\n")
+    assert [r.source.locator for r in records[2:]] == [f"row 4 (line {after})", f"row 5 (line {after + 1})"]
+    [problem] = problems
+    assert problem.locator == "row 3 (line 4)"
+    assert problem.message.startswith(f"row 3 ({lines}): field 2 ('text') is over 100 characters (")
+    assert problem.raw == row
+
+
+def test_a_field_over_the_limit_that_never_closes_ends_the_file_with_one_problem(
+    tmp_path: Path, field_limit: int
+) -> None:
+    records, problems = read(write(tmp_path, 'text\nfine\n"cut off ' + "z" * 300 + "\nmore\nand more\n"))
+    assert [r.text for r in records] == ["fine"]
+    [problem] = problems
+    assert problem.locator == "row 2 (line 3)" and "never closes: the file ends inside it" in problem.message
+    assert problem.raw == '"cut off ' + "z" * 300 + "\nmore\nand more\n"
+
+
+def test_a_header_over_the_limit_is_one_problem(tmp_path: Path, field_limit: int) -> None:
+    records, problems = read(write(tmp_path, f'"{_LONG}",b\n1,2\n'))
+    assert records == []
+    [problem] = problems
+    assert problem.locator == "line 1" and "no row can be read without the column names" in problem.message
+    records, problems = read(write(tmp_path, f'"{_LONG}"\nsecond\n'), header=False)  # no header: the next row is row 2
+    assert [(r.source.locator, r.text) for r in records] == [("row 2 (line 2)", "second")]
+    assert [p.locator for p in problems] == ["row 1 (line 1)"]
+
+
+def test_skipping_an_over_long_field_holds_little_memory(tmp_path: Path, field_limit: int) -> None:
+    """10 MB of a quoted field after the limit: memory holds a block and the kept start of the row."""
+    path = tmp_path / "big.csv"
+    with open(path, "w") as fh:
+        fh.write('id,text\n1,"')
+        for _ in range(100):
+            fh.write(("w" * 99 + "\n") * 1000)
+        fh.write('"\n2,after\n')
+    tracemalloc.start()
+    try:
+        records, problems = read(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [r.text for r in records] == ["after"] and len(problems) == 1
+    assert peak < 3 * csv_importer.RAW_KEEP + 4 * (1 << 20)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cells=st.lists(st.tuples(st.integers(1, 260), st.sampled_from(["a", 'b"', "c,", "d\n"])), min_size=1, max_size=12),
+    block=st.sampled_from([5, 1 << 16]),
+)
+def test_rows_over_the_limit_are_each_one_problem_and_the_others_records(
+    field_limit: int, cells: list[tuple[int, str]], block: int
+) -> None:
+    """Cells written by csv.writer, some over the limit: each row is one record or one problem, in order."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", "text"])
+    texts = [(piece * n)[:n] or "x" for n, piece in cells]
+    writer.writerows([[i, t] for i, t in enumerate(texts)])
+    original = csv_importer.BLOCK_CHARS
+    csv_importer.BLOCK_CHARS = block
+    try:
+        records, problems = read_bytes(out.getvalue().encode(), text_column="text")
+    finally:
+        csv_importer.BLOCK_CHARS = original
+    problems = [p for p in problems if "is empty" not in p.message]  # a cell of only line breaks
+    long = [i for i, t in enumerate(texts) if len(t) > field_limit]
+    assert [p.locator.split(" (")[0] for p in problems] == [f"row {i + 1}" for i in long]
+    assert [r.text for r in records] == [t for i, t in enumerate(texts) if i not in long and t.strip()]
+
+
 def test_a_delimiter_sniffed_despite_quoted_delimiters_and_line_breaks() -> None:
     assert sniff_delimiter('id,text\n1,"a;b;c\nd;e"\n2,"x;y"\n') == ","
     assert sniff_delimiter("a|b|c\n1|x, y|z\n2|p, q|r\n") == "|"
@@ -424,6 +563,24 @@ def test_damaged_gzip_keeps_the_rows_read_before(tmp_path: Path) -> None:
     assert len(records) > 100
     assert problems[-1].message.startswith("cannot read the file after line")
     assert not problems[-1].warning
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz", ".zst"])
+def test_a_compressed_name_on_plain_text_is_a_problem_naming_the_cause_not_an_empty_file(
+    tmp_path: Path, suffix: str
+) -> None:
+    path = write(tmp_path, "question,answer\nWhat is 2+2?,4\n", name=f"qa.csv{suffix}")
+    records, problems = read(path)
+    assert records == []
+    [problem] = problems
+    assert not problem.warning and "empty" not in problem.message
+    assert problem.message.startswith(f"cannot read qa.csv{suffix}: ")
+    assert f"rename it without {suffix}" in problem.message
+
+
+def test_a_compressed_empty_file_is_still_an_empty_file(tmp_path: Path) -> None:
+    records, problems = read(write(tmp_path, gzip.compress(b"", mtime=0), name="e.csv.gz"))
+    assert records == [] and [(p.message, p.warning) for p in problems] == [("empty file: no header and no rows", True)]
 
 
 def test_reading_can_stop_early(tmp_path: Path) -> None:
@@ -465,6 +622,67 @@ def test_no_bytes_crash_the_importer(data: bytes, name: str, options: dict) -> N
     _, problems = read_bytes(data, name, **options)
     for problem in problems:
         assert problem.message and (problem.raw is None or isinstance(problem.raw, str))
+
+
+_MUTATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["flip", "insert", "delete", "truncate"]),
+        st.floats(0, 1),
+        st.sampled_from([b'"', b",", b"\n", b"\r", b"\0", b"\xff", b'""', b"\xef\xbb\xbf", b"#"]),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+def _mutate(data: bytes, mutations: list[tuple[str, float, bytes]]) -> bytes:
+    for kind, where, piece in mutations:
+        at = int(where * len(data))
+        if kind == "flip" and data:
+            at = min(at, len(data) - 1)
+            data = data[:at] + bytes([data[at] ^ 0x5A]) + data[at + 1 :]
+        elif kind == "insert":
+            data = data[:at] + piece + data[at:]
+        elif kind == "delete":
+            data = data[:at] + data[at + len(piece) :]
+        else:
+            data = data[:at]
+    return data
+
+
+_REAL = sorted(p for p in DATA.iterdir() if p.suffix in (".csv", ".tsv"))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    source=st.sampled_from(_REAL),
+    mutations=_MUTATIONS,
+    compress=st.booleans(),
+    block=st.sampled_from([5, 1 << 16]),
+    limit=st.sampled_from([40, 1 << 24]),
+)
+def test_mutated_real_exports_never_crash_and_every_row_is_a_record_or_a_problem(
+    source: Path, mutations: list[tuple[str, float, bytes]], compress: bool, block: int, limit: int
+) -> None:
+    """The golden inputs with bytes flipped, quotes and line ends added or removed, cut short, gzipped or
+    not, read with tiny blocks and a tiny field limit: no exception, only records and problems, and each
+    data row that comes back sits on a line of its own file."""
+    data = _mutate(source.read_bytes(), mutations)
+    if compress:
+        data = gzip.compress(data, mtime=0)
+        data = data[: len(data) - int(mutations[0][1] * 8)]  # sometimes a damaged archive too
+    before = csv.field_size_limit()
+    original = csv_importer.BLOCK_CHARS, csv_importer.MAX_FIELD_CHARS
+    csv_importer.BLOCK_CHARS, csv_importer.MAX_FIELD_CHARS = block, limit
+    csv.field_size_limit(limit)
+    try:
+        records, problems = read_bytes(data, source.name + (".gz" if compress else ""))
+    finally:
+        csv_importer.BLOCK_CHARS, csv_importer.MAX_FIELD_CHARS = original
+        csv.field_size_limit(before)
+    assert all(p.message for p in problems)
+    lines = [int(r.source.locator.rsplit("line ", 1)[1].rstrip(")")) for r in records]
+    assert lines == sorted(lines) and len(set(lines)) == len(lines)
 
 
 _CELL = st.text(

@@ -27,6 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from curate import Pipeline
 from curate.errors import ConfigError
 from curate.importing import InputFile, Problem
 from curate.plugins import sql_importer, sql_values
@@ -418,9 +419,9 @@ def test_insert_and_copy_variants(tmp_path: Path) -> None:
         """
     )
     items = read_text(tmp_path, dump)
-    assert texts(items) == ["ignore", "no INTO, VALUE", "replace", "upsert", "spaced", "rows"]
-    assert [p.locator for p in problems(items)] == ["line 7", "line 8"]
-    assert all("INSERT ... SELECT or SET" in p.message for p in problems(items))
+    assert texts(items) == ["ignore", "no INTO, VALUE", "replace", "upsert", "spaced", "rows", "set form"]
+    [select] = problems(items)
+    assert select.locator == "line 7" and "(INSERT ... SELECT) has no literal rows" in select.message
     sqlite = "INSERT OR REPLACE INTO t(body) VALUES('or replace');\nINSERT OR IGNORE INTO \"t\" VALUES('x');\n"
     assert texts(read_text(tmp_path, sqlite, tables=["t"], text_column="body"))[0] == "or replace"
     copy = (
@@ -483,7 +484,7 @@ def test_columns_are_numbered_when_the_dump_names_none(tmp_path: Path) -> None:
 def test_tables_option(tmp_path: Path) -> None:
     items = read_path(DATA / "mysql_blog.sql", tables=["comments", "missing"])
     assert {r.meta["table"] for r in records(items)} == {"comments"}
-    missing = [p for p in problems(items) if p.locator is None]
+    missing = [p for p in problems(items) if p.locator is None and not p.warning]
     assert len(missing) == 1 and "no rows for table 'missing'" in missing[0].message
     assert "posts (id, title, body" in missing[0].message
     # schema-qualified names match their bare name, and case does not matter
@@ -705,6 +706,286 @@ def test_memory_stays_bounded_on_a_large_statement(tmp_path: Path) -> None:
     assert peak < 3_000_000, f"peak {peak} bytes while reading {size} bytes"
 
 
+# -- unbalanced quotes: resynchronising at the next statement ----------------------------------
+
+
+def test_damaged_quotes_cost_their_own_lines_only() -> None:
+    """A hand-edited mysqldump (golden file damaged_quotes.sql): each damage is one problem naming its lines."""
+    items = read_path(DATA / "damaged_quotes.sql")
+    assert texts(items)[:6] == [
+        "First post of the forum.",
+        "Be kind. Don't spam.",
+        "Read again: the next statement starts on its own line.",
+        "The row after the unterminated string.",
+        "The last row of posts.",
+        "Set form, written by a migration script.",
+    ]
+    damaged = [p for p in problems(items) if p.locator in ("line 26", "line 28", "line 30")]
+    assert [p.locator for p in damaged] == ["line 26", "line 28", "line 30"]
+    for problem, line in zip(damaged, (26, 28, 30), strict=True):
+        assert f"line {line} was skipped and reading resumed at line {line + 1}, where the next statement starts" in (
+            problem.message
+        )
+        assert (
+            problem.raw is not None
+            and problem.raw.startswith("INSERT INTO `posts` VALUES (")
+            and "\n" not in problem.raw
+        )
+    assert 'text right after a closing quote ("\'s broken: the apostr")' in damaged[0].message
+
+
+def _numbered_dump(style: str, rows: int, damage: str) -> str:
+    """A dump in the style of mysqldump, pg_dump --inserts or sqlite3 .dump, one INSERT per row, the
+    second row's statement damaged by ``damage``."""
+    head = {
+        "mysql": "-- MySQL dump 10.13  Distrib 8.0.36\nCREATE TABLE `notes` (`id` int, `body` text);\n",
+        "postgres": "-- PostgreSQL database dump\nSET standard_conforming_strings = on;\n"
+        "CREATE TABLE public.notes (id integer, body text);\n",
+        "sqlite": "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n"
+        "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT);\n",
+    }[style]
+    table = {"mysql": "`notes`", "postgres": "public.notes", "sqlite": "notes"}[style]
+    lines = [f"INSERT INTO {table} VALUES({i},'Note number {i}.');\n" for i in range(1, rows + 1)]
+    lines[1] = f"INSERT INTO {table} VALUES(2,{damage});\n"
+    return head + "".join(lines) + ("COMMIT;\n" if style == "sqlite" else "")
+
+
+_DAMAGE = {
+    "an apostrophe not escaped": "'It's broken'",
+    "a string that never closes": "'Never closed",
+    "a quote escaped by mistake": "'Backslash at the end\\'",
+    "a quote then a parenthesis": "'Opens' (",
+}
+
+
+@pytest.mark.parametrize(
+    ("style", "damage"),
+    [
+        (style, damage)
+        for style in ("mysql", "postgres", "sqlite")
+        for damage in sorted(_DAMAGE)
+        if style == "mysql" or "escaped" not in damage  # a backslash escapes nothing in Postgres and SQLite
+    ],
+)
+def test_a_thousand_statements_after_an_unbalanced_quote_are_read(tmp_path: Path, style: str, damage: str) -> None:
+    dump = _numbered_dump(style, 1002, _DAMAGE[damage])
+    items = read_text(tmp_path, dump)
+    got = texts(items)
+    assert got == [f"Note number {i}." for i in range(1, 1003) if i != 2], problems(items)
+    [problem] = problems(items)
+    first = dump.count("\n", 0, dump.index("VALUES(2,")) + 1
+    assert problem.locator == f"line {first}"
+    if "parenthesis" in damage:  # the quotes are fine: the statement's own ';' ends it
+        assert "the rest of the statement (line 4) was skipped".replace("4", str(first)) in problem.message
+    else:
+        assert f"line {first} was skipped and reading resumed at line {first + 1}" in problem.message
+    assert problem.raw is not None and "Note number 3" not in problem.raw
+
+
+@pytest.mark.parametrize("chunk", [3, 64, 1 << 18])
+def test_resynchronising_reads_the_same_whatever_the_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(sql_values, "CHUNK", chunk)
+    for damage in _DAMAGE.values():
+        items = read_text(tmp_path, _numbered_dump("mysql", 6, damage))
+        assert texts(items) == [f"Note number {i}." for i in (1, 3, 4, 5, 6)], damage
+        assert [p.locator for p in problems(items)] == ["line 4"], damage
+
+
+def test_a_string_that_never_closes_holds_bounded_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No quote after the stray one: the row stops growing at HOLD_MAX and reading resumes at the next line."""
+    monkeypatch.setattr(sql_values, "HOLD_MAX", 1 << 16)
+    monkeypatch.setattr(sql_values, "CHUNK", 1 << 13)
+    tail = "".join(f"INSERT INTO public.counts VALUES ({i}, {i * 7});\n" for i in range(25_000))  # 1 MB
+    dump = (
+        "-- PostgreSQL database dump\nCREATE TABLE public.counts (id integer, body text);\n"
+        "INSERT INTO public.counts VALUES (0, 'opened, never closed);\n" + tail
+    )
+    path = tmp_path / "dump.sql"
+    path.write_text(dump, encoding="utf-8")
+    tracemalloc.start()
+    try:
+        count = 0
+        found = []
+        for item in SqlImporter.from_options({}).read(InputFile(path, "dump.sql")):
+            if isinstance(item, Record):
+                count += 1
+            else:
+                found.append(item)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 25_000
+    [problem] = found
+    assert problem.locator == "line 3" and "line 3 was skipped and reading resumed at line 4" in problem.message
+    assert peak < 800_000, f"peak {peak} bytes"
+
+
+def test_statement_starts_inside_valid_strings_are_only_text(tmp_path: Path) -> None:
+    """pg_dump and older sqlite3 keep raw line ends in strings: SQL in a post about SQL stays in the post."""
+    snippet = (
+        "Run this once:\nINSERT INTO users VALUES (1, ''bob'');\nCREATE TABLE audit (id int);\nCOMMIT;\n"
+        "It''s idempotent."
+    )
+    pg = (
+        "-- PostgreSQL database dump\nSET standard_conforming_strings = on;\n"
+        "CREATE TABLE public.snippets (id integer NOT NULL, title text, body text);\n"
+        f"INSERT INTO public.snippets VALUES (1, 'Seed script', '{snippet}');\n"
+        "INSERT INTO public.snippets VALUES (2, 'Next', 'Plain.');\n"
+    )
+    items = read_text(tmp_path, pg)
+    assert problems(items) == []
+    assert texts(items) == [snippet.replace("''", "'"), "Plain."]
+    sqlite = (
+        "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\nCREATE TABLE s(id INTEGER, body TEXT);\n"
+        f"INSERT INTO s VALUES(1,'{snippet}');\nCOMMIT;\n"
+    )
+    assert texts(read_text(tmp_path, sqlite)) == [snippet.replace("''", "'")]
+    table = "INSERT INTO skipped VALUES (1, 'x');\n"
+    items = read_text(tmp_path, pg + table.replace("x", snippet), tables=["snippets"])  # skipped, not parsed
+    assert texts(items) == [snippet.replace("''", "'"), "Plain."] and not [p for p in problems(items) if not p.warning]
+
+
+def test_an_unbalanced_quote_in_a_create_statement(tmp_path: Path) -> None:
+    dump = (
+        "-- MySQL dump 10.13\n"
+        "CREATE TABLE `t` (`id` int, `body` text COMMENT 'the post's body');\n"
+        "INSERT INTO `t` (`id`, `body`) VALUES (1,'one');\n"
+        "INSERT INTO `t` (`id`, `body`) VALUES (2,'two');\n"
+    )
+    items = read_text(tmp_path, dump)
+    assert texts(items) == ["one", "two"]
+    [problem] = problems(items)
+    assert problem.locator == "line 2" and "has an unbalanced quote (text follows a closing quote on line 2)" in (
+        problem.message
+    )
+    assert "line 2 was skipped and reading resumed at line 3" in problem.message
+
+
+def test_a_missing_semicolon_loses_nothing(tmp_path: Path) -> None:
+    dump = (
+        "-- MySQL dump 10.13\n"
+        "CREATE TABLE `t` (`id` int, `body` text)\n"
+        "INSERT INTO `t` VALUES (1,'one'),(2,'two')\n"
+        "INSERT INTO `t` VALUES (3,'three');\n"
+        "INSERT INTO `t` SET `id`=4, `body`='four'\n"
+        "INSERT INTO `t` VALUES (5,'five') ON DUPLICATE KEY UPDATE `body`='5';\n"
+    )
+    items = read_text(tmp_path, dump)
+    assert texts(items) == ["one", "two", "three", "four", "five"]
+    assert [(p.locator, p.warning) for p in problems(items)] == [("line 3", True), ("line 5", True)]
+    assert "has no ';' before the statement on line 4; both were read" in problems(items)[0].message
+    assert records(items)[0].meta["fields"] == {"id": 1}  # the CREATE TABLE without ';' still named the columns
+
+
+# -- INSERT ... SET ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 1 << 18])
+def test_insert_set_is_one_row_named_by_its_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(sql_values, "CHUNK", chunk)
+    dump = textwrap.dedent(
+        """\
+        -- MySQL dump 10.13
+        CREATE TABLE `faq` (`id` int, `question` text, `answer` text, `updated` datetime);
+        INSERT INTO `faq` SET `id`=1, `question`='How do I reset my password?', `answer`='Use the \\'Forgot\\' link.';
+        INSERT faq SET answer = 'Yes, from Settings > Export.', question = 'Can I export my data?', updated = NOW();
+        INSERT IGNORE INTO `faq` SET `faq`.`question` = _utf8mb4'Is there an API?' , `faq`.`answer` = 'Yes: v2.'
+          ON DUPLICATE KEY UPDATE `answer` = VALUES(`answer`);
+        REPLACE INTO faq SET question='Where are you based?', answer=NULL;
+        INSERT INTO faq SET question='Broken', answer='it's not closed right';
+        INSERT INTO faq SET question='After the damage', answer='Still read.';
+        """
+    )
+    items = read_text(tmp_path, dump)
+    assert [(r.input, r.output) for r in records(items)] == [
+        ("How do I reset my password?", "Use the 'Forgot' link."),
+        ("Can I export my data?", "Yes, from Settings > Export."),
+        ("Is there an API?", "Yes: v2."),
+        ("After the damage", "Still read."),
+    ]
+    assert records(items)[0].meta == {"table": "faq", "guessed": "question/answer", "fields": {"id": 1}}
+    assert records(items)[1].source.locator == "table faq row 2 (line 4)"
+    null, broken = problems(items)
+    assert null.locator == "table faq row 4 (line 7)" and "'answer' is NULL" in null.message
+    assert null.raw == "question='Where are you based?', answer=NULL"
+    assert broken.locator == "line 8" and "resumed at line 9" in broken.message
+
+
+def test_insert_set_with_a_mapping_and_a_template(tmp_path: Path) -> None:
+    dump = "INSERT INTO `kb` SET `title`='Billing', `body`='Invoices are sent monthly.', `views`=12;\n"
+    assert texts(read_text(tmp_path, dump, text_column="body")) == ["Invoices are sent monthly."]
+    assert texts(read_text(tmp_path, dump, template="{title}: {body}")) == ["Billing: Invoices are sent monthly."]
+    [problem] = problems(read_text(tmp_path, dump, text_column="missing"))
+    assert "has no column 'missing' (text_column); its columns: title, body, views" in problem.message
+
+
+# -- --sql-table: the other tables are skipped and counted, never rejected ---------------------
+
+
+_TWO_TABLES = textwrap.dedent(
+    """\
+    -- MySQL dump 10.13  Distrib 8.0.36
+    CREATE TABLE `posts` (`id` int, `body` text);
+    CREATE TABLE `users` (`id` int, `bio` text, `avatar` blob);
+    INSERT INTO `users` VALUES (1,'Ana',0x89504E47),(2,'Bo',NULL);
+    INSERT INTO `posts` VALUES (1,'First post.');
+    INSERT INTO `users` SET `id`=3, `bio`='Set form';
+    INSERT INTO `users` (`id`, `bio`) SELECT id, name FROM staff;
+    INSERT INTO `users` VALUES (4,'It's a hand-edited bio');
+    INSERT INTO `posts` VALUES (2,'Second post.');
+    INSERT INTO `audit_log` VALUES (1,'login'),(2,'logout');
+    """
+)
+
+
+def test_other_tables_are_skipped_and_counted_as_a_warning(tmp_path: Path) -> None:
+    items = read_text(tmp_path, _TWO_TABLES, tables=["posts"])
+    assert texts(items) == ["First post.", "Second post."]
+    assert [p for p in problems(items) if p.raw is not None] == []  # nothing of theirs is a reject
+    damaged, skipped = problems(items)
+    assert damaged.warning and damaged.locator == "line 8" and "resumed at line 9" in damaged.message
+    assert skipped.warning and skipped.locator is None
+    assert skipped.message == (
+        "skipped 5 statement(s) of tables left out by --sql-table: users (4 statement(s)), audit_log (1 statement(s))"
+    )
+
+
+def test_other_tables_copy_rows_are_counted(tmp_path: Path) -> None:
+    dump = (
+        "-- PostgreSQL database dump\n"
+        "COPY public.posts (id, body) FROM stdin;\n1\tHello.\n\\.\n"
+        "COPY public.users (id, bio) FROM stdin;\n1\tAna\n2\tBo\n3\tCy\n\\.\n"
+        "COPY public.sessions (id, token) FROM stdin WITH (FORMAT csv);\n1,abc\n\\.\n"
+        "COPY public.events (id, kind) FROM stdin;\n1\tlogin\n2\tlog"
+    )
+    items = read_text(tmp_path, dump, tables=["posts"])
+    assert texts(items) == ["Hello."]
+    truncated, skipped = problems(items)
+    assert not truncated.warning and truncated.raw is None and "a table that is not imported" in truncated.message
+    assert skipped.warning and skipped.message == (
+        "skipped 3 statement(s) of tables left out by --sql-table: "
+        "public.events (1 statement(s), 1 row(s)), public.sessions (1 statement(s), 1 row(s)), "
+        "public.users (1 statement(s), 3 row(s))"
+    )
+
+
+def test_a_build_with_sql_table_rejects_nothing_of_the_other_tables(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "forum.sql").write_text(_TWO_TABLES, encoding="utf-8")
+    pipeline = Pipeline().source(tmp_path / "in", importer="sql", tables=["posts"])
+    result = pipeline.set(report=False, format="text").run(tmp_path / "out")
+    counts = result.counts
+    assert counts["read"] == 2 and counts["rejected"] == 0
+    assert counts["read"] == counts["train"] + counts["val"] + counts["rejected"]
+    warnings = [w["message"] for w in result.manifest["warnings"]]
+    assert any(m.startswith("skipped 5 statement(s) of tables left out by --sql-table: users") for m in warnings)
+    assert result.manifest["errors"] == []
+
+
 # -- properties -------------------------------------------------------------------------------
 
 _NAMES = st.sampled_from(["d.sql", "d.dump", "d.pgsql"])
@@ -726,7 +1007,7 @@ _FRAGMENTS = st.sampled_from([
     "CASE ", "CREATE TABLE t (a int, body text);", "CREATE TRIGGER x ", "CREATE FUNCTION f() ",
     "COPY t (a, body) FROM stdin;\n", "1\tx\n", "\\N", "\\.\n", "\\restrict k\n",
     "SET standard_conforming_strings = off;", "ON DUPLICATE KEY UPDATE a=1", "SELECT ", "DEFAULT", "ARRAY[", "]",
-    "é", "\u2028", "\r\n",
+    "é", "\u2028", "\r\n", " SET ", "body = ", "`t`.`body`=", ":=", "'it's'", "\nINSERT INTO t VALUES ", "\nCOMMIT;",
 ])
 # fmt: on
 
@@ -740,6 +1021,90 @@ def test_sql_like_noise_never_crashes(tmp_path: Path, parts: list[str], name: st
         read_text(tmp_path, "".join(parts), name, dialect=dialect)
     finally:
         sql_values.CHUNK = original
+
+
+@FEWER
+@given(
+    style=st.sampled_from(["mysql", "postgres", "sqlite"]),
+    row=st.integers(1, 8),
+    at=st.integers(0, 40),
+    quote=st.sampled_from(["'", "\\'", "''"]),
+)
+def test_a_stray_quote_anywhere_costs_at_most_its_statement(
+    tmp_path: Path, style: str, row: int, at: int, quote: str
+) -> None:
+    """A quote dropped into one statement of a dump: every other statement's row is still read."""
+    dump = _numbered_dump(style, 8, "'Note number 2.'")
+    start = dump.index(f"VALUES({row},")
+    cut = min(start + at, dump.index("\n", start))
+    damaged = dump[:cut] + quote + dump[cut:]
+    items = read_text(tmp_path, damaged)
+    got = texts(items)
+    assert all(f"Note number {i}." in got for i in range(1, 9) if i != row), items
+    assert len([p for p in problems(items) if p.locator is not None]) <= 1, items
+
+
+@FEWER
+@given(
+    style=st.sampled_from(["mysql", "postgres", "sqlite"]),
+    row=st.integers(1, 8),
+    at=st.integers(0, 50),
+    n=st.integers(1, 3),
+    multiline=st.booleans(),
+)
+def test_characters_cut_from_one_statement_cost_at_most_that_statement(
+    tmp_path: Path, style: str, row: int, at: int, n: int, multiline: bool
+) -> None:
+    """A few characters lost from one statement (its quote, its ';', its VALUES...): the others are read."""
+    body = "'Note number 2.\nINSERT INTO x VALUES (1);\nmore'" if multiline and style != "mysql" else "'Note number 2.'"
+    dump = _numbered_dump(style, 8, body)
+    start = dump.index(f"VALUES({row},")
+    end = dump.index("\n", start)
+    cut = min(start + at, end)
+    items = read_text(tmp_path, dump[:cut] + dump[cut + n :])
+    got = texts(items)
+    intact = [i for i in range(1, 9) if i != row and not (i == row + 1 and cut + n > end)]
+    assert all(any(t.startswith(f"Note number {i}.") for t in got) for i in intact), items
+
+
+_MUTATION = st.tuples(
+    st.sampled_from(["insert", "delete", "truncate"]),
+    st.floats(0, 1),
+    st.sampled_from(["'", '"', "`", "\\", ";", "\n", "(", ")", ",", "--", "/*", "$$", "\\.\n", "INSERT INTO t SET "]),
+)
+
+
+@SETTINGS
+@given(
+    path=st.sampled_from(_inputs()),
+    mutations=st.lists(_MUTATION, min_size=1, max_size=3),
+    chunk=st.sampled_from([3, 1 << 18]),
+    tables=st.sampled_from([None, ["posts"], ["notes", "qa"]]),
+)
+def test_mutated_real_dumps_never_crash(
+    tmp_path: Path, path: Path, mutations: list[tuple[str, float, str]], chunk: int, tables: list[str] | None
+) -> None:
+    """The golden dumps with quotes, delimiters and comment marks added or removed, or cut short: no exception,
+    only records and problems, and with --sql-table no record of another table."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    for kind, where, piece in mutations:
+        at = int(where * len(text))
+        text = (
+            text[:at] + piece + text[at:]
+            if kind == "insert"
+            else text[:at] + text[at + len(piece) :]
+            if kind == "delete"
+            else text[:at]
+        )
+    original = sql_values.CHUNK
+    sql_values.CHUNK = chunk
+    try:
+        items = read_text(tmp_path, text, **({"tables": tables} if tables else {}))
+    finally:
+        sql_values.CHUNK = original
+    assert all(i.message for i in problems(items))
+    if tables:
+        assert {r.meta["table"].rsplit(".", 1)[-1].lower() for r in records(items)} <= set(tables)
 
 
 _TEXT = st.text(
