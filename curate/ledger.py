@@ -12,6 +12,7 @@ The invariant the manifest states and the tests check::
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -24,6 +25,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
+from curate.jsonl import dumps, loads
 from curate.outdir import OutputFolder
 from curate.records import Record
 from curate.stages.base import Rejection
@@ -44,11 +46,6 @@ _VERSIONED = (
     "peft",
     "ray",
 )
-
-
-def dumps(obj: Any) -> str:
-    """One JSONL line: compact, UTF-8 kept as is, keys in insertion order."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(slots=True)
@@ -235,8 +232,14 @@ class Ledger:
         return manifest
 
     def abort(self) -> None:
-        """Drop the staging folder; previous outputs stay untouched."""
-        self._close()
+        """Drop the staging folder; previous outputs stay untouched.
+
+        Closing a file can fail (its buffer cannot be flushed on a full disk): the staging
+        folder is removed all the same, which is what gives the space back.
+        """
+        for fh in [*self._files.values(), *self._scratch]:
+            with contextlib.suppress(OSError):
+                fh.close()
         shutil.rmtree(self.staging, ignore_errors=True)
 
     def _close(self) -> None:
@@ -281,7 +284,7 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             if line.strip():
-                yield json.loads(line)
+                yield loads(line)
 
 
 class Spill:

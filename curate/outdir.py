@@ -113,7 +113,8 @@ class OutputFolder:
         lock_path = state / LOCK
         lock = _take_lock(lock_path, out)
         folder = cls(out, state, lock, lock_path)
-        folder._remove_leftovers()
+        folder._remove_leftovers()  # first: on a full disk this gives space back
+        _say_who(lock)
         return folder
 
     def release(self) -> None:
@@ -256,20 +257,22 @@ def _take_lock(lock_path: Path, out: Path) -> IO[str]:
             f"another build is writing to {str(out)!r}: {holder}",
             hint="wait for it to finish, or build into another folder with -o",
         ) from None
-    fh.seek(0)
-    fh.truncate()
-    fh.write(
-        json.dumps(
-            {
-                "pid": os.getpid(),
-                "host": socket.gethostname(),
-                "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-                "command": " ".join(sys.argv),
-            }
-        )
-    )
-    fh.flush()
     return fh
+
+
+def _say_who(fh: IO[str]) -> None:
+    """Write who holds the lock into it, for a second build's message (best effort: a full disk skips it)."""
+    holder = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "command": " ".join(sys.argv),
+    }
+    with contextlib.suppress(OSError):
+        fh.seek(0)
+        fh.truncate()
+        fh.write(json.dumps(holder))
+        fh.flush()
 
 
 def _describe_holder(text: str) -> str:

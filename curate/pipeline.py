@@ -157,7 +157,7 @@ class Pipeline:
             raise ConfigError("no output folder", hint='pass -o OUT (or output = "..." under [build])')
         self.config.output = str(out)
         plan = self.plan()
-        check_paths(self.config.sources)
+        check_paths(self.config.sources, out)
         reporter = reporter or NullReporter()
         with Ledger(out) as ledger:
             if self.config.engine == "ray":
@@ -195,14 +195,23 @@ class Pipeline:
         return result
 
 
-def check_paths(sources: Sequence[SourceSpec]) -> None:
-    """Raise :class:`ConfigError` for a source path that does not exist (a typo must not replace a build)."""
+def check_paths(sources: Sequence[SourceSpec], output: str | os.PathLike[str]) -> None:
+    """Raise :class:`ConfigError` for a source path that does not exist (a typo must not replace a build),
+    or one that is the output folder or inside it."""
     missing = [spec.path for spec in sources if not os.path.lexists(spec.path)]
     if missing:
         raise ConfigError(
             f"source path(s) not found: {', '.join(map(repr, missing))}",
             hint="check the spelling; nothing was written and the previous outputs are untouched",
         )
+    out = Path(output).resolve()
+    for spec in sources:
+        src = Path(spec.path).resolve()
+        if src == out or out in src.parents:
+            raise ConfigError(
+                f"source {spec.path!r} is the output folder {str(output)!r} or inside it",
+                hint="build into another folder with -o (an output folder inside a source folder is fine)",
+            )
 
 
 def check_not_empty(ledger: Ledger) -> None:

@@ -148,3 +148,12 @@ def test_outputs_are_never_read_back_as_inputs(tmp_path, cli):
         assert manifest["counts"]["read"] == 30, result.output
     assert [w for w in manifest["warnings"] if "output folder" in w["message"]]
     assert "not read as a source" in result.output
+
+
+def test_building_a_folder_into_itself_is_a_usage_error(tmp_path, cli):
+    src = tmp_path / "src"
+    src.mkdir()
+    jsonl(src / "a.jsonl", qa(5))
+    for out in (src, tmp_path):  # the source is the output folder, or inside it
+        result = cli("build", str(src), "-o", str(out), ok=False)
+        assert result.exit_code == 2 and "is the output folder" in result.output

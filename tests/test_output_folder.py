@@ -208,3 +208,29 @@ def test_a_users_own_file_is_never_replaced(tmp_path):
         assert folder.kept_user_files == ["README.md"]
     assert (out / "README.md").read_text() == "my notes"
     assert (out / ".curate" / "current" / "README.md").read_text() == "new README.md"
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MiB tmpfs (needs root and mount rights: skipped elsewhere)."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2M", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_real_full_disk_keeps_the_build_and_gives_the_space_back(tmp_path, small_disk):
+    out = small_disk / "out"
+    small = tmp_path / "small.jsonl"
+    small.write_text("".join(json.dumps({"text": f"record {i}"}) + "\n" for i in range(50)))
+    subprocess.run([*BUILD, str(small), "-o", str(out)], check=True)
+    before = published(out)
+    big = big_source(tmp_path, 30_000)  # about 7 MB of outputs: more than the disk holds
+    for _ in range(2):  # the second time, the first one's leftovers must not be in the way
+        done = subprocess.run([*BUILD, str(big), "-o", str(out)], capture_output=True, text=True)
+        assert done.returncode == 1 and "the disk is full" in done.stderr and "Traceback" not in done.stderr
+        assert published(out) == before
+        assert list((out / ".curate").glob("staging-*")) == []
