@@ -170,15 +170,28 @@ def test_kill_9_at_random_instants_never_leaves_a_mixed_set(tmp_path):
     duration = time.perf_counter() - start
     rng = random.Random(0)
     for seed in range(2, 10):
-        proc = subprocess.Popen([*BUILD, str(src), "-o", str(out), "--seed", str(seed)])
+        proc = subprocess.Popen([*BUILD, str(src), "-o", str(out), "--seed", str(seed), "--workers", "2"])
         time.sleep(rng.uniform(0.3, duration * 1.2))
+        children = _children(proc.pid)
         proc.kill()
         proc.wait()
         assert consistent(out)
+        deadline = time.time() + 10  # the stage workers end with their build: no orphans
+        while any(c.is_running() and c.status() != "zombie" for c in children) and time.time() < deadline:
+            time.sleep(0.1)
+        assert not [c for c in children if c.is_running() and c.status() != "zombie"]
     # The next build takes over: no stale lock, leftovers removed.
     subprocess.run([*BUILD, str(src), "-o", str(out)], check=True)
     assert consistent(out)
     assert [p.name for p in (out / ".curate").iterdir() if p.name.startswith("staging-")] == []
+
+
+def _children(pid: int) -> list:
+    psutil = pytest.importorskip("psutil")
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
 
 
 @pytest.mark.slow

@@ -20,6 +20,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -42,11 +44,19 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _init(factories: list[Callable[[], Stage]]) -> None:
+def _init(factories: list[Callable[[], Stage]], parent: int) -> None:
     global _STAGES
     # Ctrl-C reaches the whole process group: the engine's process handles it and stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="curate-parent-watch").start()
     _STAGES = [make() for make in factories]
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker when the engine's process is gone (``kill -9`` of the build leaves no orphan)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _process(batch: list[Record]) -> StageResult:
@@ -97,7 +107,7 @@ class StagePool:
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init,
-                initargs=(self.factories,),
+                initargs=(self.factories, os.getpid()),
             )
         return self._executor
 
