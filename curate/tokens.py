@@ -16,8 +16,8 @@ joined by a newline), with the tokenizer's special tokens.
 
 ``--max-tokens N`` adds the ``token_limit`` stage: a record over ``N`` tokens is rejected
 (reason ``too_long``) or, with ``--over-max-tokens truncate``, shortened: a conversation
-loses its last turns (it keeps ending on an assistant turn), other records are cut at
-``N`` tokens. What was cut is noted in the record's changes.
+loses its last turns (it keeps ending on an assistant turn; a single exchange has its reply
+cut), other records are cut at ``N`` tokens. What was cut is noted in the record's changes.
 """
 
 from __future__ import annotations
@@ -195,15 +195,27 @@ class TokenLimit(Stage):
         return shortened if self.counter.count(shortened) <= self.max_tokens else None
 
     def _drop_turns(self, record: Record, n: int) -> Record | None:
+        """Drop trailing turns (ending on an assistant turn); a single exchange has its reply cut."""
         messages = list(record.messages or [])
-        while messages:
-            # End on an assistant turn: drop the trailing turn, then anything after the last assistant.
+        first = next((i for i, t in enumerate(messages) if t["role"] == "assistant"), None)
+        if first is None or not any(t["role"] == "user" for t in messages[:first]):
+            return None
+        while len(messages) > first + 1:
             messages.pop()
-            while messages and messages[-1]["role"] != "assistant":
+            while len(messages) > first + 1 and messages[-1]["role"] != "assistant":
                 messages.pop()
-            if not any(t["role"] == "user" for t in messages):
-                return None
             candidate = self._changed(record, n, messages=messages)
+            if self.counter.count(candidate) <= self.max_tokens:
+                return candidate
+        # One exchange left, still too long: cut its reply to what the template leaves room for.
+        shell = [*messages[:first], {**messages[first], "content": ""}]
+        room = self.max_tokens - self.counter.count(self._changed(record, n, messages=shell))
+        reply = messages[first]["content"]
+        for budget in range(room, max(room - 8, 0), -1):  # token boundaries may shift when cut
+            text = self._cut(reply, budget + len(self.counter.tokenizer("", add_special_tokens=True)["input_ids"]))
+            if not text.strip():
+                return None
+            candidate = self._changed(record, n, messages=[*messages[:first], {**messages[first], "content": text}])
             if self.counter.count(candidate) <= self.max_tokens:
                 return candidate
         return None
