@@ -73,6 +73,8 @@ class TokenCounter:
                 )
             except (OSError, ValueError) as exc:
                 raise ConfigError(f"tokenizer {self.path!r} could not be loaded: {exc}") from None
+            # Counting is not feeding a model: no "sequence longer than the maximum" warnings.
+            self._tokenizer.model_max_length = 1 << 62
         return self._tokenizer
 
     @property
