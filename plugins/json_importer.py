@@ -51,6 +51,7 @@ from curate.importing import (
     open_text,
     shardable_head,
 )
+from curate.jsonl import loads
 from curate.mapping import ANSWER_NAMES, PROMPT_NAMES, ColumnMapping
 from curate.records import Record, RecordError
 from curate.rows import detect_row_format, fields_from_row
@@ -217,7 +218,6 @@ class JsonImporter(Importer[JsonOptions]):
 
     def _read_lines(self, file: InputFile, stream: IO[str], first_line: int = 1) -> Iterator[Record | Problem]:
         readline = stream.readline
-        decode = _DECODER.decode
         n = first_line - 1
         while True:
             try:
@@ -246,13 +246,13 @@ class JsonImporter(Importer[JsonOptions]):
                 )
                 continue
             try:
-                obj = decode(line)
+                obj = loads(line, strict=False)  # json.loads' values and errors, faster with msgspec
             except (ValueError, RecursionError) as exc:
                 if not line.strip():
                     continue  # blank line
                 if line.startswith("\ufeff"):  # a BOM left by concatenating files
                     try:
-                        obj = decode(line.lstrip("\ufeff"))
+                        obj = loads(line.lstrip("\ufeff"), strict=False)
                     except (ValueError, RecursionError):
                         pass
                     else:
@@ -403,14 +403,16 @@ class JsonImporter(Importer[JsonOptions]):
             )
         content, used, meta = self._content(obj)
         meta.update(content.pop("meta", None) or {})
-        texts: tuple[str, ...]
         if "text" in content:
-            texts = (content["text"],)
-        elif "messages" in content:
-            texts = tuple(turn_text(t) for t in content["messages"])
+            text = content["text"]
+            empty = not text or text.isspace()
         else:
-            texts = (content["input"], content["output"])
-        if all(not t or t.isspace() for t in texts):
+            if "messages" in content:
+                texts = tuple(turn_text(t) for t in content["messages"])
+            else:
+                texts = (content["input"], content["output"])
+            empty = all(not t or t.isspace() for t in texts)
+        if empty:
             raise _Unfit(f"empty: no text in {', '.join(sorted(used)) or 'any key'}")
         fields = _scalar_fields(obj, used)
         if fields:

@@ -100,3 +100,29 @@ def test_tool_calls_are_content():
 def test_tool_keys_are_checked(kwargs):
     with pytest.raises(RecordError):
         Record.create(SRC, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"text": "t \ud800 \U0001f600"},
+        {"input": "", "output": "o"},
+        {
+            "messages": [
+                {
+                    "role": "assistant",
+                    "content": "",
+                    "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+                }
+            ],
+            "tools": [{"type": "function", "function": {"name": "f"}}],
+        },
+    ],
+)
+def test_a_record_survives_pickling_whole(kwargs):
+    import pickle
+
+    record = Record.create(SRC, meta={"format": "x", "fields": {"n": 1.5}}, **kwargs)
+    back = pickle.loads(pickle.dumps([record, record], protocol=pickle.HIGHEST_PROTOCOL))
+    assert back[0] == record and back[0].source == record.source and back[0].id == record.id
+    assert back[0] is back[1]  # the memo keeps shared records shared

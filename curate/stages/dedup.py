@@ -24,11 +24,29 @@ def dedup_key(record: Record) -> int:
     (True, False)
     """
     if record.messages is not None:
-        parts = [f"{t['role']}\x1e{' '.join(turn_text(t).split())}" for t in record.messages]
+        key = "\x1f".join(f"{t['role']}\x1e{collapse_spaces(turn_text(t))}" for t in record.messages)
+    elif record.output is not None:
+        key = f"{collapse_spaces(record.input or '')}\x1f{collapse_spaces(record.output)}"
     else:
-        parts = [" ".join(part.split()) for part in record.texts()]
-    key = "\x1f".join(parts)
+        key = collapse_spaces(record.text or "")
     return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+def collapse_spaces(text: str) -> str:
+    """``" ".join(text.split())``: every whitespace run one space, none at the ends.
+
+    Normalised text has paragraphs (``\\n\\n``), lines and single spaces: those are mapped
+    with two replaces, and the result is checked to hold no run nor other whitespace
+    (``isprintable`` is false for every whitespace character but the space), which is
+    three times faster than splitting into words; anything else is split and joined.
+
+    >>> collapse_spaces("a b\\n\\nc\\nd"), collapse_spaces(" a \\n\\n\\n b\\t")
+    ('a b c d', 'a b')
+    """
+    flat = text.replace("\n\n", " ").replace("\n", " ")
+    if flat.isprintable() and "  " not in flat and flat[:1] != " " and flat[-1:] != " ":
+        return flat
+    return " ".join(text.split())
 
 
 class KeyTable:
