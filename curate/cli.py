@@ -219,7 +219,9 @@ class RichReporter:
 )
 @click.option("--clusters", type=int, help="Number of K-means clusters [default: from N].")
 @click.option("--kmeans-backend", help="K-means backend: torch, keops, sklearn, faiss.")
-@click.option("--embedder", help="Embedding model: a local path or a sentence-transformers name.")
+@click.option(
+    "--embedder", help="Embedder: static (fast on CPU), NAME:MODEL, or a local path / sentence-transformers name."
+)
 @click.option("--dedup-dry-run", is_flag=True, help="Report what several thresholds would remove; remove nothing.")
 @click.option(
     "--train", "train", metavar="PRESET|FILE", help="Fine-tune afterwards: a preset (full, lora, qlora) or a TOML file."

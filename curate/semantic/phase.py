@@ -40,7 +40,7 @@ from curate.semantic.clusters import (
 from curate.semantic.embed import Embedder, EmbeddingCache, embedding_text, resolve_embedder, text_key
 from curate.semantic.kmeans import BACKENDS, blas_threads, choose_k, spherical_kmeans
 from curate.semantic.semdedup import greedy_over_pairs, roots, union_pairs
-from curate.semantic.summary import format_dry_run, summary_lines
+from curate.semantic.summary import embed_rate, format_dry_run, summary_lines
 from curate.stages.base import Phase, PhaseResult
 
 __all__ = ["SemanticOptions", "SemanticPhase", "format_dry_run", "summary_lines"]
@@ -258,6 +258,7 @@ class SemanticPhase(Phase):
                 "seconds": round(embed_seconds, 3),
             },
         }
+        report["embedder"].update(embed_rate(report["embedder"], n))
         result.report = report
         if n == 0:
             report["seconds"] = round(time.perf_counter() - started, 3)
@@ -303,6 +304,7 @@ class SemanticPhase(Phase):
                 t0 = time.perf_counter()
                 counts["embedded"] += cache.fill(self.embedder, keys, chunk_texts)  # commits as it goes
                 seconds += time.perf_counter() - t0
+                self._say_rate(counts["embedded"], seconds, len(run.ids))
             chunk_keys.clear()
             chunk_texts.clear()
 
@@ -320,6 +322,17 @@ class SemanticPhase(Phase):
                 flush()
         flush()
         return seconds
+
+    def _say_rate(self, embedded: int, seconds: float, seen: int) -> None:
+        """The spinner's text while embedding: the rate so far, and the static embedder when that is slow."""
+        info = {"name": self.embedder.name, "device": self.embedder.device, "embedded": embedded, "seconds": seconds}
+        rate = embed_rate(info, seen)
+        if not rate:
+            return
+        what = f"reading and embedding the records ({embedded:,} embedded, {rate['rate']:,.0f}/s)"
+        if rate["suggest_static"]:
+            what += "; --embedder static is ~100x faster on CPU"
+        self.step(what)
 
     def _matrix(self, keys: np.ndarray, cache: EmbeddingCache, tmp_dir: Path) -> tuple[np.ndarray, Path | None]:
         """The run's vectors in record order: float32 in memory, or a float16 memmap when large."""

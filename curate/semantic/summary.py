@@ -13,6 +13,44 @@ from __future__ import annotations
 
 from typing import Any
 
+#: A build whose transformer embedding of every record would take longer than this (at the
+#: rate measured on the machine) is told about ``--embedder static``.
+SUGGEST_STATIC_SECONDS = 600.0
+#: Fewer texts than this embedded in a run give no rate worth extrapolating.
+MIN_RATE_TEXTS = 32
+
+
+def embed_rate(embedder: dict[str, Any], records: int) -> dict[str, Any]:
+    """The measured embedding rate and what it predicts, for the report's ``embedder`` entry.
+
+    ``rate``: texts embedded a second in this run (absent when too few were embedded to
+    tell); ``estimate_seconds``: how long embedding all ``records`` would take at that rate
+    with an empty cache; ``suggest_static``: whether that is over
+    :data:`SUGGEST_STATIC_SECONDS` with a transformer on the CPU, where the static embedder
+    is about 100x faster.
+
+    >>> embed_rate({"name": "sentence-transformers", "device": "cpu", "embedded": 240, "seconds": 10.0}, 100_000)
+    {'rate': 24.0, 'estimate_seconds': 4166.7, 'suggest_static': True}
+    >>> embed_rate({"name": "static", "device": "cpu", "embedded": 0, "seconds": 0.0}, 10)
+    {}
+    """
+    embedded = int(embedder.get("embedded", 0))
+    seconds = float(embedder.get("seconds", 0.0))
+    if embedded < MIN_RATE_TEXTS or seconds <= 0:
+        return {}
+    rate = embedded / seconds
+    estimate = records / rate
+    slow = embedder.get("name") != "static" and embedder.get("device") in ("cpu", None, "auto")
+    return {
+        "rate": round(rate, 1),
+        "estimate_seconds": round(estimate, 1),
+        "suggest_static": bool(slow and estimate > SUGGEST_STATIC_SECONDS),
+    }
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:.0f} s"
+
 
 def _pct(part: int, whole: int) -> str:
     return f"{100.0 * part / whole:.1f}%" if whole else "0.0%"
@@ -68,10 +106,18 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     lines = []
     emb = report.get("embedder", {})
     if emb.get("embedded", 0):
+        rate = f", {emb['rate']:,.0f} texts/s" if emb.get("rate") else ""
         lines.append(
             f"semantic: {n:,} records embedded with {emb.get('model_id', '?')} on {emb.get('device') or 'auto'}"
-            f" ({emb.get('embedded', 0):,} new, {emb.get('cached', 0):,} from the cache, {emb.get('seconds', 0):.1f} s)"
+            f" ({emb.get('embedded', 0):,} new, {emb.get('cached', 0):,} from the cache,"
+            f" {emb.get('seconds', 0):.1f} s{rate})"
         )
+        if emb.get("suggest_static"):
+            lines.append(
+                f"semantic: tip: at {emb['rate']:,.0f} texts/s, embedding {n:,} records from scratch takes"
+                f" {_duration(emb['estimate_seconds'])} on this CPU; --embedder static (pip install 'curate[static]')"
+                " is ~100x faster and coarser (docs/semantic.md)"
+            )
     else:
         lines.append(f"semantic: {n:,} records, every vector from the cache of {emb.get('model_id', '?')}")
     km = report.get("kmeans")
