@@ -32,6 +32,9 @@ from curate.stages.base import Rejection
 
 OUTPUT_FILES = ("train.jsonl", "val.jsonl", "rejects.jsonl", "changes.jsonl")
 MANIFEST = "manifest.json"
+#: How the output files encode what UTF-8 cannot: a lone surrogate from the input (JSON's
+#: ``"\ud800"``) is written back as the same JSON escape, which only occurs inside strings.
+JSON_ESCAPES = "backslashreplace"
 _VERSIONED = (
     "pluggy",
     "pandas",
@@ -124,7 +127,8 @@ class Ledger:
         self.warnings: list[ErrorEntry] = []
         self._scratch: list[IO[str]] = []
         self._files: dict[str, IO[str]] = {
-            name: open(self.staging / name, "w", encoding="utf-8", newline="\n") for name in OUTPUT_FILES
+            name: open(self.staging / name, "w", encoding="utf-8", errors=JSON_ESCAPES, newline="\n")
+            for name in OUTPUT_FILES
         }
         #: The files :meth:`commit` publishes (besides the manifest and ``extra_files``).
         self.outputs: list[str] = list(OUTPUT_FILES)
@@ -184,7 +188,7 @@ class Ledger:
 
     def scratch(self, name: str) -> IO[str]:
         """A temporary file in the staging folder, closed and removed with it."""
-        fh = open(self.staging / name, "w", encoding="utf-8", newline="\n")
+        fh = open(self.staging / name, "w", encoding="utf-8", errors=JSON_ESCAPES, newline="\n")
         self._scratch.append(fh)
         return fh
 
@@ -195,7 +199,7 @@ class Ledger:
     def reopen(self, name: str) -> IO[str]:
         """Close and return a fresh append handle for a staged output after a rewrite."""
         self._files[name].close()
-        self._files[name] = open(self.staging / name, "a", encoding="utf-8", newline="\n")
+        self._files[name] = open(self.staging / name, "a", encoding="utf-8", errors=JSON_ESCAPES, newline="\n")
         return self._files[name]
 
     def flush(self, name: str) -> None:

@@ -157,3 +157,14 @@ def test_building_a_folder_into_itself_is_a_usage_error(tmp_path, cli):
     for out in (src, tmp_path):  # the source is the output folder, or inside it
         result = cli("build", str(src), "-o", str(out), ok=False)
         assert result.exit_code == 2 and "is the output folder" in result.output
+
+
+def test_a_lone_surrogate_in_the_input_is_written_back_as_its_json_escape(tmp_path, cli):
+    src = tmp_path / "s.jsonl"
+    src.write_text('{"text": "lone \\ud800 surrogate"}\n{"text": "fine"}\n', encoding="utf-8")
+    out = tmp_path / "out"
+    cli("build", str(src), "-o", str(out), "--no-filters", "--format", "text", "--val-ratio", "0")
+    assert '"lone \\ud800 surrogate"' in (out / "train.jsonl").read_text(encoding="utf-8")
+    assert [json.loads(line)["text"] for line in (out / "train.jsonl").open(encoding="utf-8")][
+        0
+    ] == "lone \ud800 surrogate"
