@@ -165,6 +165,5 @@ def test_a_lone_surrogate_in_the_input_is_written_back_as_its_json_escape(tmp_pa
     out = tmp_path / "out"
     cli("build", str(src), "-o", str(out), "--no-filters", "--format", "text", "--val-ratio", "0")
     assert '"lone \\ud800 surrogate"' in (out / "train.jsonl").read_text(encoding="utf-8")
-    assert [json.loads(line)["text"] for line in (out / "train.jsonl").open(encoding="utf-8")][
-        0
-    ] == "lone \ud800 surrogate"
+    first = (out / "train.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    assert json.loads(first)["text"] == "lone \ud800 surrogate"

@@ -136,7 +136,8 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
     at = next((i for i, s in enumerate(plan.stages) if isinstance(s, ExactDedup)), len(plan.stages))
     head, tail = plan.stages[:at], plan.stages[at:]
     workers = plan.config.workers or available_cores()
-    pool = StagePool(plan.stage_factories[:at], workers) if workers > 1 and head and plan.stage_factories else None
+    costly = any(not stage.cheap for stage in head)
+    pool = StagePool(plan.stage_factories[:at], workers) if workers > 1 and costly and plan.stage_factories else None
     # Rejections of unreadable input are written before the stages' rejections of the batch
     # being filled when they were met: the same order however far ahead the reading runs.
     unreadable: list[Rejection] = []

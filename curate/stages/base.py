@@ -60,6 +60,9 @@ class Stage:
     """
 
     name: ClassVar[str]
+    #: A few microseconds a record: not worth sending to a worker process (the local
+    #: engine starts its pool only when some stage before exact dedup is not cheap).
+    cheap: ClassVar[bool] = False
 
     def process(self, batch: list[Record]) -> BatchResult:
         """Keep, change or reject each record of ``batch``."""

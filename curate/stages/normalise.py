@@ -114,6 +114,7 @@ class Normalise(Stage):
     """The ``normalise`` stage: :func:`normalise_text` on every field; empty records are rejected."""
 
     name = "normalise"
+    cheap = True
 
     def process(self, batch: list[Record]) -> BatchResult:
         result = BatchResult()
