@@ -110,12 +110,26 @@ def truncated(text: str) -> str | None:
     if last.isdigit() and numbered is not None and int(numbered.group(1)) + 1 == int(last):
         return "ends on an empty list item"  # "5. Milk\n6": the marker of the next item, cut before its dot
     if _closed(last):
-        return _mid_word(stripped, last) if _RESULT.search(last) else None
-    m = _LAST_WORD.search(last)
+        return _mid_word(stripped, last) if _ends_on_result(last) else None
+    m = _LAST_WORD.search(last.rsplit(None, 1)[-1])  # the word lies in the last token: search only that
     if m is not None and m.group().lower() in DANGLING and (word_count(last) >= 2 or _LIST_ITEM.match(last)):
         return f"ends on {m.group().lower()!r}"
     why = _cut_list_item(lines) if _LIST_ITEM.match(last) else _cut_prose(lines)
     return why or _mid_word(stripped, last)
+
+
+#: The first half of :data:`_RESULT`, for the last token of a line: a number or an amount.
+_NUMBER_TOKEN = re.compile(r"[-+]?[$€£¥]?\d[\d,.]*%?")
+
+
+def _ends_on_result(line: str) -> bool:
+    """``_RESULT.search(line)`` for a stripped line, without scanning the whole line.
+
+    A number ends the line when its last token is one; an equation needs an "=".
+    """
+    return _NUMBER_TOKEN.fullmatch(line.rsplit(None, 1)[-1]) is not None or (
+        "=" in line and _RESULT.search(line) is not None
+    )
 
 
 def _closed(line: str) -> bool:
@@ -123,7 +137,7 @@ def _closed(line: str) -> bool:
     if line.count("**") % 2 == 1:
         return False  # "**Networ": bold opened, never closed
     end = line[-1]
-    if end in _CLOSERS or _RESULT.search(line):
+    if end in _CLOSERS or _ends_on_result(line):
         return True
     category = unicodedata.category(end)
     return category in ("So", "Sk", "Sm", "Mn", "Cf") or "\ufe00" <= end <= "\ufe0f"
@@ -206,7 +220,8 @@ def junk_token(text: str, *, min_length: int = 120) -> str | None:
     >>> junk_token("The hash is 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.") is None
     True
     """
-    if len(text) < 64 or _LONG_RUN.search(text) is None:
+    # str.split() and \S agree on what a space is: no token of 64 characters, no long run
+    if len(text) < 64 or max(map(len, text.split()), default=0) < 64:
         return None
     spans = code_spans(text)
     if spans:
@@ -332,10 +347,12 @@ def repeated_block(text: str, *, min_words: int = 5) -> str | None:
     """
     if "\n" not in text:
         return None
+    paragraphs = [para.strip() for para in _PARAGRAPH_BREAK.split(text)]
+    if len(set(paragraphs)) == len(paragraphs):
+        return None  # no paragraph comes twice
     seen: Counter[str] = Counter()
     previous = ""
-    for para in _PARAGRAPH_BREAK.split(text):
-        para = para.strip()
+    for para in paragraphs:
         if len(para) < 24 or len(para.split()) < min_words:
             previous = para
             continue

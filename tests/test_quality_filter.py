@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import doctest
+import functools
 import json
+import random
+import re
+import subprocess
+import sys
+import types
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from curate.errors import ConfigError
-from curate.plugins import broken_text, quality_filter
+from curate.plugins import broken_text, quality_filter, text_stats
 from curate.plugins.broken_text import repeated_block, truncated
 from curate.plugins.quality_filter import QualityFilter, boilerplate_lines
 from curate.records import Record, Source
@@ -419,3 +428,266 @@ def test_user_turns_are_judged_only_for_garbage():
     assert len(kept.messages) == 2 and kept.meta["curate"][0]["field"] == "messages[2]"
     rec = chat("Tell me about salad dressings, please. " * 3, ANSWER[:-1] + " and the")
     assert run(rec, fields="all").rejected[0].reason == "truncated"  # an odd prompt is not garbage
+
+
+# -- the vectorised statistics decide as the per-text ones did --------------------------------
+
+#: The last commit whose quality filter computed its statistics text by text, in pure Python.
+BASELINE = "debefc7"
+REPO = Path(__file__).resolve().parent.parent
+BENCH_DATA = REPO / "bench" / "data"
+
+
+def _reference_words(text: str) -> list[str]:
+    """Normalised words as the pure-Python implementation made them: strip ``\\W`` off each token."""
+    stripped = (re.sub(r"^\W+|\W+$", "", tok.lower()) for tok in text_stats.tokens(text))
+    return [tok for tok in stripped if tok]
+
+
+def _random_texts(seed: int, count: int) -> list[str]:
+    """Texts with few distinct words, punctuation, CJK, Greek capitals, combining marks and odd spaces."""
+    rng = random.Random(seed)
+    pieces = [
+        "the",
+        "cat",
+        "Σ",
+        "ΟΔΟΣ,",
+        "İstanbul",
+        "KADİ",
+        "e.g.",
+        "...",
+        "—",
+        "_x_",
+        "a'b",
+        "12.5%",
+        "(see",
+        "it)",
+        "我们",
+        "中文字",
+        "x\u0301",
+        "\u00a0",
+        "\t",
+        "\n",
+        "\n\n",
+        "\x1c",
+        "\u2028",
+        "--",
+        "`code`",
+        "naïve",
+    ]
+    return ["".join(rng.choice(pieces) + rng.choice(" \n") for _ in range(rng.randint(0, 120))) for _ in range(count)]
+
+
+def test_normalised_words_strip_each_token():
+    rng = random.Random(6)
+    ascii_texts = ["".join(rng.choice("aZ9_.,'-(#) \t\n\x1c") for _ in range(rng.randint(0, 200))) for _ in range(400)]
+    for text in _random_texts(0, 400) + ascii_texts:
+        assert text_stats.normalised_words(text) == _reference_words(text), repr(text)
+
+
+def test_vectorised_ngram_statistics_equal_the_per_text_ones():
+    rng = random.Random(1)
+    word_lists = [text_stats.normalised_words(t) for t in _random_texts(2, 300)]
+    word_lists += [[rng.choice(["a", "bb", "ccc", "dd dd"]) for _ in range(rng.randint(0, 90))] for _ in range(300)]
+    word_lists += [("one two three four five six seven " * k + "end").split() for k in range(1, 12)]
+    word_lists += [[], ["solo"], ["", "x"]]
+    got = text_stats.ngram_fractions(word_lists)
+    for words, (top, dup) in zip(word_lists, got, strict=True):
+        assert top == [text_stats.top_ngram_fraction(words, n) for n in (2, 3, 4)], words
+        assert dup == [text_stats.duplicate_ngram_fraction(words, n) for n in range(5, 11)], words
+
+
+def _load_baseline() -> type:
+    """The quality filter (with its text_stats and broken_text) as of :data:`BASELINE`, as a module of its own."""
+    package = "_curate_quality_baseline"
+    if package + ".quality_filter" in sys.modules:
+        return sys.modules[package + ".quality_filter"].QualityFilter
+    sources = {}
+    for name in ("text_stats", "broken_text", "quality_filter"):
+        done = subprocess.run(
+            ["git", "-C", str(REPO), "show", f"{BASELINE}:plugins/{name}.py"], capture_output=True, text=True
+        )
+        if done.returncode:
+            pytest.skip(f"the baseline commit {BASELINE} is not available: {done.stderr.strip()[:200]}")
+        sources[name] = done.stdout
+    sys.modules[package] = types.ModuleType(package)
+    for name, source in sources.items():
+        for dep in ("text_stats", "broken_text"):
+            source = source.replace(f"curate.plugins.{dep}", f"{package}.{dep}")
+        module = types.ModuleType(f"{package}.{name}")
+        sys.modules[module.__name__] = module
+        exec(compile(source, f"{BASELINE}:plugins/{name}.py", "exec"), module.__dict__)
+    return sys.modules[package + ".quality_filter"].QualityFilter
+
+
+@functools.cache
+def _equivalence_corpus() -> list[Record]:
+    """Real replies and conversations from bench/data (see their ``source`` fields), and generated loops."""
+    src = Source("test", "corpus", "-")
+    out: list[Record] = []
+    questions = {}
+    for path in sorted(BENCH_DATA.rglob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if "model" not in row and "question_id" in row:
+                questions[row["question_id"]] = row["turns"]
+                continue
+            prompt = row.get("prompt") or row.get("input") or "Answer the question."
+            for key in ("reply", "output", "text"):
+                if isinstance(row.get(key), str):
+                    out.append(Record.create(src, input=prompt, output=row[key]))
+                    out.append(Record.create(src, text=row[key]))
+            if isinstance(row.get("turns"), list):
+                asked = questions.get(row.get("question_id"), ["Go on."] * len(row["turns"]))
+                messages = []
+                for q, a in zip(asked, row["turns"], strict=False):
+                    messages += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+                out.append(Record.create(src, messages=messages))
+    replies = [r.output for r in out if r.output]
+    rng = random.Random(3)
+    for i in range(300):
+        a, b = rng.sample(replies, 2)
+        words = a.split()
+        cut = rng.randint(5, 40)
+        looping = [
+            " ".join(words[:cut]) * rng.randint(2, 6),
+            a + "\n\n" + a[: rng.randint(0, len(a))],
+            "\n".join([rng.choice(words)] * rng.randint(2, 9) + b.split("\n")),
+            " ".join(rng.choice(words[:12] or ["x"]) for _ in range(rng.randint(20, 200))),
+            a + " " + " ".join(words[cut : cut + 12]) * rng.randint(1, 4) + " " + b,
+            a + " " + "".join(rng.choice("AZaz09+/=-_.") for _ in range(rng.randint(50, 140))) + " " + " " * 70,
+            " ".join(
+                rng.choice(["12", "3.5", "--", "a1", "#tag", "x...", "\x07\x07", "■■", "(4)", "ok", *words[:5]])
+                for _ in range(rng.randint(15, 80))
+            ),
+        ]
+        text = looping[i % len(looping)]
+        out.append(Record.create(src, input="Tell me more.", output=text))
+        if i % 3 == 0:
+            messages = [
+                {"role": "user", "content": "Hi"},
+                {"role": "assistant", "content": b},
+                {"role": "user", "content": text[:200]},
+                {"role": "assistant", "content": text},
+            ]
+            out.append(Record.create(src, messages=messages))
+    return out
+
+
+def _decisions(flt, records: list[Record]) -> list[tuple]:
+    copies = [copy.deepcopy(r) for r in records]
+    result = flt.process(copies)
+    rejected = {id(r.record): (r.reason, r.details) for r in result.rejected}
+    return [(r.id, rejected.get(id(r)), r.texts(), r.meta) for r in copies] + [sorted(result.counts.items())]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"fields": "all"},
+        {"turns": "drop", "repetition_min_words": 20},
+        {"max_top_ngram_frac": [0.2, 0.18, 0.16], "max_dup_ngram_frac": [0.15, 0.14, 0.13, 0.12, 0.11, 0.10]},
+    ],
+)
+def test_same_decisions_as_the_pure_python_statistics(options):
+    old = _load_baseline().from_options(options)
+    new = QualityFilter.from_options(options)
+    records = _equivalence_corpus()
+    assert len(records) > 900
+    old_decisions, new_decisions = _decisions(old, records), _decisions(new, records)
+    assert sum(1 for d in new_decisions[:-1] if d[1] is not None) > 100  # the corpus exercises the rules
+    assert new_decisions == old_decisions
+    # check() on its own, without the batch's statistics, decides the same
+    for rec, expected in zip(records[::7], old_decisions[::7], strict=True):
+        rec = copy.deepcopy(rec)
+        rejection = new.check(rec, Counter())
+        assert ((rejection.reason, rejection.details) if rejection else None, rec.texts(), rec.meta) == expected[1:]
+
+
+def test_boilerplate_lines_as_the_line_by_line_search_found_them():
+    baseline = sys.modules[_load_baseline().__module__]
+    rng = random.Random(4)
+    menu = [
+        "Home | About | Contact",
+        "© 2024 Foo Inc. All rights reserved.",
+        "ACCEPT ALL COOKIES",
+        "Privacy Policy",
+        "  terms and conditions  ",
+        "TERMS AND CONDİTİONS",
+        "Share on FACEBOOK",
+        "Sign up for our newsletter",
+        "Skip to main content",
+        "Read more",
+        "ſhare",
+        "Bac\u212a to top",
+        "menu",
+        "Copyright (C) 2019",
+        "Kitchen · Garden · Tools",
+        "You are here: Home",
+        "Please enable JavaScript to continue.",
+        "Log in",
+        "home » recipes » soups",
+        "advertisement",
+        "search this site",
+        "Click here to read the full story",
+        "This site uses cookies to improve your experience",
+        "```",
+        "a line of prose that is long enough to skip",
+        "Please enable JAVAſCRIPT to view the comments",
+        "Clİck here to read the full story",
+    ]
+    replies = [r.output for r in _equivalence_corpus() if r.output]
+    texts = []
+    for _ in range(400):
+        lines = rng.choice(replies).split("\n")
+        for _ in range(rng.randint(0, 4)):
+            lines.insert(rng.randint(0, len(lines)), rng.choice(menu))
+        texts.append("\n".join(lines))
+    found = [boilerplate_lines(t) for t in texts]
+    assert found == [baseline.boilerplate_lines(t) for t in texts]
+    assert sum(map(len, found)) > 300
+
+
+def test_line_endings_are_read_from_the_last_token_as_from_the_whole_line():
+    rng = random.Random(5)
+    lines = [ln.strip() for r in _equivalence_corpus() for ln in r.texts()[-1].split("\n") if ln.strip()]
+    tails = [
+        "= 32 - 18",
+        "x = y+2",
+        "= (a) * b / c - d",
+        "costs $12,000",
+        "-4.5%",
+        "+€3",
+        "is 7.",
+        "their",
+        "l'été",
+        "rock-n-roll",
+        "x_2",
+        "3rd",
+        "42",
+        "a = ",
+        "=",
+        "==",
+        "(1, 2)",
+        "well—done",
+        "it’s",
+        "end.",
+        "5%.",
+    ]
+    lines += [rng.choice(lines) + rng.choice([" ", "", "\t", " = "]) + rng.choice(tails) for _ in range(3000)]
+    for line in lines:
+        assert broken_text._ends_on_result(line) == (broken_text._RESULT.search(line) is not None), line
+        token = line.rsplit(None, 1)[-1]
+        found, expected = broken_text._LAST_WORD.search(token), broken_text._LAST_WORD.search(line)
+        assert (found and found.group()) == (expected and expected.group()), line
+
+
+def test_ascii_shortcuts_count_as_the_unicode_expressions():
+    rng = random.Random(7)
+    chars = "aZ9_.,'-(#) \t\n\x1c\x07\x00\x7f~`|"
+    texts = ["".join(rng.choice(chars) for _ in range(rng.randint(0, 300))) for _ in range(500)]
+    for text in texts:
+        assert quality_filter._ASCII_ODD.findall(text) == quality_filter._ODD.findall(text)
+        with_letter = sum(1 for t in text.split() if quality_filter._LETTER.search(t))
+        assert len(text.translate(quality_filter._ASCII_NON_LETTERS).split()) == with_letter
