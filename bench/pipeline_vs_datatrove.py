@@ -11,10 +11,11 @@ Runs, each in a fresh subprocess, on one JSON Lines file of ``{"text": reply}`` 
 Prints seconds, records/s and each run's time as a ratio of datatrove's bare read+write.
 
 The input is generated from the real assistant replies kept in ``bench/data/`` (MT-bench
-answers of several models, LLaMA-Factory's alpaca-gpt4 demo replies, the refusal and
-evasion evaluation sets: see each file's ``source`` fields): each record joins one to four
-paragraphs drawn from different real replies, so text statistics are those of real replies
-while the 100k records are distinct.
+answers of several models, LLaMA-Factory's alpaca-gpt4 demo replies, the answers of the
+refusal and evasion evaluation sets: see each file's ``source`` fields): each record joins
+one to four paragraphs drawn from different real answers, so text statistics are those of
+real replies while the 100k records are distinct; 2% of records lead with a real refusal
+from those sets, as uncleaned chat data does.
 
 datatrove is installed in its own virtualenv, since its ``processing`` extra pins
 trafilatura 1.x where curate's ``html`` extra takes 2.x::
@@ -55,32 +56,43 @@ LocalPipelineExecutor(pipeline=steps, tasks=1, workers=1, logging_dir=logs).run(
 """
 
 
-def real_paragraphs() -> list[str]:
-    """Paragraphs of the real replies under bench/data/ (replies only, never prompts)."""
-    texts: list[str] = []
+#: Labels of replies that are not ordinary answers (refusals, dodges, broken generations).
+NOT_ANSWERS = {"refusal", "partial", "evasion", "broken"}
+#: The share of records that carry a real refusal, as in chat data that has not been cleaned.
+REFUSAL_SHARE = 0.02
+
+
+def real_replies() -> tuple[list[str], list[str]]:
+    """The real replies under bench/data/ (replies only, never prompts): ordinary answers, and refusals."""
+    answers: list[str] = []
+    refusals: list[str] = []
     for path in sorted(DATA.rglob("*.jsonl")):
+        if path.name.startswith("paraphrase"):  # news sentences, not replies
+            continue
         for line in path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
             if "question_id" in row and "model" not in row:  # MT-bench questions: prompts
                 continue
-            for key in ("reply", "output", "text"):
-                if isinstance(row.get(key), str):
-                    texts.append(row[key])
+            texts = [row[k] for k in ("reply", "output", "text") if isinstance(row.get(k), str)]
             if isinstance(row.get("turns"), list) and "model" in row:
                 texts += [t for t in row["turns"] if isinstance(t, str)]
-    paragraphs = [p.strip() for t in texts for p in t.split("\n\n") if len(p.strip()) > 40]
-    if not paragraphs:
+            (refusals if row.get("label") in NOT_ANSWERS else answers).extend(texts)
+    if not answers:
         raise SystemExit(f"no replies found under {DATA}")
-    return paragraphs
+    return answers, refusals
 
 
 def make_corpus(path: Path, records: int, seed: int = 0) -> None:
+    """Records of one to four paragraphs from different real answers; 2% carry a real refusal."""
     rng = random.Random(seed)
-    paragraphs = real_paragraphs()
+    answers, refusals = real_replies()
+    paragraphs = [p.strip() for t in answers for p in t.split("\n\n") if len(p.strip()) > 40]
     with open(path, "w", encoding="utf-8") as fh:
         for i in range(records):
-            text = "\n\n".join(rng.sample(paragraphs, rng.randint(1, 4)))
-            fh.write(json.dumps({"id": str(i), "text": text}, ensure_ascii=False) + "\n")
+            parts = rng.sample(paragraphs, rng.randint(1, 4))
+            if refusals and rng.random() < REFUSAL_SHARE:
+                parts = [rng.choice(refusals), *parts[:1]]
+            fh.write(json.dumps({"id": str(i), "text": "\n\n".join(parts)}, ensure_ascii=False) + "\n")
 
 
 def timed(command: list[str], env: dict[str, str] | None = None) -> float:
