@@ -452,7 +452,8 @@ def test_positions_order_files_then_shards_then_items(tmp_path: Path) -> None:
         return [pos for table in tables for pos in table.column("pos").to_pylist()]
 
     rows = [pos for shard in shards for pos in positions(3, shard)] + positions(4, None)
-    assert rows == sorted(rows) and len(set(rows)) == len(rows) == 2 * (40 + 1)
+    # file 3 in shards: one summary; file 4 read whole: a summary at each end
+    assert rows == sorted(rows) and len(set(rows)) == len(rows) == (40 + 1) + (40 + 2)
     assert [index for index, _ in ray_engine._by_file(iter((pos, None) for pos in rows))] == [3, 4]  # type: ignore[misc]
     assert rows[0] == 3 << ray_engine.FILE_SHIFT  # the summary: shard 0, item 0
     largest = (ray_engine.MAX_FILES - 1) << ray_engine.FILE_SHIFT | (ray_engine.MAX_SHARDS - 1) << ray_engine.ITEM_BITS
@@ -509,3 +510,20 @@ def test_shard_mb_is_a_build_setting(tmp_path: Path) -> None:
             BuildConfig(shard_mb=bad).validate()  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="shard_mb"):
         config_from_mapping({"build": {"shard_mb": "big"}})
+
+
+def test_the_manifest_hashes_the_bytes_the_importer_read_on_ray_too(tmp_path: Path, ray_cluster) -> None:
+    import hashlib
+
+    src = tmp_path / "a.jsonl.gz"
+    import gzip
+
+    src.write_bytes(gzip.compress(b"".join(json.dumps({"text": f"line {i}"}).encode() + b"\n" for i in range(50))))
+    manifests = []
+    for engine in ("local", "ray"):
+        out = tmp_path / engine
+        Pipeline().source(src).format("text").filters().set(report=False, engine=engine).run(out)
+        manifests.append(json.loads((out / "manifest.json").read_text())["inputs"])
+    assert manifests[0] == manifests[1]
+    assert manifests[0][0]["sha256"] == hashlib.sha256(src.read_bytes()).hexdigest()
+    assert manifests[0][0]["size"] == src.stat().st_size

@@ -492,26 +492,36 @@ def read_file_rows(
 ) -> Iterator[pa.Table]:
     """One file's (or one ``shard``'s) records and problems as tables of rows, in file order.
 
-    The whole file, or its shard 0, starts with the file's summary (size and SHA-256).
+    The whole file, or its shard 0, starts with the file's summary (size and SHA-256). A
+    file read whole ends with a second summary: the size and SHA-256 of the bytes its importer
+    read (:class:`~curate.importing.ReadMeter`), which the driver keeps. A file cut into shards
+    is hashed in a pass of its own, as the shards' reads cannot be chained into one digest.
     """
     import pyarrow as pa  # noqa: F401 - fail here, not half-way, when pyarrow is missing
 
     base = index << FILE_SHIFT | (0 if shard is None else shard.index << ITEM_BITS)
     limit = 1 << (FILE_SHIFT if shard is None else ITEM_BITS)
     rows = _Rows()
-    if shard is None or shard.index == 0:
+    if shard is None:
+        rows.add(base, FILE, encode(FILE, FileSummary(0, "")))  # completed by the summary at the end
+    elif shard.index == 0:
         digest, _ = sha256_file(task.file.path)
         rows.add(base, FILE, encode(FILE, FileSummary(task.file.path.stat().st_size, digest)))
     items = read_file(task, debug=debug) if shard is None else read_shard(task, shard, debug=debug)
+    n = 0
+    most = limit - 2 if shard is None else limit - 1  # a whole file keeps a position for its last summary
     for n, item in enumerate(items, start=1):
-        if n >= limit:
-            raise _too_many(task, shard, limit - 1)
+        if n > most:
+            raise _too_many(task, shard, most)
         if isinstance(item, Problem):
             rows.add(base + n, PROBLEM, encode(PROBLEM, item))
         else:
             rows.add(base + n, RECORD, encode(RECORD, item))
         if len(rows) >= chunk:
             yield rows.take()
+    if shard is None:
+        size, digest = task.file.meter.finish(task.file.path)
+        rows.add(base + n + 1, FILE, encode(FILE, FileSummary(size, digest)))
     if len(rows):
         yield rows.take()
 

@@ -134,6 +134,9 @@ class Replay:
         ledger.inputs.append(info)
         pending = 0
         for item in items:
+            if isinstance(item, FileSummary):  # the bytes the importer read, known once it is done
+                info.size, info.sha256 = item.size, item.sha256
+                continue
             if isinstance(item, StageCounts):
                 for stage, events in item.counts.items():
                     ledger.count(stage, events)
