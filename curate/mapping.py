@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
 # Column names guessed when no mapping is given, in order of preference. Importers add their
@@ -78,6 +79,21 @@ class ColumnMapping:
         if self.system_column is not None and self.output_column is None and (makes_text or not self.guesses_output):
             raise ValueError("system_column needs output_column (and input_column or template for the prompt)")
         self.template_fields()
+
+    def check_format(self, format: str | None, formats: Sequence[str]) -> None:
+        """Raise ``ValueError`` unless ``format`` is one of ``formats`` and no column option is set beside it.
+
+        For importers whose ``format`` option reads every row as a known shape instead of
+        detecting it (JSON, Parquet/Arrow): a format and column options exclude each other.
+        """
+        if format is not None and format not in formats:
+            raise ValueError(f"format must be one of {', '.join(formats)}; got {format!r}")
+        mapped = [f.name for f in fields(ColumnMapping) if getattr(self, f.name) is not None]
+        if format is not None and mapped:
+            raise ValueError(
+                f"format={format!r} and {', '.join(mapped)} exclude each other: "
+                f"give a format for standard {self.noun}s, or column options for your own"
+            )
 
     @property
     def mapped(self) -> bool:

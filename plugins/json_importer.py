@@ -33,7 +33,7 @@ import json
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import IO, Any, ClassVar
 
 import curate
@@ -107,14 +107,7 @@ class JsonOptions(ColumnMapping):
     )
 
     def __post_init__(self) -> None:
-        if self.format is not None and self.format not in FORMATS:
-            raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {self.format!r}")
-        mapped = [f.name for f in fields(ColumnMapping) if getattr(self, f.name) is not None]
-        if self.format is not None and mapped:
-            raise ValueError(
-                f"format={self.format!r} and {', '.join(mapped)} exclude each other: "
-                "give a format for standard keys, or column options for your own"
-            )
+        self.check_format(self.format, FORMATS)
         super().__post_init__()
 
 

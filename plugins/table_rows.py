@@ -96,14 +96,7 @@ class TableOptions(ColumnMapping):
     )
 
     def __post_init__(self) -> None:
-        if self.format is not None and self.format not in FORMATS:
-            raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {self.format!r}")
-        mapped = [f.name for f in fields(ColumnMapping) if getattr(self, f.name) is not None]
-        if self.format is not None and mapped:
-            raise ValueError(
-                f"format={self.format!r} and {', '.join(mapped)} exclude each other: "
-                "give a format for standard columns, or column options for your own"
-            )
+        self.check_format(self.format, FORMATS)
         super().__post_init__()
 
 
