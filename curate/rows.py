@@ -8,6 +8,7 @@ Used by the JSON importer (and any importer of rows) to recognise a row's format
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,6 +41,36 @@ ROLE_ALIASES: dict[str, str] = {
 }
 #: Roles whose turn is a tool call (its value holds the calls as JSON: LLaMA-Factory's function_call).
 _CALL_ROLES = frozenset({"function_call"})
+
+
+def drop_nulls(value: Any) -> Any:
+    """``value`` without the nulls of missing keys: Arrow and Parquet give every struct every field.
+
+    >>> drop_nulls([{"role": "user", "content": "hi", "tool_calls": None}])
+    [{'role': 'user', 'content': 'hi'}]
+    """
+    if isinstance(value, dict):
+        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [drop_nulls(v) for v in value]
+    return value
+
+
+#: Longer strings are content, not metadata: they are left out of ``meta["fields"]``.
+MAX_FIELD_CHARS = 200
+
+
+def is_small_scalar(value: Any) -> bool:
+    """Whether ``value`` may go into a record's ``meta["fields"]``: a short string, a finite number, a bool.
+
+    >>> [is_small_scalar(v) for v in ("id-7", "x" * 201, 3, float("nan"), None, [1])]
+    [True, False, True, False, False, False]
+    """
+    if isinstance(value, str):
+        return len(value) <= MAX_FIELD_CHARS
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, (bool, int))
 
 
 def detect_row_format(row: Mapping[str, Any]) -> str | None:

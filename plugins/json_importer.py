@@ -30,7 +30,6 @@ a row that offers tools without a conversation to use them in is a problem, not 
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -54,7 +53,7 @@ from curate.importing import (
 from curate.jsonl import loads
 from curate.mapping import ANSWER_NAMES, PROMPT_NAMES, ColumnMapping
 from curate.records import Record, RecordError
-from curate.rows import detect_row_format, fields_from_row
+from curate.rows import detect_row_format, fields_from_row, is_small_scalar
 from curate.toolcalls import tools_from, turn_text
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonlines")
@@ -63,7 +62,6 @@ _SNIFF_CHARS = 1 << 20  # characters looked at to decide the layout
 _MAX_VALUE_CHARS = 64 << 20  # the largest line / item / document read into memory
 _RAW_LIMIT = 1 << 20  # the most text a Problem carries from a damaged region
 _MAX_FIELDS = 16  # extra scalar keys kept in meta["fields"]
-_MAX_FIELD_CHARS = 200  # longer strings are content, not metadata, and are left out
 _MAX_KEY_CHARS = 64
 
 _WS = re.compile("[ \t\n\r\ufeff]*")  # JSON whitespace, and byte-order marks (UTF-16 keeps its BOM)
@@ -708,15 +706,7 @@ def _render(template: str, obj: Mapping[str, Any]) -> str:
 def _scalar_fields(obj: Mapping[str, Any], used: set[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in obj.items():
-        if key in used or len(key) > _MAX_KEY_CHARS:
-            continue
-        if isinstance(value, str):
-            if len(value) > _MAX_FIELD_CHARS:
-                continue
-        elif isinstance(value, float):
-            if not math.isfinite(value):
-                continue
-        elif not isinstance(value, (bool, int)):
+        if key in used or len(key) > _MAX_KEY_CHARS or not is_small_scalar(value):
             continue
         out[key] = value
         if len(out) >= _MAX_FIELDS:

@@ -31,7 +31,6 @@ message for that row. Small scalar columns that are not content go to
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Literal
@@ -39,7 +38,7 @@ from typing import Any, ClassVar, Literal
 from curate.formats import FORMATS
 from curate.mapping import ANSWER_NAMES, PROMPT_NAMES, SYSTEM_NAMES, TEXT_NAMES, ColumnMapping
 from curate.records import Record, RecordError, Source
-from curate.rows import detect_row_format, fields_from_row
+from curate.rows import detect_row_format, drop_nulls, fields_from_row, is_small_scalar
 from curate.toolcalls import tools_from, turn_text
 
 #: What a column holds, as far as mapping cares: text-like scalars, lists (a struct of lists counts as
@@ -47,7 +46,6 @@ from curate.toolcalls import tools_from, turn_text
 Kind = Literal["scalar", "list", "struct", "other"]
 
 _MAX_FIELDS = 16  # extra scalar columns kept in meta["fields"]
-_MAX_FIELD_CHARS = 200  # longer strings are content, not metadata
 _RAW_LIMIT = 1 << 20  # the most text a Problem carries from a row
 
 #: The columns each format reads as content (the rest may go to meta["fields"]).
@@ -196,15 +194,7 @@ def tidy_turns(value: Any) -> Any:
         if len(lengths) == 1:
             keys = list(value)
             value = [dict(zip(keys, parts, strict=True)) for parts in zip(*value.values(), strict=True)]
-    return _drop_nulls(value) if isinstance(value, list) else value
-
-
-def _drop_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_nulls(v) for v in value]
-    return value
+    return drop_nulls(value) if isinstance(value, list) else value
 
 
 def _offers(value: Any) -> bool:
@@ -486,19 +476,7 @@ def _scalar_columns(names: Sequence[str], schema: Mapping[str, Kind], used: Sequ
 
 def scalar_fields(row: Mapping[str, Any], columns: Sequence[str]) -> dict[str, Any]:
     """The small JSON-ready values of ``columns`` in ``row`` (long strings and NaN left out)."""
-    out: dict[str, Any] = {}
-    for key in columns:
-        value = row.get(key)
-        if isinstance(value, str):
-            if len(value) > _MAX_FIELD_CHARS:
-                continue
-        elif isinstance(value, float):
-            if not math.isfinite(value):
-                continue
-        elif not isinstance(value, (bool, int)):
-            continue
-        out[key] = value
-    return out
+    return {key: row[key] for key in columns if key in row and is_small_scalar(row[key])}
 
 
 def raw_row(row: Mapping[str, Any]) -> str:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from curate.rows import drop_nulls
+
 from .config import FORMATS, TrainConfig
 from .errors import TrainConfigError, TrainDataError, require
 
@@ -441,16 +443,7 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
         return read_jsonl(path)
     pq = require("pyarrow.parquet")
     rows = pq.read_table(path).to_pylist()
-    return [_drop_nulls(row) for row in rows]
-
-
-def _drop_nulls(value: Any) -> Any:
-    """Parquet fills keys a row did not have with null: remove them, as the JSON row had none."""
-    if isinstance(value, dict):
-        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_nulls(v) for v in value]
-    return value
+    return [drop_nulls(row) for row in rows]  # Parquet gives every row every key, null where missing
 
 
 def _build_split(path: Path, cfg: TrainConfig, tokenizer: Any) -> tuple[list[dict[str, list[int]]], DataStats, str]:
