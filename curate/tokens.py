@@ -99,6 +99,11 @@ class TokenCounter:
             return len(_ids(tok.apply_chat_template(turns, tools=record.tools, tokenize=True)))
         return len(tok(self.plain_text(record), add_special_tokens=True)["input_ids"])
 
+    @property
+    def specials(self) -> int:
+        """The special tokens (BOS, EOS) the tokenizer adds to any plain text."""
+        return len(self.tokenizer("", add_special_tokens=True)["input_ids"])
+
     def plain_text(self, record: Record) -> str:
         if record.text is not None:
             return record.text
@@ -184,13 +189,13 @@ class TokenLimit(Stage):
         if turns is not None and record.messages is not None:
             return self._drop_turns(record, n)
         if record.text is not None:
-            text = self._cut(record.text, self.max_tokens)
+            text = self._cut(record.text, self.max_tokens - self.counter.specials)
             if not text:
                 return None
             return self._changed(record, n, text=text)
         # input/output: the prompt stays whole; the answer is cut to what is left.
         budget = self.max_tokens - (self.counter.count(_with_output(record, "")) if record.input else 0)
-        output = self._cut(record.output or "", budget) if budget > 0 else ""
+        output = self._cut(record.output or "", budget - self.counter.specials) if budget > 0 else ""
         if not output.strip():
             return None
         shortened = self._changed(record, n, output=output)
@@ -214,7 +219,7 @@ class TokenLimit(Stage):
         room = self.max_tokens - self.counter.count(self._changed(record, n, messages=shell))
         reply = messages[first]["content"]
         for budget in range(room, max(room - 8, 0), -1):  # token boundaries may shift when cut
-            text = self._cut(reply, budget + len(self.counter.tokenizer("", add_special_tokens=True)["input_ids"]))
+            text = self._cut(reply, budget)
             if not text.strip():
                 return None
             candidate = self._changed(record, n, messages=[*messages[:first], {**messages[first], "content": text}])
@@ -222,12 +227,10 @@ class TokenLimit(Stage):
                 return candidate
         return None
 
-    def _cut(self, text: str, budget: int) -> str:
-        tok = self.counter.tokenizer
-        enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
-        offsets = enc["offset_mapping"]
-        specials = len(tok("", add_special_tokens=True)["input_ids"])
-        keep = max(0, budget - specials)
+    def _cut(self, text: str, keep: int) -> str:
+        """The start of ``text`` that is ``keep`` tokens long (without special tokens)."""
+        offsets = self.counter.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+        keep = max(0, keep)
         if keep >= len(offsets):
             return text
         return text[: offsets[keep - 1][1]] if keep else ""
