@@ -91,6 +91,17 @@ def _print_error(exc: CurateError) -> None:
         err.print(f"  [dim]hint:[/] {escape(exc.hint)}", highlight=False)
 
 
+#: ``-O``, for ``build`` and ``inspect`` (see :func:`parse_options_flags`).
+importer_options = click.option(
+    "-O",
+    "--option",
+    "options",
+    multiple=True,
+    metavar="[IMPORTER.]KEY=VALUE",
+    help="An importer option, JSON value (repeatable); IMPORTER.KEY gives it to that importer only.",
+)
+
+
 @click.group(cls=CurateGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="curate")
 def cli() -> None:
@@ -203,14 +214,7 @@ class RichReporter:
 @click.option("--input-column", help="Column (or key) holding the prompt.")
 @click.option("--output-column", help="Column (or key) holding the answer.")
 @click.option("--sql-table", "sql_tables", multiple=True, help="SQL table(s) to import (repeatable).")
-@click.option(
-    "-O",
-    "--option",
-    "options",
-    multiple=True,
-    metavar="[IMPORTER.]KEY=VALUE",
-    help="An importer option, JSON value (repeatable); IMPORTER.KEY gives it to that importer only.",
-)
+@importer_options
 @click.option("--system-prompt", help="System prompt added to conversations without one.")
 @click.option("--filter", "filters", multiple=True, help="Run exactly these filters (repeatable).")
 @click.option("--no-filters", is_flag=True, help="Run no filters.")
@@ -416,14 +420,7 @@ def print_funnel(console: Console, manifest: dict[str, Any]) -> None:
 @click.argument("source", type=click.Path(path_type=str))
 @click.option("--limit", type=int, default=None, help="Stop after N records.")
 @click.option("--importer", help="Force this importer.")
-@click.option(
-    "-O",
-    "--option",
-    "options",
-    multiple=True,
-    metavar="[IMPORTER.]KEY=VALUE",
-    help="An importer option (JSON value); IMPORTER.KEY gives it to that importer only.",
-)
+@importer_options
 def inspect(source: str, limit: int | None, importer: str | None, options: tuple[str, ...]) -> None:
     """Print the records an importer makes of SOURCE, as JSONL (problems go to stderr)."""
     from curate.importing import Problem
