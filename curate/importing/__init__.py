@@ -33,7 +33,15 @@ from curate.importing.compression import (
     CompressedDataError,
     decompress,
 )
-from curate.importing.decoding import detect_encoding, invalid_utf8_bytes, is_probably_binary, open_text
+from curate.importing.decoding import (
+    decode_bytes,
+    detect_encoding,
+    has_control_bytes,
+    invalid_utf8_bytes,
+    is_probably_binary,
+    known_encoding,
+    open_text,
+)
 from curate.importing.files import SNIFF_BYTES, InputFile, ReadMeter
 from curate.importing.importer import Importer, OptionsT
 from curate.importing.problem import Problem
@@ -65,11 +73,14 @@ __all__ = [
     "Shard",
     "Skipped",
     "check_shards",
+    "decode_bytes",
     "decompress",
     "detect_encoding",
+    "has_control_bytes",
     "invalid_utf8_bytes",
     "is_curate_output",
     "is_probably_binary",
+    "known_encoding",
     "line_shards",
     "open_shard_text",
     "open_text",

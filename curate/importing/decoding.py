@@ -226,3 +226,47 @@ def is_probably_binary(head: bytes) -> bool:
         return True
     control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
     return control > len(sample) * 0.05
+
+
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
+def has_control_bytes(sample: bytes) -> bool:
+    """Any control byte (NUL included) at all? Text without one cannot look binary; this is quick.
+
+    A cheap first test before :func:`is_probably_binary`.
+    """
+    return len(sample.translate(None, _CONTROL_BYTES)) != len(sample)
+
+
+def known_encoding(name: str) -> bool:
+    """Is ``name`` a text encoding Python can decode with (not ``rot13``, ``zlib`` or ``base64``)?
+
+    >>> known_encoding("latin-1"), known_encoding("rot13"), known_encoding("no-such")
+    (True, False, False)
+    """
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return False
+    return getattr(info, "_is_text_encoding", True)
+
+
+def decode_bytes(data: bytes, encoding: str) -> tuple[str, str, bool]:
+    """Decode a whole buffer as :func:`open_text` decodes a stream: ``(text, encoding used, lossy)``.
+
+    cp1252's five undefined bytes decode as Latin-1; a UTF-8 byte-order mark is removed
+    (the encoding used is then ``utf-8-sig``); bytes that do not decode become U+FFFD and
+    ``lossy`` is True.
+
+    >>> decode_bytes(b"caf\\xe9", "cp1252"), decode_bytes(b"caf\\xe9", "utf-8")
+    (('café', 'cp1252', False), ('caf�', 'utf-8', True))
+    """
+    if encoding == "cp1252":
+        return data.decode("cp1252", errors="latin1_fallback"), encoding, False
+    if encoding.startswith("utf-8") and data.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    try:
+        return data.decode(encoding), encoding, False
+    except UnicodeDecodeError:
+        return data.decode(encoding, errors="replace"), encoding, True
