@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import curate
+from curate.plugin_api import hookimpl
 
 from .html import (
     Block,
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 
-@curate.hookimpl
+@hookimpl
 def register_importers(register):  # type: ignore[no-untyped-def]
     """Register :class:`HtmlImporter`."""
     register(HtmlImporter)

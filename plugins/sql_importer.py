@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import curate
+from curate.plugin_api import hookimpl
 
 from .sql import SqlImporter, SqlOptions, detect_dialect
 from .sql.tables import RAW_LIMIT
@@ -10,7 +10,7 @@ from .sql.tables import RAW_LIMIT
 __all__ = ["RAW_LIMIT", "SqlImporter", "SqlOptions", "detect_dialect", "register_importers"]
 
 
-@curate.hookimpl
+@hookimpl
 def register_importers(register):  # type: ignore[no-untyped-def]
     """Register :class:`SqlImporter`."""
     register(SqlImporter)

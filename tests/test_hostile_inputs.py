@@ -26,7 +26,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from curate import importing
-from curate.importing import compression
 from curate.errors import BuildFailed, SourceError
 from curate.importing import (
     CompressedDataError,
@@ -34,6 +33,7 @@ from curate.importing import (
     InputFile,
     Problem,
     Skipped,
+    compression,
     detect_encoding,
     is_curate_output,
     open_text,

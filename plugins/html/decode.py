@@ -13,7 +13,7 @@ import codecs
 import re
 from typing import NamedTuple
 
-from curate.importing import SNIFF_BYTES, decode_bytes, detect_encoding, known_encoding
+from curate.plugin_api import SNIFF_BYTES, decode_bytes, detect_encoding, known_encoding
 
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml\b[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)

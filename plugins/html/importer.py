@@ -9,18 +9,18 @@ from typing import Any, Literal
 
 import lxml.etree
 
-from curate.errors import requires
-from curate.importing import (
+from curate.plugin_api import (
     DECOMPRESSION_ERRORS,
     SNIFF_BYTES,
     Importer,
     InputFile,
     Problem,
+    Record,
     has_control_bytes,
     is_probably_binary,
     known_encoding,
+    requires,
 )
-from curate.records import Record
 
 from .decode import (
     decode_html,

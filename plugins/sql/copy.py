@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
-from curate.importing import (
-    Problem,
-)
-from curate.records import Record
+from curate.plugin_api import Problem, Record
 
 from .headers import _parse_copy
 from .literals import (

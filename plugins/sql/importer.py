@@ -7,17 +7,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from curate.importing import (
+from curate.plugin_api import (
     DECOMPRESSION_ERRORS,
+    ColumnMapping,
     Importer,
     InputFile,
     Problem,
+    Record,
     detect_encoding,
     is_probably_binary,
     open_text,
 )
-from curate.mapping import ColumnMapping
-from curate.records import Record
 
 from .literals import (
     DIALECTS,

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
-from curate.importing import (
-    Problem,
-)
-from curate.records import Record
+from curate.plugin_api import Problem, Record
 
 from . import limits
 from .headers import _parse_insert_header

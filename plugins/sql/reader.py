@@ -8,10 +8,7 @@ from dataclasses import replace
 
 from sqlparse import tokens as tt
 
-from curate.importing import (
-    Problem,
-)
-from curate.records import Record
+from curate.plugin_api import Problem, Record
 
 from . import limits
 from .copy import _CopyReading

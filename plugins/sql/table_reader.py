@@ -9,12 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import IO, TYPE_CHECKING, Any
 
-from curate.importing import (
-    InputFile,
-    Problem,
-)
-from curate.mapping import SYSTEM_NAMES
-from curate.records import Record, RecordError
+from curate.plugin_api import SYSTEM_NAMES, InputFile, Problem, Record, RecordError
 
 from .literals import (
     Dialect,

@@ -11,10 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from curate.importing import (
-    Problem,
-)
-from curate.mapping import ANSWER_NAMES, PROMPT_NAMES, TEXT_NAMES
+from curate.plugin_api import ANSWER_NAMES, PROMPT_NAMES, TEXT_NAMES, Problem
 
 from .literals import (
     Blob,
