@@ -69,19 +69,24 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-import curate
-from curate.errors import ConfigError
-from curate.importing import (
+from curate.plugin_api import (
+    ANSWER_NAMES,
     SNIFF_BYTES,
+    SYSTEM_NAMES,
+    TEXT_NAMES,
+    ColumnMapping,
     CompressedDataError,
+    ConfigError,
     Importer,
     InputFile,
     Problem,
+    Record,
+    Source,
     detect_encoding,
+    hookimpl,
     is_probably_binary,
+    parse_template,
 )
-from curate.mapping import ANSWER_NAMES, SYSTEM_NAMES, TEXT_NAMES, ColumnMapping, parse_template
-from curate.records import Record, Source
 
 DELIMITERS = (",", "\t", ";", "|")
 TAB_SUFFIXES = (".tsv", ".tab")
@@ -910,6 +915,6 @@ def _resolve(opts: CsvOptions, columns: list[str]) -> _Mapping | str:
     return _Mapping(text=_column_part(columns, text))
 
 
-@curate.hookimpl
+@hookimpl
 def register_importers(register):  # type: ignore[no-untyped-def]
     register(CsvImporter)

@@ -35,26 +35,32 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any, ClassVar
 
-import curate
-from curate.formats import FORMATS
-from curate.importing import (
+from curate.plugin_api import (
+    ANSWER_NAMES,
     DECOMPRESSION_ERRORS,
+    FORMATS,
+    PROMPT_NAMES,
+    ColumnMapping,
     Importer,
     InputFile,
     Problem,
+    Record,
+    RecordError,
     Shard,
     detect_encoding,
+    detect_row_format,
+    fields_from_row,
+    hookimpl,
     is_probably_binary,
+    is_small_scalar,
     line_shards,
+    loads,
     open_shard_text,
     open_text,
     shardable_head,
+    tools_from,
+    turn_text,
 )
-from curate.jsonl import loads
-from curate.mapping import ANSWER_NAMES, PROMPT_NAMES, ColumnMapping
-from curate.records import Record, RecordError
-from curate.rows import detect_row_format, fields_from_row, is_small_scalar
-from curate.toolcalls import tools_from, turn_text
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonlines")
 _CHUNK = 1 << 16  # characters read at a time in streaming modes
@@ -765,6 +771,6 @@ def _read_failure(locator: str | None, exc: BaseException, done: int) -> Problem
     )
 
 
-@curate.hookimpl
+@hookimpl
 def register_importers(register):  # type: ignore[no-untyped-def]
     register(JsonImporter)

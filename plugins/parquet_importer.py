@@ -43,12 +43,9 @@ from contextlib import AbstractContextManager
 from types import ModuleType
 from typing import Any
 
-import curate
-from curate.errors import requires
-from curate.importing import Importer, InputFile, Problem, Shard
+from curate.plugin_api import Importer, InputFile, Problem, Record, Shard, Source, hookimpl, requires
 from curate.plugins.dataset_folders import is_companion, split_of
 from curate.plugins.table_rows import Kind, RowMapping, TableOptions, raw_row, resolve
-from curate.records import Record, Source
 
 #: Rows converted to Python objects at a time.
 BATCH_ROWS = 1024
@@ -447,7 +444,7 @@ def _compressed(file: InputFile, what: str) -> Problem:
     )
 
 
-@curate.hookimpl
+@hookimpl
 def register_importers(register):  # type: ignore[no-untyped-def]
     register(ParquetImporter)
     register(ArrowImporter)

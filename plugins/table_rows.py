@@ -35,11 +35,23 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Literal
 
-from curate.formats import FORMATS
-from curate.mapping import ANSWER_NAMES, PROMPT_NAMES, SYSTEM_NAMES, TEXT_NAMES, ColumnMapping
-from curate.records import Record, RecordError, Source
-from curate.rows import detect_row_format, drop_nulls, fields_from_row, is_small_scalar
-from curate.toolcalls import tools_from, turn_text
+from curate.plugin_api import (
+    ANSWER_NAMES,
+    FORMATS,
+    PROMPT_NAMES,
+    SYSTEM_NAMES,
+    TEXT_NAMES,
+    ColumnMapping,
+    Record,
+    RecordError,
+    Source,
+    detect_row_format,
+    drop_nulls,
+    fields_from_row,
+    is_small_scalar,
+    tools_from,
+    turn_text,
+)
 
 #: What a column holds, as far as mapping cares: text-like scalars, lists (a struct of lists counts as
 #: one: datasets stores ``Sequence({...})`` so), other structs, or anything else (binary, dates...).

@@ -19,22 +19,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Literal
 
-import curate
-from curate.importing import (
+from curate.plugin_api import (
     DECOMPRESSION_ERRORS,
     CompressedDataError,
     Importer,
     InputFile,
     Problem,
+    Record,
     Shard,
     detect_encoding,
+    hookimpl,
     is_probably_binary,
     line_shards,
     open_shard_text,
     open_text,
     shardable_head,
 )
-from curate.records import Record
 
 _CHUNK = 1 << 16
 #: Characters read at a time from a line (a line may be longer than memory allows).
@@ -293,6 +293,6 @@ def _chunks(stream: IO[str], max_chars: int) -> Iterator[tuple[str, str]]:
         pos += cut
 
 
-@curate.hookimpl
+@hookimpl
 def register_importers(register):  # type: ignore[no-untyped-def]
     register(TextImporter)

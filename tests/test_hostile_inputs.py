@@ -33,6 +33,7 @@ from curate.importing import (
     InputFile,
     Problem,
     Skipped,
+    compression,
     detect_encoding,
     is_curate_output,
     open_text,
@@ -137,7 +138,7 @@ def test_zstd_long_window_frame_is_read(tmp_path: Path) -> None:
 
 
 def test_zstd_window_over_the_limit_is_a_clear_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importing, "ZSTD_MAX_WINDOW", 1 << 27)
+    monkeypatch.setattr(compression, "ZSTD_MAX_WINDOW", 1 << 27)  # read where the decompressor is made
     path = tmp_path / "long.txt.zst"
     path.write_bytes(long_window_zstd(b"some text\n" * 20, 28))
     (problem,) = errors(items_of(path))

@@ -30,7 +30,8 @@ from hypothesis import strategies as st
 from curate import Pipeline
 from curate.errors import ConfigError
 from curate.importing import InputFile, Problem
-from curate.plugins import sql_importer, sql_values
+from curate.plugins import sql_importer
+from curate.plugins.sql import limits
 from curate.plugins.sql_importer import SqlImporter, detect_dialect
 from curate.records import Record
 from curate.registry import get_registry
@@ -101,9 +102,9 @@ def test_golden(path: Path) -> None:
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64])
 def test_golden_whatever_the_window_size(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
     """Pieces cut by the window's end (strings, escapes, comments, delimiters) read the same."""
-    monkeypatch.setattr(sql_values, "CHUNK", chunk)
-    monkeypatch.setattr(sql_values, "HEADER_MAX", 300)
-    monkeypatch.setattr(sql_importer, "_ROUTINE_PEEK", 300)
+    monkeypatch.setattr(limits, "CHUNK", chunk)
+    monkeypatch.setattr(limits, "HEADER_MAX", 300)
+    monkeypatch.setattr(limits, "ROUTINE_PEEK", 300)
     for path in _inputs():
         assert golden(path) == read_expected(path), path.name
 
@@ -232,7 +233,7 @@ def test_truncated_dump_keeps_rows_before_and_reports_once() -> None:
 def test_a_dump_cut_anywhere_yields_a_prefix_and_at_most_one_problem(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sql_values, "CHUNK", 5)
+    monkeypatch.setattr(limits, "CHUNK", 5)
     full = (
         "CREATE TABLE t (id int, body text);\n"
         "INSERT INTO t VALUES (1,'one'),(2,'it''s two');\n"
@@ -611,7 +612,7 @@ def test_encodings_and_compression(tmp_path: Path) -> None:
 
 
 def test_truncated_gzip_keeps_rows_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sql_values, "CHUNK", 4096)
+    monkeypatch.setattr(limits, "CHUNK", 4096)
     rows = ",".join(f"({i}, 'row number {i} with some padding text')" for i in range(30_000))
     blob = gzip.compress(f"CREATE TABLE t (id int, body text);\nINSERT INTO t VALUES {rows};\n".encode())
     items = read_text(tmp_path, blob[: len(blob) // 2], "dump.sql.gz")
@@ -786,7 +787,7 @@ def test_a_thousand_statements_after_an_unbalanced_quote_are_read(tmp_path: Path
 def test_resynchronising_reads_the_same_whatever_the_window(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
-    monkeypatch.setattr(sql_values, "CHUNK", chunk)
+    monkeypatch.setattr(limits, "CHUNK", chunk)
     for damage in _DAMAGE.values():
         items = read_text(tmp_path, _numbered_dump("mysql", 6, damage))
         assert texts(items) == [f"Note number {i}." for i in (1, 3, 4, 5, 6)], damage
@@ -795,8 +796,8 @@ def test_resynchronising_reads_the_same_whatever_the_window(
 
 def test_a_string_that_never_closes_holds_bounded_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No quote after the stray one: the row stops growing at HOLD_MAX and reading resumes at the next line."""
-    monkeypatch.setattr(sql_values, "HOLD_MAX", 1 << 16)
-    monkeypatch.setattr(sql_values, "CHUNK", 1 << 13)
+    monkeypatch.setattr(limits, "HOLD_MAX", 1 << 16)
+    monkeypatch.setattr(limits, "CHUNK", 1 << 13)
     tail = "".join(f"INSERT INTO public.counts VALUES ({i}, {i * 7});\n" for i in range(25_000))  # 1 MB
     dump = (
         "-- PostgreSQL database dump\nCREATE TABLE public.counts (id integer, body text);\n"
@@ -886,7 +887,7 @@ def test_a_missing_semicolon_loses_nothing(tmp_path: Path) -> None:
 def test_insert_set_is_one_row_named_by_its_columns(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
-    monkeypatch.setattr(sql_values, "CHUNK", chunk)
+    monkeypatch.setattr(limits, "CHUNK", chunk)
     dump = textwrap.dedent(
         """\
         -- MySQL dump 10.13
@@ -1015,12 +1016,12 @@ _FRAGMENTS = st.sampled_from([
 @SETTINGS
 @given(parts=st.lists(_FRAGMENTS, max_size=40), name=_NAMES, dialect=_DIALECTS, chunk=st.sampled_from([3, 1 << 18]))
 def test_sql_like_noise_never_crashes(tmp_path: Path, parts: list[str], name: str, dialect: str, chunk: int) -> None:
-    original = sql_values.CHUNK
-    sql_values.CHUNK = chunk
+    original = limits.CHUNK
+    limits.CHUNK = chunk
     try:
         read_text(tmp_path, "".join(parts), name, dialect=dialect)
     finally:
-        sql_values.CHUNK = original
+        limits.CHUNK = original
 
 
 @FEWER
@@ -1096,12 +1097,12 @@ def test_mutated_real_dumps_never_crash(
             if kind == "delete"
             else text[:at]
         )
-    original = sql_values.CHUNK
-    sql_values.CHUNK = chunk
+    original = limits.CHUNK
+    limits.CHUNK = chunk
     try:
         items = read_text(tmp_path, text, **({"tables": tables} if tables else {}))
     finally:
-        sql_values.CHUNK = original
+        limits.CHUNK = original
     assert all(i.message for i in problems(items))
     if tables:
         assert {r.meta["table"].rsplit(".", 1)[-1].lower() for r in records(items)} <= set(tables)

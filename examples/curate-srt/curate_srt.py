@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-import curate
-from curate.importing import Importer, InputFile, Problem, open_text
+from curate.plugin_api import Importer, InputFile, Problem, Record, hookimpl, open_text
 
 _TIMING = re.compile(r"^\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}")
 _TAGS = re.compile(r"</?[a-zA-Z][^>]*>|\{\\[^}]*\}")
@@ -45,7 +44,7 @@ class SrtImporter(Importer[SrtOptions]):
         lines = text.splitlines()
         return len(lines) >= 2 and lines[0].strip().isdigit() and bool(_TIMING.match(lines[1].strip()))
 
-    def read(self, file: InputFile) -> Iterator[curate.Record | Problem]:
+    def read(self, file: InputFile) -> Iterator[Record | Problem]:
         stream, _, warning = open_text(file)
         if warning:
             yield Problem(None, warning, warning=True)
@@ -61,10 +60,10 @@ class SrtImporter(Importer[SrtOptions]):
             return
         if self.options.pairs:
             for a, b in pairwise(cues):
-                yield curate.Record.create(file.source(self.name, f"line {a.line}"), input=a.text, output=b.text)
+                yield Record.create(file.source(self.name, f"line {a.line}"), input=a.text, output=b.text)
         else:
             text = "\n".join(c.text for c in cues)
-            yield curate.Record.create(file.source(self.name, "file"), text=text, meta={"cues": len(cues)})
+            yield Record.create(file.source(self.name, "file"), text=text, meta={"cues": len(cues)})
 
 
 def _cues(stream) -> Iterator[Cue | Problem]:  # type: ignore[no-untyped-def]
@@ -93,6 +92,6 @@ def _cues(stream) -> Iterator[Cue | Problem]:  # type: ignore[no-untyped-def]
         block = []
 
 
-@curate.hookimpl
+@hookimpl
 def register_importers(register):  # type: ignore[no-untyped-def]
     register(SrtImporter)

@@ -10,7 +10,7 @@
 3. picks the main content: the ``article``/``main``/``role=main`` element holding most of the text,
    else the container that a paragraph-scoring heuristic (in the spirit of Readability) prefers;
 4. drops link-heavy blocks (menus, lists of related stories) inside it, judging a data table whole;
-5. hands what is left to :mod:`curate.plugins.html_render`, which writes the text.
+5. hands what is left to :mod:`curate.plugins.html.render`, which writes the text.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import lxml.etree
 
-from curate.plugins.html_render import Writer
-from curate.plugins.html_tables import is_data_table
-from curate.plugins.html_text import BLOCK_TAGS, HEADINGS, Block, Element, squash, text_of
+from .render import Writer
+from .tables import is_data_table
+from .text import BLOCK_TAGS, HEADINGS, Block, Element, squash, text_of
 
 # ---------------------------------------------------------------------------------------
 # Parsing. The HTML parser never fetches anything and never loads external entities.
@@ -95,7 +95,7 @@ class Page:
 def extract(html: str, *, main_content: bool = True) -> Page:
     """The readable text of one page as blocks, with its title and language.
 
-    >>> from curate.plugins.html_text import join_blocks
+    >>> from .text import join_blocks
     >>> page = extract("<title>T</title><nav><a href=/>Home</a></nav><article><h1>News</h1><p>It rained.</p></article>")
     >>> page.title, join_blocks(page.blocks)
     ('T', 'News\\n\\nIt rained.')

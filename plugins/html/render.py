@@ -11,11 +11,11 @@ The text is prose where the page is prose and Markdown where the page has struct
   several definitions); a definition of several blocks (an API reference's signature and its
   paragraphs) puts its first paragraph after ``term:`` and the rest as blocks of their own;
 - a data table is a Markdown table, its header kept; a table used for layout is not a table, and
-  each of its cells is written as blocks (see :mod:`curate.plugins.html_tables`);
+  each of its cells is written as blocks (see :mod:`curate.plugins.html.tables`);
 - ``<pre>`` is a fenced code block, its whitespace kept, with the language that a class such as
   ``language-python`` (or ``highlight-python3``, ``brush: python``, ``data-lang``...) names.
 
->>> from curate.plugins.html_extract import extract
+>>> from .extract import extract
 >>> print(join_blocks(extract("<ol><li>Mix<ul><li>slowly</li></ul></li><li>Bake</li></ol>").blocks))
 1. Mix
    - slowly
@@ -27,8 +27,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from curate.plugins.html_tables import is_data_table, table_text
-from curate.plugins.html_text import (
+from .tables import is_data_table, table_text
+from .text import (
     BLOCK_TAGS,
     BR,
     HEADINGS,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from curate.plugins.html_text import HEADINGS, Element, int_attribute, join_pieces, line_pieces, text_of
+from .text import HEADINGS, Element, int_attribute, join_pieces, line_pieces, text_of
 
 _MAX_COLUMNS = 1000  # HTML's own limit on colspan
 _MAX_ROWSPAN = 65534  # and on rowspan

@@ -3,7 +3,8 @@
 Browsers' rules, not the letter of the declaration: ``iso-8859-1`` means Windows-1252 (the WHATWG
 Encoding Standard), ``utf-7`` is never honoured, and a UTF-8 declaration on bytes that are not
 UTF-8 gives way to a guess, with a note for the user. The guess itself is the core's
-:func:`curate.importing.detect_encoding`; this module only adds what HTML declares.
+:func:`curate.importing.detect_encoding` (and :func:`~curate.importing.decode_bytes`,
+:func:`~curate.importing.known_encoding`); this module only adds what HTML declares.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import codecs
 import re
 from typing import NamedTuple
 
-from curate.importing import SNIFF_BYTES, detect_encoding
+from curate.plugin_api import SNIFF_BYTES, decode_bytes, detect_encoding, known_encoding
 
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml\b[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
@@ -41,14 +42,6 @@ _WHATWG_ALIASES = {
     "utf-7": "",  # never honoured by browsers (a script-injection trick)
     "utf7": "",
 }
-
-
-_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
-
-
-def has_control_bytes(sample: bytes) -> bool:
-    """Any control byte (NUL included) at all? Text without one cannot look binary; this is quick."""
-    return len(sample.translate(None, _CONTROL_BYTES)) != len(sample)
 
 
 def declared_charset(head: bytes) -> str | None:
@@ -111,25 +104,9 @@ def decode_html(data: bytes, forced: str | None = None) -> Decoded:
     return decoded._replace(note=note)
 
 
-def known_encoding(name: str) -> bool:
-    """Is ``name`` a text encoding Python can decode with (not ``rot13``, ``zlib`` or ``base64``)?"""
-    try:
-        info = codecs.lookup(name)
-    except LookupError:
-        return False
-    return getattr(info, "_is_text_encoding", True)
-
-
 def _decode(data: bytes, encoding: str) -> Decoded:
-    if encoding == "cp1252":
-        # cp1252 leaves five bytes undefined; they decode as Latin-1 (what browsers show).
-        return Decoded(data.decode("cp1252", errors="latin1_fallback"), encoding)
-    if encoding.startswith("utf-8") and data.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    try:
-        return Decoded(data.decode(encoding), encoding)
-    except UnicodeDecodeError:
-        return Decoded(data.decode(encoding, errors="replace"), encoding, lossy=True)
+    text, used, lossy = decode_bytes(data, encoding)
+    return Decoded(text, used, lossy=lossy)
 
 
 _SNIFF = re.compile(

@@ -1,20 +1,18 @@
-"""The lexical layer of the SQL dump importer: statement boundaries, ``VALUES`` tuples, ``COPY`` lines.
+"""The window over a dump's text and the readers of literal values in it.
 
-Nothing here runs SQL or talks to a database. A :class:`Scanner` keeps a window over the
-text of a dump and reads one piece at a time from it: where a statement ends (quotes,
-comments, Postgres dollar quotes, the MySQL client's ``DELIMITER`` and ``BEGIN ... END``
-bodies respected), one tuple of literal values, one line of ``COPY`` data. The window
-only grows while a single piece is read (doubling, so a piece costs linear time), and
-everything before the piece being read is dropped when more text comes in: memory is
-bounded by the largest row (or the kept head of a statement), never by the size of a
-statement or of the file. (One exception, bounded by :data:`HOLD_MAX`: a string that runs
-over a line starting a statement keeps the window from there, so that reading can resume
-there if the string never closes.)
+A :class:`ValueScanner` keeps a window (:attr:`~ValueScanner.text`) over the text of a dump
+and reads one piece at a time from it. The window only grows while a single piece is read
+(doubling, so a piece costs linear time), and everything before the piece being read is
+dropped when more text comes in: memory is bounded by the largest row (or the kept head of
+a statement), never by the size of a statement or of the file. (One exception, bounded by
+:data:`~curate.plugins.sql.limits.HOLD_MAX`: a string that runs over a line starting a
+statement keeps the window from there, so that reading can resume there if the string
+never closes.)
 
-Reading methods take and return positions in :attr:`Scanner.text`. When the window ends
+Reading methods take and return positions in the window's text. When the window ends
 before the piece does they raise :class:`NeedMore`; the caller then calls
-:meth:`Scanner.fill` with the position the piece started at and reads it again (see
-:meth:`Scanner.retry`). Malformed input raises :class:`SqlSyntaxError` with the position.
+:meth:`ValueScanner.fill` with the position the piece started at and reads it again (see
+:meth:`ValueScanner.retry`). Malformed input raises :class:`SqlSyntaxError` with the position.
 """
 
 from __future__ import annotations
@@ -24,60 +22,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, TypeVar
 
+from . import limits
+from .literals import (
+    Blob,
+    Dialect,
+    Expr,
+    Value,
+    _call,
+    _number,
+    unescape_c,
+    unescape_mysql,
+)
+
 T = TypeVar("T")
 
-#: Characters read from the stream at a time.
-CHUNK = 1 << 18
-#: How far ahead an ``INSERT`` is searched for its ``VALUES`` keyword.
-HEADER_MAX = 1 << 16
-#: How far an open string may run past a statement start in it and still be cut there if it never closes.
-HOLD_MAX = 1 << 26
 #: The most characters a piece that may straddle the window's end needs to be recognised.
 _LOOKBACK = 64
 #: Nesting of function calls inside a value before it is kept as an expression instead.
 _MAX_DEPTH = 16
-
-
-@dataclass(frozen=True)
-class Dialect:
-    """How a dump writes strings and comments.
-
-    ``backslash_escapes``: ``'it\\'s'`` (MySQL; Postgres with ``standard_conforming_strings``
-    off). ``dollar_quotes``: ``$tag$ ... $tag$`` strings and ``E'...'`` escape strings
-    (Postgres). ``hash_comments``: ``# comment`` (MySQL).
-    """
-
-    name: str
-    backslash_escapes: bool
-    dollar_quotes: bool
-    hash_comments: bool
-
-
-MYSQL = Dialect("mysql", backslash_escapes=True, dollar_quotes=False, hash_comments=True)
-POSTGRES = Dialect("postgres", backslash_escapes=False, dollar_quotes=True, hash_comments=False)
-SQLITE = Dialect("sqlite", backslash_escapes=False, dollar_quotes=False, hash_comments=False)
-DIALECTS = {d.name: d for d in (MYSQL, POSTGRES, SQLITE)}
-
-
-@dataclass(frozen=True, slots=True)
-class Blob:
-    """A binary value (``X'..'``, ``0x..``, ``_binary '..'``, a bytea string): never read as text."""
-
-    kind: str
-    size: int
-
-    def describe(self) -> str:
-        return f"binary data ({self.kind}, {self.size} bytes)"
-
-
-@dataclass(frozen=True, slots=True)
-class Expr:
-    """An SQL expression that is not a literal (a function call, an array, ``DEFAULT``), as written."""
-
-    sql: str
-
-
-Value = str | int | float | bool | None | Blob | Expr
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,116 +116,10 @@ _OPENED = {"*/": "a /* comment", "'": "a string", '"': 'a "quoted" name or strin
 #: ``INSERT INTO `t` (`a`, `b`) VALUES`` without comments or strings: most headers, found fast.
 _SIMPLE_HEADER = re.compile(r"(?:INSERT|REPLACE)\b[^;'()\-/#]*?(?:\([^;'()\-/#]*\)[^;'()\-/#]*?)?(\bVALUES\b)", re.I)
 _NOT_SIMPLE = re.compile(r"\b(?:SELECT|SET|DEFAULT|WITH|TABLE|VALUE)\b", re.I)
-_MYSQL_ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a", "%": "\\%", "_": "\\_"}
-_MYSQL_ESCAPE = {q: re.compile(r"\\([\s\S])|" + re.escape(q * 2)) for q in "'\""}
-_C_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
-_C_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([\s\S]))|('')")
 
 
-def unescape_mysql(raw: str, quote: str = "'") -> str:
-    """Decode a MySQL string body: ``\\n``, ``\\'``, ``\\\\``, doubled quotes...
-
-    >>> unescape_mysql(r"it\\'s a \\"test\\"\\nok''")
-    'it\\'s a "test"\\nok\\''
-    """
-    if "\\" not in raw and quote * 2 not in raw:
-        return raw
-
-    def decode(m: re.Match[str]) -> str:
-        char = m.group(1)
-        return quote if char is None else _MYSQL_ESCAPES.get(char, char)
-
-    return _MYSQL_ESCAPE[quote].sub(decode, raw)
-
-
-def unescape_c(raw: str, *, unicode_escapes: bool = True) -> str:
-    """Decode Postgres ``E'...'`` / ``COPY`` escapes: ``\\n``, octal and hex bytes (UTF-8), ``\\uXXXX``.
-
-    >>> unescape_c(r"caf\\303\\251\\tok\\x21")
-    'café\\tok!'
-    """
-    if "\\" not in raw and "''" not in raw:
-        return raw
-    out: list[str] = []
-    pending = bytearray()
-    pos = 0
-
-    def flush() -> None:
-        if pending:
-            out.append(pending.decode("utf-8", errors="replace"))
-            pending.clear()
-
-    for m in _C_ESCAPE.finditer(raw):
-        if m.start() > pos:
-            flush()
-            out.append(raw[pos : m.start()])
-        pos = m.end()
-        octal, hexa, u4, u8, char, doubled = m.groups()
-        if octal is not None:
-            pending.append(int(octal, 8) & 0xFF)
-            continue
-        if hexa is not None:
-            pending.append(int(hexa, 16))
-            continue
-        flush()
-        if doubled is not None:
-            out.append("'")
-        elif u4 is not None or u8 is not None:
-            digits = u4 if u4 is not None else u8
-            if not unicode_escapes:
-                out.append(("u" if u4 is not None else "U") + digits)
-                continue
-            code = int(digits, 16)
-            out.append(chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd")
-        else:
-            out.append(_C_ESCAPES.get(char, char))
-    flush()
-    out.append(raw[pos:])
-    return "".join(out)
-
-
-def unquote(name: str) -> str:
-    """An identifier without its quotes: `a`, "a", [a], 'a' -> a (doubled quotes undone)."""
-    if len(name) >= 2:
-        first, last = name[0], name[-1]
-        if first == last and first in "`\"'":
-            return name[1:-1].replace(first * 2, first)
-        if first == "[" and last == "]":
-            return name[1:-1]
-    return name
-
-
-def _number(literal: str) -> int | float | str:
-    body = literal.lstrip("+-")
-    if len(body) > 30:
-        return literal
-    try:
-        if "." in body or "e" in body or "E" in body:
-            value = float(literal)
-            return value if value not in (float("inf"), float("-inf")) else literal
-        return int(literal)
-    except ValueError:  # pragma: no cover - the regex only matches numbers
-        return literal
-
-
-def _call(name: str, args: list[Value]) -> Value | Expr | None:
-    """The value of the few functions dumps use around literals; ``None`` if not evaluated."""
-    if name == "REPLACE" and len(args) == 3 and all(isinstance(a, str) for a in args):
-        text, old, new = args
-        assert isinstance(text, str) and isinstance(old, str) and isinstance(new, str)
-        return text.replace(old, new) if old else text
-    if name == "CHAR" and args and all(isinstance(a, int) and not isinstance(a, bool) for a in args):
-        try:
-            return "".join(chr(a) for a in args)  # type: ignore[arg-type]
-        except (ValueError, OverflowError):
-            return None
-    if name in ("UNHEX", "FROM_BASE64", "DECODE") and args and isinstance(args[0], str):
-        return Blob(name.lower() + "()", len(args[0]) // 2)
-    return None
-
-
-class Scanner:
-    """A window (:attr:`text`) over a dump's text stream, and readers for its pieces."""
+class ValueScanner:
+    """A window (:attr:`text`) over a dump's text stream, and readers for its literal values."""
 
     def __init__(self, stream: IO[str], dialect: Dialect, *, chunk: int | None = None) -> None:
         self.stream = stream
@@ -271,7 +127,7 @@ class Scanner:
         self.delimiter = ";"
         self.text = ""
         self.eof = False
-        self._chunk = chunk or CHUNK
+        self._chunk = chunk or limits.CHUNK
         self._line_pos = 0
         self._line_no = 1
         self._column_base = 0  # characters of the window's first line dropped before it
@@ -304,7 +160,7 @@ class Scanner:
             try:
                 return read(pos), pos
             except NeedMore:
-                if len(self.text) - pos > HOLD_MAX and not self.eof:
+                if len(self.text) - pos > limits.HOLD_MAX and not self.eof:
                     self._runaway(pos)
                 pos = self.fill(pos)
             except SqlSyntaxError as exc:
@@ -322,7 +178,7 @@ class Scanner:
             return
         line = self.line_at(found.start() + 1)
         exc = SqlSyntaxError(
-            f"a row runs on for over {HOLD_MAX >> 20} MiB, past the start of a statement on line {line}: "
+            f"a row runs on for over {limits.HOLD_MAX >> 20} MiB, past the start of a statement on line {line}: "
             "a quote is probably missing",
             found.start() + 1,
         )
@@ -647,8 +503,6 @@ class Scanner:
             elif tok.startswith("$"):
                 _, pos = self._dollar(start, tok)
 
-    # -- statements -------------------------------------------------------------------------
-
     def _pattern(self, delimiter: str, *, block: bool, balanced: bool = False) -> re.Pattern[str]:
         key = (delimiter if not balanced else "\0" + delimiter, self.dialect, block)
         pattern = self._patterns.get(key)
@@ -665,264 +519,3 @@ class Scanner:
                 alts.append(r"(?i:\b(?:BEGIN|CASE|END)\b)")
             pattern = self._patterns[key] = re.compile("|".join(alts))
         return pattern
-
-    def statement(self, pos: int, *, keep: int = 0, block: bool = False, recover: bool = False) -> Statement:
-        """Move past the statement that starts at ``pos``; see :class:`Statement` for what comes back.
-
-        The statement ends after its delimiter (or at the end of file); ``head`` keeps its
-        first ``keep`` characters. With ``block``, ``BEGIN ... END`` (and ``CASE ... END``)
-        pairs hide delimiters, as in SQLite triggers. Reads on by itself (this is not a
-        :meth:`retry` method); what it has moved past is dropped from the window.
-
-        Quotes that are seen to be broken (a closing quote with a letter or digit right
-        after it, which SQL never writes), or ``recover=True`` (the caller found the
-        statement damaged), make the scan stop at the next line that starts a statement
-        (:data:`STATEMENT_START`), inside quotes or not: an unbalanced quote then costs the
-        lines up to there, not the rest of the dump.
-        """
-        delimiter = self.delimiter
-        pattern = self._pattern(delimiter, block=block)
-        parts: list[str] = []
-        kept = 0
-        seg = pos
-        floor = pos  # statement starts are looked for from here (the start, while it is in the window)
-        mode: str | None = None  # None, a quote character, or the text that ends a comment / dollar quote
-        backslash = False
-        depth = 0
-        opened = pos
-        opened_line: int | None = None
-        recovering = recover
-        broken: int | None = None  # the line where the quotes were seen to be off
-        held: int | None = None  # a statement start inside the open string: the window is kept from there
-        nl = -1  # the next line end in the window (n if none), once looked for
-        look: int | None = None  # where to look for the next statement start, when not from ``pos``
-
-        def keep_text(upto: int) -> None:
-            nonlocal kept
-            if kept < keep and upto > seg:
-                piece = self.text[seg : min(upto, seg + keep - kept)]
-                parts.append(piece)
-                kept += len(piece)
-
-        while True:
-            text = self.text
-            n = len(text)
-            resume = n
-            # The next thing that changes the mode: a token (m), or the end of a quote or comment (j); n if none.
-            m: re.Match[str] | None = None
-            j = -1
-            if mode is None:
-                m = pattern.search(text, pos)
-                event = m.start() if m is not None else n
-            else:
-                if mode in ("'", '"') and backslash:
-                    found = _QUOTE_OR_BACKSLASH[mode].search(text, pos)
-                    j = found.start() if found else -1
-                else:
-                    j = text.find(mode, pos)
-                event = j if j >= 0 else n
-            if recovering:
-                start_line = STATEMENT_START.search(text, max(pos - 1, floor) if look is None else look)
-                look = None
-                if start_line is not None and start_line.start() < event:
-                    cut = start_line.start()
-                    keep_text(cut)
-                    return Statement(cut + 1, "".join(parts), None, self.line_at(cut + 1), broken)
-                if start_line is None and not self.eof and event >= n - _LOOKBACK:
-                    resume = max(pos, n - _LOOKBACK)  # a statement start may be cut by the window's end
-                    keep_text(resume)
-                    pos = seg = self.fill(resume)
-                    floor = 0
-                    continue
-            lo = pos - 1 if pos > floor else floor
-            if nl < lo:  # the next line end: most tokens and strings have none before them
-                nl = text.find("\n", lo)
-                if nl < 0:
-                    nl = n
-            if mode is None and nl < event and depth == 0 and not block and delimiter == ";":
-                found = _UNENDED.search(text, lo, min(n, event + 512))
-                if found is not None and found.start() < event:  # no ';' before the next statement's line
-                    keep_text(found.start())
-                    return Statement(found.start() + 1, "".join(parts), None, None, broken)
-            if mode is None:
-                if m is not None and (m.end() < n or self.eof):
-                    tok, start = m.group(), m.start()
-                    pos = m.end()
-                    if tok == delimiter:
-                        if depth == 0:
-                            keep_text(start)
-                            return Statement(pos, "".join(parts), None, None, broken)
-                        continue
-                    opened = start
-                    opened_line = None
-                    if tok in ("'", '"'):
-                        mode, backslash = tok, self.dialect.backslash_escapes
-                    elif tok == "`":
-                        mode, backslash = tok, False
-                    elif tok in ("E'", "e'"):
-                        mode, backslash = "'", True
-                    elif tok in ("--", "#"):
-                        mode = "\n"
-                    elif tok == "/*":
-                        mode = "*/"
-                    elif tok.startswith("$"):
-                        mode = tok
-                    elif tok.upper() == "END":
-                        depth = max(0, depth - 1)
-                    else:
-                        depth += 1
-                    continue
-                resume = m.start() if m is not None else max(pos, n - _LOOKBACK)
-            elif mode in ("'", '"', "`"):
-                if held is None and not recovering and nl < event:  # a statement start in the string: keep it
-                    found = STATEMENT_START.search(text, lo, min(n, event + 512))
-                    if found is not None and found.start() < event:
-                        held = found.start()
-                if j < 0:
-                    resume = max(pos, n - _LOOKBACK)  # looked at again: a statement start may be cut here
-                elif text[j] == "\\":
-                    if j + 1 < n:
-                        pos = j + 2
-                        continue
-                    resume = j
-                else:
-                    if j + 1 < n or self.eof:
-                        if j + 1 < n and text[j + 1] == mode:
-                            pos = j + 2
-                            continue
-                        pos, mode, held = j + 1, None, None
-                        if broken is None and j + 1 < n and _WORD_CHAR.match(text, j + 1):
-                            # 'it's': a closing quote with a letter after it. The quotes are off from some
-                            # earlier point: resume at the first statement start since the statement's.
-                            broken, recovering, look = self.line_at(j), True, floor
-                        continue
-                    resume = j
-            else:
-                if j >= 0:
-                    pos, mode = j + len(mode), None
-                    continue
-                resume = max(pos, n - len(mode) + 1)
-            if self.eof:
-                keep_text(n)
-                if mode is None or mode == "\n":
-                    return Statement(n, "".join(parts), None, None, broken)
-                if held is not None:  # the string never closes: it ends where the next statement starts
-                    return Statement(held + 1, "".join(parts), None, self.line_at(held + 1), broken)
-                if opened_line is None:
-                    opened_line = self.line_at(opened)
-                what = _OPENED.get(mode, f"a {mode}-quoted string")
-                problem = f"{what} opened on line {opened_line} is never closed"
-                return Statement(n, "".join(parts), problem, None, broken)
-            if mode is not None and opened_line is None:
-                opened_line = self.line_at(opened)
-            keep_text(resume)
-            if held is not None and resume - held > HOLD_MAX:
-                held = None  # too far to go back to: an unclosed string then runs to the end of file
-            if held is not None and held < resume:
-                pos = seg = self.fill(held) + resume - held
-                held = 0
-            else:
-                pos = seg = self.fill(resume)
-            floor = opened = 0
-            nl = -1
-
-    def insert_header(self, pos: int) -> tuple[int | None, int, str]:
-        """``(end, pos, kind)``: where ``INSERT ... VALUES`` (kind ``"values"``) or ``INSERT ... SET``
-        (kind ``"set"``) from ``pos`` ends; ``end`` is None when neither follows (``INSERT ... SELECT``).
-
-        Reads on to see :data:`HEADER_MAX` characters if needed; ``pos`` is the start's new position.
-        """
-        text = self.text
-        m = _SIMPLE_HEADER.match(text, pos)
-        if m is not None and (m.end() < len(text) or self.eof) and not _NOT_SIMPLE.search(text, pos, m.start(1)):
-            end: tuple[int, str] | None = (m.end(), "values")
-        else:
-            pos = self.ensure(pos, HEADER_MAX)
-            end = self._header_end(pos)
-        if end is None or STATEMENT_START.search(self.text, pos, end[0]):  # a header never spans statements
-            return None, pos, ""
-        return end[0], pos, end[1]
-
-    def _header_end(self, pos: int) -> tuple[int, str] | None:
-        text = self.text
-        limit = min(len(text), pos + HEADER_MAX)
-        depth = 0
-        previous = ""
-        delimiter = self.delimiter
-        while pos < limit:
-            if depth == 0 and text.startswith(delimiter, pos):
-                return None
-            m = _HEADER_TOKEN.match(text, pos)
-            assert m is not None
-            if m.end() > limit and not self.eof:
-                return None
-            tok = m.group()
-            pos = m.end()
-            c = tok[0]
-            if c == "(":
-                depth += 1
-            elif c == ")":
-                depth = max(0, depth - 1)
-            elif depth == 0 and (c.isalpha() or c == "_"):
-                up = tok.upper()
-                if up == "VALUES" or (up == "VALUE" and previous not in ("SYSTEM", "USER")):
-                    return pos, "values"
-                if up == "SET":  # INSERT [INTO] t SET a = 1, b = 2 (MySQL)
-                    return pos, "set"
-                if up in ("SELECT", "SET", "DEFAULT", "WITH", "TABLE"):
-                    return None
-                previous = up
-        return None
-
-    def assignments(self, pos: int) -> tuple[list[str], list[Value], int]:
-        """The ``column = value`` list of ``INSERT ... SET`` at ``pos``; ``(names, values, end)``.
-
-        The list ends at the statement's delimiter, at a word that follows a value (``ON
-        DUPLICATE KEY UPDATE``, ``AS alias``) or at the end of file; ``end`` is there. Names
-        lose their quotes and any table prefix (``t.`a``` is ``a``).
-        """
-        text = self.text
-        names: list[str] = []
-        values: list[Value] = []
-        q = self._next(pos, "in the SET list of an INSERT")
-        while True:
-            m = _COLUMN_NAME.match(text, q)
-            if m is None or m.end() >= len(text):
-                if not self.eof and len(text) - q < HEADER_MAX:
-                    raise NeedMore
-                if m is None:
-                    raise SqlSyntaxError(f"expected a column name in the SET list, found {text[q : q + 20]!r}", q)
-            assert m is not None
-            name = unquote(_LAST_NAME_PART.search(m.group()).group())  # type: ignore[union-attr]
-            q = self._next(m.end(), "in the SET list of an INSERT")
-            if text.startswith(":=", q):
-                q += 2
-            elif text[q] == "=":
-                q += 1
-            else:
-                raise SqlSyntaxError(f"expected '=' after column {name} in the SET list, found {text[q]!r}", q)
-            value, q = self.value(self._next(q, "in the SET list of an INSERT"), stop=self.delimiter)
-            names.append(name)
-            values.append(value)
-            q = self.skip_space(q)
-            if q < len(text) and text[q] == ",":
-                q = self._next(q + 1, "in the SET list of an INSERT")
-                continue
-            return names, values, q
-
-    def line(self, pos: int) -> tuple[str, int, bool] | None:
-        """``(line, position after it, ended)`` for the line at ``pos``; None at the end of file.
-
-        ``ended`` is False for a last line that the file cuts off before its line end.
-        """
-        text = self.text
-        if pos >= len(text):
-            if self.eof:
-                return None
-            raise NeedMore
-        end = text.find("\n", pos)
-        if end < 0:
-            if not self.eof:
-                raise NeedMore
-            return text[pos:], len(text), False
-        return text[pos:end], end + 1, True
