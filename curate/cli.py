@@ -284,14 +284,10 @@ def build(sources: tuple[str, ...], output: str | None, config_path: str | None,
         sys.exit(1)
     if not quiet:
         print_funnel(console, result.manifest)
-        semantic = result.manifest.get("semantic")
-        if semantic:
-            from curate.semantic.phase import format_dry_run, summary_lines
-
-            for line in summary_lines(semantic):
+        for phase in plan.phases:
+            report = result.manifest.get(phase.name)
+            for line in phase.summary_lines(report) if report else []:
                 console.print(line, markup=False, highlight=False)
-            if semantic.get("dry_run"):
-                console.print(format_dry_run(semantic), markup=False, highlight=False)
         names = ", ".join(p.name for p in result.paths.values())
         console.print(f"outputs in {result.output}/: {names}", markup=False, highlight=False)
     if result.train_result is not None:
