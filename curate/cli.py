@@ -226,6 +226,12 @@ class RichReporter:
 @click.option(
     "--embedder", help="Embedder: static (fast on CPU), NAME:MODEL, or a local path / sentence-transformers name."
 )
+@click.option(
+    "--confirm",
+    metavar="EMBEDDER",
+    help="Confirm the --embedder's near-duplicate candidates with this embedder: the cascade, e.g. "
+    "--embedder static --confirm sentence-transformers (docs/semantic.md).",
+)
 @click.option("--dedup-dry-run", is_flag=True, help="Report what several thresholds would remove; remove nothing.")
 @click.option(
     "--train", "train", metavar="PRESET|FILE", help="Fine-tune afterwards: a preset (full, lora, qlora) or a TOML file."
@@ -363,6 +369,7 @@ def apply_flags(config: BuildConfig, sources: tuple[str, ...], output: str | Non
         "clusters": flags.pop("clusters"),
         "backend": flags.pop("kmeans_backend"),
         "embedder": flags.pop("embedder"),
+        "confirm": flags.pop("confirm", None),
         "dry_run": flags.pop("dedup_dry_run") or None,
     }
     semantic = {k: v for k, v in semantic.items() if v is not None}

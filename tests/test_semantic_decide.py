@@ -85,3 +85,27 @@ def test_the_phase_decides_as_the_function(tmp_path):
     direct = decide(MatrixVectors(vectors), facts, phase.options, dim=vectors.shape[1]).result
     assert through_phase.rejected and through_phase.rejected == direct.rejected
     assert through_phase.groups == direct.groups and through_phase.meta == direct.meta
+
+
+def test_the_cascade_confirms_candidates_with_the_second_embedder(tmp_path):
+    """A coarse embedder proposes pairs, a finer one decides: only records of candidate pairs are confirmed."""
+    texts, _ = synthetic_corpus(200, seed=6)
+    records = make_records(texts)
+    fine = HashingEmbedder("512")
+    alone = SemanticPhase.from_config({"threshold": 0.9, "clusters": 4, "keep": "first"}, tmp_path, embedder=fine)
+    table = {"threshold": 0.9, "clusters": 4, "keep": "first", "candidate_threshold": 0.8}
+    cascade = SemanticPhase(
+        alone.options.__class__(**table), tmp_path, HashingEmbedder("64"), confirmer=HashingEmbedder("512")
+    )
+    by_fine = alone.run(lambda: iter(records))
+    by_cascade = cascade.run(lambda: iter(records))
+    info = by_cascade.report["confirmer"]
+    assert info["model_id"] == "hashing:512" and 0 < info["records"] < len(records)
+    assert by_cascade.report["dedup"]["cascade"]["candidate_pairs"] > 0
+    # every removal is confirmed by the fine embedder's similarity; with one preference order (keep = "first"),
+    # the cascade finds what the fine embedder alone finds
+    vectors = {r.id: v for r, v in zip(records, fine.embed(texts), strict=True)}
+    for rid, (_, details) in by_cascade.rejected.items():
+        assert float(vectors[rid] @ vectors[details["duplicate_of"]]) > 0.9
+    found = set(by_cascade.rejected) & set(by_fine.rejected)
+    assert len(found) >= 0.9 * len(by_fine.rejected) and by_fine.rejected

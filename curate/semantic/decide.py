@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from curate.semantic import diversity
+from curate.semantic.cascade import Confirm, candidate_pairs, confirm_pairs
 from curate.semantic.clusters import (
     Assignment,
     ClusterWork,
@@ -71,12 +72,16 @@ def decide(
     *,
     dim: int,
     step: Callable[[str], None] = _silent,
+    confirm: Confirm | None = None,
 ) -> Decisions:
     """Cluster, find near-duplicates, apply noise rules and caps (see the module docstring).
 
     ``vectors`` holds one unit vector of ``dim`` floats per record of ``facts``, in the
     same order; ``step`` hears, in a few words, what is being done now. Nothing is
     rejected with ``dry_run``; the report then says what each threshold would remove.
+    With ``confirm`` (record indices -> their unit vectors from a better embedder),
+    ``vectors`` only propose candidate pairs and ``confirm`` decides
+    (:mod:`curate.semantic.cascade`).
     """
     opts = options
     out = PhaseResult()
@@ -84,7 +89,10 @@ def decide(
     km, assignment, sample, sample_index = _cluster(vectors, facts, opts, dim, step, out)
     labels, sims = assignment.labels, assignment.sims
     k = int(out.counts["clusters"])
-    dups = _near_duplicates(vectors, assignment, k, facts.features, opts, step, out)
+    if confirm is None:
+        dups = _near_duplicates(vectors, assignment, k, facts.features, opts, step, out)
+    else:
+        dups = _confirmed_near_duplicates(vectors, assignment, k, facts.features, opts, step, out, confirm)
     if opts.dry_run:
         _dry_run_report(dups, n, opts, out)
 
@@ -247,6 +255,63 @@ def _near_duplicates(
         "seconds": round(time.perf_counter() - t0, 3),
     }
     return _NearDuplicates(thresholds, kept, removed_by, removed_sim, group_root, root_sizes, near)
+
+
+def _confirmed_near_duplicates(
+    vectors: Vectors,
+    assignment: Assignment,
+    k: int,
+    features: Features,
+    opts: SemanticOptions,
+    step: Callable[[str], None],
+    out: PhaseResult,
+    confirm: Confirm,
+) -> _NearDuplicates:
+    """Near-duplicates by the cascade: candidate pairs by ``vectors``, decided by ``confirm``'s vectors."""
+    t0 = time.perf_counter()
+    n = len(assignment.labels)
+    threshold = opts.similarity
+    thresholds = [threshold]
+    if opts.dry_run:
+        thresholds += sorted({float(t) for t in opts.dry_run_thresholds} - {threshold})
+    loose = opts.loose_similarity(min(thresholds))
+    margin = 1.0 - loose if opts.probe_margin == "auto" else float(opts.probe_margin)
+    step(f"finding candidate pairs within {k:,} clusters (similarity > {loose:.2f})")
+    candidates = candidate_pairs(vectors, assignment, k, loose, margin, opts.candidates_per_record)
+    rank = np.empty(n, dtype=np.int64)
+    rank[preference(opts.keep, assignment.sims, features.lengths, features.quality)] = np.arange(n)
+    step(f"confirming {len(candidates.a):,} candidate pairs")
+    t1 = time.perf_counter()
+    done = confirm_pairs(candidates, n, thresholds, rank, confirm, opts.examples)
+    confirm_seconds = time.perf_counter() - t1
+    gone = np.flatnonzero(done.removed_by >= 0)
+    group_root = roots(done.parent)
+    root_sizes = np.bincount(group_root, minlength=n)
+    out.report["dedup"] = {
+        "enabled": opts.dedup,
+        "threshold": threshold,
+        "epsilon": round(1.0 - threshold, 6),
+        "keep": opts.keep,
+        "removed": int((done.removed_by >= 0).sum()),
+        "groups": int((root_sizes > 1).sum()),
+        "across_clusters": int((assignment.labels[gone] != assignment.labels[done.removed_by[gone]]).sum()),
+        "probe_margin": round(margin, 4),
+        "boundary_records": candidates.guests,
+        "pairs_compared": int(candidates.compared),
+        "all_pairs": n * (n - 1) // 2,
+        "largest_cluster": int(np.bincount(assignment.labels, minlength=k).max()),
+        "peak_block_mb": 0.0,
+        "seconds": round(time.perf_counter() - t0, 3),
+        "cascade": {
+            "candidate_threshold": round(loose, 4),
+            "candidates_per_record": opts.candidates_per_record,
+            "candidate_pairs": len(candidates.a),
+            "confirmed_pairs": int((done.sims > threshold).sum()),
+            "records_confirmed": done.records,
+            "seconds": round(confirm_seconds, 3),
+        },
+    }
+    return _NearDuplicates(thresholds, done.kept, done.removed_by, done.removed_sim, group_root, root_sizes, done.near)
 
 
 def _repoint(removed_by: np.ndarray, removed_sim: np.ndarray, kept: np.ndarray, vectors: Vectors) -> None:

@@ -16,6 +16,9 @@ from curate.semantic.kmeans import BACKENDS
 __all__ = ["DEFAULT_THRESHOLD", "DRY_RUN_THRESHOLDS", "SemanticOptions"]
 
 DEFAULT_THRESHOLD = 0.95
+#: The cascade's candidate threshold when none is given: this much below the threshold
+#: (calibrated on bench/data/paraphrase_eval.jsonl: bench/RESULTS.md, "Static cascade").
+CANDIDATE_GAP = 0.15
 DRY_RUN_THRESHOLDS = [0.80, 0.85, 0.88, 0.90, 0.92, 0.94, 0.96, 0.98]
 
 
@@ -27,6 +30,20 @@ class SemanticOptions:
     embedder: str | None = _option(
         default=None,
         metadata={"help": "NAME (a registered embedder), NAME:MODEL, or MODEL (a local path or name) for the default"},
+    )
+    confirm: str | None = _option(
+        default=None,
+        metadata={
+            "help": "an embedder (as for embedder) that confirms the candidate pairs of a fast embedder: the cascade, "
+            'e.g. embedder = "static", confirm = "sentence-transformers"'
+        },
+    )
+    candidate_threshold: float | None = _option(
+        default=None,
+        metadata={"help": f"with confirm: the fast embedder's similarity for candidates (threshold - {CANDIDATE_GAP})"},
+    )
+    candidates_per_record: int = _option(
+        default=32, metadata={"help": "with confirm: a record's most similar candidates kept, at most"}
     )
     device: str = _option(default="auto", metadata={"help": "cpu, cuda, cuda:1...; auto: CUDA when present"})
     batch_size: int = _option(default=64, metadata={"help": "texts per forward pass of the embedding model"})
@@ -114,7 +131,9 @@ class SemanticOptions:
             raise bad(f"threshold is a cosine similarity in (0, 1], got {self.threshold}", "e.g. threshold = 0.9")
         if self.epsilon is not None and not 0.0 <= self.epsilon < 1.0:
             raise bad(f"epsilon is 1 - similarity, in [0, 1), got {self.epsilon}", "e.g. epsilon = 0.1")
-        for name in ("batch_size", "iterations", "embed_chunk"):
+        if self.candidate_threshold is not None and not -1.0 < self.candidate_threshold <= 1.0:
+            raise bad(f"candidate_threshold is a cosine similarity in (-1, 1], got {self.candidate_threshold}")
+        for name in ("batch_size", "iterations", "embed_chunk", "candidates_per_record"):
             if getattr(self, name) < 1:
                 raise bad(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.memory_limit_mb < 0:
@@ -144,6 +163,10 @@ class SemanticOptions:
                 raise bad(f"dry_run_thresholds must be similarities in (0, 1], got {t}")
         if self.backend not in BACKENDS:  # pragma: no cover - the Literal already checks it
             raise bad(f"unknown backend {self.backend!r}")
+
+    def loose_similarity(self, lowest: float) -> float:
+        """The cascade's candidate threshold, given the lowest threshold decided on."""
+        return self.candidate_threshold if self.candidate_threshold is not None else lowest - CANDIDATE_GAP
 
     @property
     def similarity(self) -> float:

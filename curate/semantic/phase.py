@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from curate.errors import MissingDependency
+from curate.errors import CurateError, MissingDependency
 from curate.options import parse_options
 from curate.records import Record
 from curate.semantic import report_html, summary
@@ -43,10 +43,14 @@ class SemanticPhase(Phase):
 
     name = "semantic"
 
-    def __init__(self, options: SemanticOptions, cache_dir: Path, embedder: Embedder) -> None:
+    def __init__(
+        self, options: SemanticOptions, cache_dir: Path, embedder: Embedder, *, confirmer: Embedder | None = None
+    ) -> None:
         self.options = options
         self.cache_dir = Path(cache_dir)
         self.embedder = embedder
+        #: The embedder confirming ``embedder``'s candidate pairs (``confirm``): the cascade.
+        self.confirmer = confirmer
 
     @classmethod
     def from_config(cls, table: dict[str, Any], cache_dir: Path, *, embedder: Embedder | None = None) -> SemanticPhase:
@@ -54,7 +58,9 @@ class SemanticPhase(Phase):
         options = parse_options(SemanticOptions, table, owner="[semantic]")
         if importlib.util.find_spec("torch") is None and (options.backend in ("auto", "torch", "keops")):
             raise MissingDependency("torch", extra="embed", purpose="semantic deduplication (K-means)")
-        if embedder is None:
+        device = None if options.device == "auto" else options.device
+
+        def build(spec: str | None) -> Embedder:
             from curate.registry import get_registry
 
             embedders = get_registry().embedders
@@ -62,12 +68,15 @@ class SemanticPhase(Phase):
                 raise MissingDependency(
                     "sentence-transformers", extra="embed", purpose="semantic deduplication (embeddings)"
                 )
-            embedder_cls, model = resolve_embedder(options.embedder, embedders)
-            device = None if options.device == "auto" else options.device
-            embedder = embedder_cls(
+            embedder_cls, model = resolve_embedder(spec, embedders)
+            return embedder_cls(
                 model, device=device, batch_size=options.batch_size, max_seq_length=options.max_seq_length
             )
-        return cls(options, cache_dir, embedder)
+
+        if embedder is None:
+            embedder = build(options.embedder)
+        confirmer = build(options.confirm) if options.confirm else None
+        return cls(options, cache_dir, embedder, confirmer=confirmer)
 
     def run_ray(self, dataset: Any, records: Callable[[], Iterator[Record]]) -> PhaseResult:
         """On the Ray engine: embed what the cache lacks in an actor pool, then decide as :meth:`run`."""
@@ -129,7 +138,8 @@ class SemanticPhase(Phase):
             Features(np.frombuffer(run.lengths, dtype=np.int64), np.frombuffer(run.quality, dtype=np.float64)),
         )
         try:
-            decided = decide(store, facts, opts, dim=int(cache.dim or 0), step=self.step)
+            confirm = self._confirmer(records, run, report) if self.confirmer is not None else None
+            decided = decide(store, facts, opts, dim=int(cache.dim or 0), step=self.step, confirm=confirm)
         finally:
             del store
             if tmp_path is not None:
@@ -197,6 +207,50 @@ class SemanticPhase(Phase):
         if rate["suggest_static"]:
             what += "; --embedder static is ~100x faster on CPU"
         self.step(what)
+
+    def _confirmer(
+        self, records: Callable[[], Iterator[Record]], run: _Run, report: dict[str, Any]
+    ) -> Callable[[np.ndarray], np.ndarray]:
+        """The cascade's second opinion: the records' vectors by :attr:`confirmer`, embedding what its cache lacks."""
+        confirmer = self.confirmer
+        assert confirmer is not None
+        field = self.options.field
+
+        def confirm(index: np.ndarray) -> np.ndarray:
+            cache = EmbeddingCache(self.cache_dir / "embeddings", confirmer.model_id)
+            all_keys = np.frombuffer(run.keys, dtype=np.uint64)
+            keys = all_keys[index]
+            shard, _ = cache.lookup(keys)
+            missing = index[shard < 0]
+            embedded, seconds = 0, 0.0
+            if len(missing):
+                self.step(f"confirming: embedding {len(missing):,} records with {confirmer.name}")
+                wanted = set(missing.tolist())
+                texts = [embedding_text(r, field) for i, r in enumerate(records()) if i in wanted]
+                if len(texts) != len(missing):
+                    raise CurateError(
+                        "the records came back fewer in the semantic phase's confirming pass",
+                        hint="this is a bug in the engine: phases need the same records on every pass",
+                    )
+                started = time.perf_counter()
+                embedded = cache.fill(confirmer, all_keys[missing], texts)
+                seconds = time.perf_counter() - started
+            shard, row = cache.lookup(keys)
+            vectors = np.empty((len(keys), int(cache.dim or 0)), dtype=np.float32)
+            cache.gather(shard, row, vectors)
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            info = {
+                **jsonable(confirmer.describe()),
+                "records": len(index),
+                "embedded": embedded,
+                "cached": len(index) - len(missing),
+                "seconds": round(seconds, 3),
+            }
+            info.update(embed_rate(info, len(index)))
+            report["confirmer"] = info
+            return vectors
+
+        return confirm
 
     def _matrix(self, keys: np.ndarray, cache: EmbeddingCache, tmp_dir: Path) -> tuple[np.ndarray, Path | None]:
         """The run's vectors in record order: float32 in memory, or a float16 memmap when large."""

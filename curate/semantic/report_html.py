@@ -34,6 +34,16 @@ def report_section(rep: dict[str, Any]) -> str:
             f"{num(emb.get('embedded', 0))} new, {num(emb.get('cached', 0))} from the cache, {emb.get('seconds', 0)} s",
         ),
     ]
+    confirmer, cascade = rep.get("confirmer") or {}, dd.get("cascade") or {}
+    if confirmer and cascade:
+        facts.append(
+            (
+                "confirmed by",
+                f"{confirmer.get('model_id', '?')}: {num(cascade.get('candidate_pairs', 0))} candidate pairs above "
+                f"{cascade.get('candidate_threshold')}, {num(confirmer.get('records', 0))} records "
+                f"({num(confirmer.get('embedded', 0))} new, {confirmer.get('seconds', 0)} s)",
+            )
+        )
     if km:
         facts.append(
             (
