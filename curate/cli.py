@@ -226,6 +226,12 @@ class RichReporter:
 @click.option(
     "--embedder", help="Embedder: static (fast on CPU), NAME:MODEL, or a local path / sentence-transformers name."
 )
+@click.option(
+    "--confirm",
+    metavar="EMBEDDER",
+    help="Confirm the --embedder's near-duplicate candidates with this embedder: the cascade, e.g. "
+    "--embedder static --confirm sentence-transformers (docs/semantic.md).",
+)
 @click.option("--dedup-dry-run", is_flag=True, help="Report what several thresholds would remove; remove nothing.")
 @click.option(
     "--train", "train", metavar="PRESET|FILE", help="Fine-tune afterwards: a preset (full, lora, qlora) or a TOML file."
@@ -284,14 +290,10 @@ def build(sources: tuple[str, ...], output: str | None, config_path: str | None,
         sys.exit(1)
     if not quiet:
         print_funnel(console, result.manifest)
-        semantic = result.manifest.get("semantic")
-        if semantic:
-            from curate.semantic.phase import format_dry_run, summary_lines
-
-            for line in summary_lines(semantic):
+        for phase in plan.phases:
+            report = result.manifest.get(phase.name)
+            for line in phase.summary_lines(report) if report else []:
                 console.print(line, markup=False, highlight=False)
-            if semantic.get("dry_run"):
-                console.print(format_dry_run(semantic), markup=False, highlight=False)
         names = ", ".join(p.name for p in result.paths.values())
         console.print(f"outputs in {result.output}/: {names}", markup=False, highlight=False)
     if result.train_result is not None:
@@ -367,6 +369,7 @@ def apply_flags(config: BuildConfig, sources: tuple[str, ...], output: str | Non
         "clusters": flags.pop("clusters"),
         "backend": flags.pop("kmeans_backend"),
         "embedder": flags.pop("embedder"),
+        "confirm": flags.pop("confirm", None),
         "dry_run": flags.pop("dedup_dry_run") or None,
     }
     semantic = {k: v for k, v in semantic.items() if v is not None}

@@ -185,7 +185,7 @@ class Pipeline:
             if not self.config.allow_empty:
                 check_not_empty(ledger)
             if self.config.report:
-                extra.append(_write_report(ledger, manifest, writer, reports.get("semantic")))
+                extra.append(_write_report(ledger, manifest, writer, plan, reports))
             manifest = ledger.commit(manifest, extra_files=extra)
         result = BuildResult(Path(out), manifest, list(ledger.errors))
         if self.config.train is not None:
@@ -262,13 +262,18 @@ def _write_consumer_configs(ledger: Ledger, plan: Plan, writer: SplitWriter) -> 
     return list(configs)
 
 
-def _write_report(ledger: Ledger, manifest: dict[str, Any], writer: SplitWriter, semantic: Any) -> str:
+def _write_report(
+    ledger: Ledger, manifest: dict[str, Any], writer: SplitWriter, plan: Plan, reports: dict[str, Any]
+) -> str:
+    """Write ``report.html`` into the staging folder, with a section from each phase that draws one."""
     from curate.report import write_report
 
+    drawn = (phase.report_section(reports[phase.name]) for phase in plan.phases if reports.get(phase.name))
+    sections = [section for section in drawn if section]
     snapshot = dict(manifest)
     snapshot["counts"] = ledger.counts.to_dict()
     snapshot["inputs"] = [asdict(i) for i in ledger.inputs]
     snapshot["errors"] = [asdict(e) for e in ledger.errors]
     tokens = writer.token_lengths if "token_lengths" in manifest else None
-    write_report(ledger.staged(REPORT), snapshot, writer.lengths, semantic, token_lengths=tokens)
+    write_report(ledger.staged(REPORT), snapshot, writer.lengths, sections, token_lengths=tokens)
     return REPORT

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from curate.report import find_chromium, render_report, screenshot, write_report
+from curate.semantic.report_html import report_section
 
 MANIFEST = {
     "format": "messages",
@@ -74,7 +75,7 @@ LENGTHS = {"train": [5, 40, 300, 5000, 40000], "val": [120, 130]}
 
 
 def test_html_is_self_contained():
-    page = render_report(MANIFEST, LENGTHS, SEMANTIC)
+    page = render_report(MANIFEST, LENGTHS, [report_section(SEMANTIC)])
     for attr, url in re.findall(r"""(src|href)\s*=\s*["']?([^"'\s>]+)""", page, flags=re.I):
         assert not re.match(r"(https?:)?//", url), f"{attr}={url} reaches the network"
     assert "<script" not in page.lower()  # no script at all, so none to fetch anything
@@ -84,7 +85,7 @@ def test_html_is_self_contained():
 
 
 def test_funnel_numbers_are_in_the_page():
-    page = render_report(MANIFEST, LENGTHS, SEMANTIC)
+    page = render_report(MANIFEST, LENGTHS, [report_section(SEMANTIC)])
     for number in ("12,345", "9,001", "187", "3,157", "2,150", "950", "50", "7"):
         assert number in page
     funnel = page[page.index('id="funnel"') : page.index('id="stages"')]
@@ -96,13 +97,13 @@ def test_funnel_numbers_are_in_the_page():
 
 
 def test_semantic_sections():
-    page = render_report(MANIFEST, LENGTHS, SEMANTIC)
+    page = render_report(MANIFEST, LENGTHS, [report_section(SEMANTIC)])
     assert "Semantic deduplication and clusters" in page
     assert page.count('class="map"') == 1 and page.count("<circle") == 3
     assert "garlic" in page and "Cluster sizes" in page and "closest to the centroid" in page
     assert "sentence-transformers:m" in page
     # without the semantic phase those sections are absent
-    plain = render_report(MANIFEST, LENGTHS, None)
+    plain = render_report(MANIFEST, LENGTHS)
     assert "Semantic deduplication" not in plain and 'id="funnel"' in plain
 
 
@@ -116,13 +117,13 @@ def test_dry_run_table():
             {"threshold": 0.95, "epsilon": 0.05, "removed": 4, "fraction": 0.04, "examples": []},
         ],
     }  # fmt: skip
-    page = render_report(MANIFEST, LENGTHS, dry)
+    page = render_report(MANIFEST, LENGTHS, [report_section(dry)])
     assert 'id="dry-run"' in page and "30.0%" in page and "alpha too" in page
 
 
 def test_empty_build(tmp_path):
     out = tmp_path / "report.html"
-    write_report(out, {"counts": {"read": 0, "train": 0, "val": 0, "rejected": 0}}, {}, None)
+    write_report(out, {"counts": {"read": 0, "train": 0, "val": 0, "rejected": 0}}, {})
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "no records" in page
 
@@ -136,7 +137,7 @@ def png_size(path: Path) -> tuple[int, int]:
 @pytest.mark.skipif(find_chromium() is None, reason="needs chromium or chromium-headless-shell (apt)")
 def test_renders_in_headless_chromium(tmp_path):
     page = tmp_path / "report.html"
-    write_report(page, MANIFEST, LENGTHS, SEMANTIC)
+    write_report(page, MANIFEST, LENGTHS, [report_section(SEMANTIC)])
     shot = screenshot(page, tmp_path / "report.png", width=1200, height=2000)
     assert png_size(shot) == (1200, 2000)
     assert shot.stat().st_size > 20_000  # a blank page compresses to a few KiB

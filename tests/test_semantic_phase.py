@@ -14,7 +14,8 @@ import pytest
 from curate.errors import ConfigError, CurateError
 from curate.plan import NullReporter
 from curate.records import Record, Source
-from curate.semantic.phase import SemanticPhase, format_dry_run, summary_lines
+from curate.semantic.phase import SemanticPhase
+from curate.semantic.summary import format_dry_run, summary_lines
 from curate.semantic.testing import HashingEmbedder, synthetic_corpus
 from curate.split import side
 from tests.conftest import plugin_namespace

@@ -26,7 +26,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from curate.semantic.kmeans import blas_threads
+from curate.semantic.blas import blas_threads
 from curate.semantic.semdedup import EXAMPLE_WINDOW, cross_pairs, dedup_cluster
 
 #: Default fit sample: this many records per cluster, and at least :data:`MIN_FIT_SAMPLE`.
@@ -236,7 +236,7 @@ def cluster_pass(
     member, and each pair above the lowest threshold comes back as an edge for the
     boundary pass, which :func:`merge`'s caller settles once every cluster is done.
 
-    Call it with BLAS on one thread (:func:`~curate.semantic.kmeans.blas_threads`):
+    Call it with BLAS on one thread (:func:`~curate.semantic.blas.blas_threads`):
     products rounded by a different number of threads differ in their last bits, and
     the similarities written to ``rejects.jsonl`` must not depend on the machine or the
     engine. Run clusters side by side for speed (:class:`MatrixVectors` uses threads).

@@ -18,7 +18,6 @@ the returned centroids (a last assignment pass follows the last update).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import time
@@ -29,6 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from curate.errors import ConfigError, CurateError, requires
+from curate.semantic.blas import blas_threads
 
 log = logging.getLogger(__name__)
 
@@ -75,21 +75,6 @@ def choose_k(n: int) -> int:
     if n < 1:
         return 1
     return int(min(50_000, max(1, round(math.sqrt(n / 2)))))
-
-
-def blas_threads(limit: int | None) -> contextlib.AbstractContextManager[Any]:
-    """Limit numpy's BLAS threads inside a ``with`` block (when threadpoolctl is installed).
-
-    Many small products and LAPACK calls (k-means++ steps, per-cluster blocks, a PCA of a
-    few thousand points) run much faster on one thread than on several that wait for
-    each other, above all on a busy machine: measured here, 0.06 s instead of 4 s for
-    one eigendecomposition.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=limit, user_api="blas")
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:

@@ -120,6 +120,16 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
             )
     else:
         lines.append(f"semantic: {n:,} records, every vector from the cache of {emb.get('model_id', '?')}")
+    confirmer = report.get("confirmer")
+    cascade = (report.get("dedup") or {}).get("cascade")
+    if confirmer and cascade:
+        rate = f", {confirmer['rate']:,.0f} texts/s" if confirmer.get("rate") else ""
+        lines.append(
+            f"semantic: {cascade['candidate_pairs']:,} candidate pairs (similarity > {cascade['candidate_threshold']})"
+            f" confirmed with {confirmer.get('model_id', '?')}: {confirmer.get('records', 0):,} records"
+            f" ({confirmer.get('embedded', 0):,} new, {confirmer.get('cached', 0):,} from the cache,"
+            f" {confirmer.get('seconds', 0):.1f} s{rate})"
+        )
     km = report.get("kmeans")
     if km:
         lines.append(

@@ -133,6 +133,23 @@ class Phase:
         if self.progress is not None:
             self.progress(what)
 
+    # -- how a phase shows itself: the CLI and report.html ask each phase of the plan --------
+
+    def summary_lines(self, report: dict[str, Any]) -> list[str]:
+        """Plain-text lines the CLI prints after the build's funnel, from this phase's ``report``.
+
+        ``report`` is what :meth:`run` put in :attr:`PhaseResult.report` (as the manifest
+        keeps it under the phase's name). Default: none.
+        """
+        return []
+
+    def report_section(self, report: dict[str, Any]) -> str | None:
+        """This phase's section of ``report.html`` (HTML; escape every string that came from data).
+
+        Placed after the length histograms, in the order of the phases. Default: none.
+        """
+        return None
+
 
 def run_stages(
     stages: list[Stage], batch: list[Record]
