@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from curate.errors import ConfigError
-from curate.plugins import broken_text, quality_filter, text_stats
-from curate.plugins.broken_text import repeated_block, truncated
+from curate.plugins import boilerplate, broken_text, cut_off, quality_filter, text_stats
+from curate.plugins.broken_text import repeated_block
+from curate.plugins.cut_off import truncated
 from curate.plugins.quality_filter import QualityFilter, boilerplate_lines
 from curate.records import Record, Source
 
@@ -220,6 +221,8 @@ def test_registered_and_documented():
     json.dumps(describe_options(cls.Options))
     assert doctest.testmod(quality_filter).failed == 0
     assert doctest.testmod(broken_text).failed == 0
+    assert doctest.testmod(cut_off).failed == 0
+    assert doctest.testmod(boilerplate).failed == 0
 
 
 # -- broken generations: cut off, junk tokens, runaway lists, looping code --------------------------
@@ -677,9 +680,9 @@ def test_line_endings_are_read_from_the_last_token_as_from_the_whole_line():
     ]
     lines += [rng.choice(lines) + rng.choice([" ", "", "\t", " = "]) + rng.choice(tails) for _ in range(3000)]
     for line in lines:
-        assert broken_text._ends_on_result(line) == (broken_text._RESULT.search(line) is not None), line
+        assert cut_off._ends_on_result(line) == (cut_off._RESULT.search(line) is not None), line
         token = line.rsplit(None, 1)[-1]
-        found, expected = broken_text._LAST_WORD.search(token), broken_text._LAST_WORD.search(line)
+        found, expected = cut_off._LAST_WORD.search(token), cut_off._LAST_WORD.search(line)
         assert (found and found.group()) == (expected and expected.group()), line
 
 
