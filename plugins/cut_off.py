@@ -63,10 +63,15 @@ def truncated(text: str) -> str | None:
     """Why a reply looks cut off (a generation that hit its token limit), or None.
 
     Signs: an unclosed code block or inline code span; a last line that ends on a comma,
-    on "the"/"and"/"of", on a heading, inside a table row, on an empty list marker; a
-    list item without the closing punctuation all its siblings have; a line of prose
-    with no closing punctuation at all. Short replies, verse, sign-offs ("Best,\\nAna"),
-    lists without punctuation, URLs and replies ending on an emoji pass.
+    on "the"/"and"/"of", on an operator or a currency sign ("= 3 * $"), on a heading,
+    inside a table row, on an empty list marker or the bare number of the next item
+    ("...\\n\\n4"), inside brackets or a quotation it opened, on a possessive
+    apostrophe; a list item without the closing punctuation all its siblings have, the
+    only item of a list that a colon announced, or an item far shorter than its siblings;
+    a line of prose with no closing punctuation at all, or a short last paragraph with a
+    comma in it after paragraphs that all close theirs. Short replies, verse, sign-offs
+    ("Best,\\nAna"), lists without punctuation, results ("... = 42"), URLs and replies
+    ending on an emoji pass.
 
     >>> truncated("Here is the code:\\n```python\\nprint(1)")
     'unclosed code block'
@@ -101,9 +106,15 @@ def truncated(text: str) -> str | None:
         return f"ends on {last[-1]!r}"  # a colon announces what never came
     if last.count("(") > last.count(")"):
         return "unclosed bracket"
-    numbered = _NUMBERED.match(before)
-    if last.isdigit() and numbered is not None and int(numbered.group(1)) + 1 == int(last):
+    if (last.count("[") > last.count("]") or last.count("{") > last.count("}")) and last[-1] not in _FULL_STOPS:
+        return "unclosed bracket"
+    if last.isdigit() and len(last) <= 3 and _next_number(lines) == int(last):
         return "ends on an empty list item"  # "5. Milk\n6": the marker of the next item, cut before its dot
+    if _DANGLING_OPERATOR.search(last):
+        return "ends on an operator"  # "= 3 * $", "4z^": the operand never came
+    why = _open_quote(last)
+    if why:
+        return why
     if _closed(last):
         return _mid_word(stripped, last) if _ends_on_result(last) else None
     m = _LAST_WORD.search(last.rsplit(None, 1)[-1])  # the word lies in the last token: search only that
@@ -111,6 +122,36 @@ def truncated(text: str) -> str | None:
         return f"ends on {m.group().lower()!r}"
     why = _cut_list_item(lines) if _LIST_ITEM.match(last) else _cut_prose(lines)
     return why or _mid_word(stripped, last)
+
+
+_FULL_STOPS = frozenset(".!?。！？")
+#: An operator or a currency sign at the end of a line, after a space ("x =", "3 * $") or a power ("4z^").
+_DANGLING_OPERATOR = re.compile(r"(?:\s[-+*/×÷=<>$€£¥]|[\w)]\^)$")
+#: Opening and closing quotation marks and brackets of the scripts the filters cover (ASCII aside).
+_PAIRS = (("“", "”"), ("«", "»"), ("「", "」"), ("『", "』"), ("（", "）"), ("《", "》"), ("【", "】"))
+
+
+def _next_number(lines: list[str]) -> int | None:
+    """The number the next item of the last numbered list would take ("3. Eggs" -> 4), or None."""
+    for line in reversed(lines[-40:-1]):
+        m = _NUMBERED.match(line)
+        if m is not None:
+            return int(m.group(1)) + 1
+    return None
+
+
+def _open_quote(line: str) -> str | None:
+    """A quotation or bracket the line opened and never closed, or an apostrophe that lost its "s"."""
+    for opening, closing in _PAIRS:
+        if opening in line and line.rfind(opening) > line.rfind(closing):
+            return "unclosed quotation"
+    if line.count('"') % 2 == 1:
+        at = line.rfind('"')
+        if (at == 0 or line[at - 1] in " \t([") and at < len(line) - 1:
+            return "unclosed quotation"  # the last '"' opens a quote that runs to the end
+    if line[-1] == "’" and len(line) > 1 and line[-2].isalpha() and "‘" not in line:
+        return "ends on an apostrophe"  # "the State Department’" (cut before the s)
+    return None
 
 
 #: The first half of :data:`_RESULT`, for the last token of a line: a number or an amount.
@@ -143,8 +184,20 @@ def _cut_list_item(lines: list[str]) -> str | None:
     last = lines[-1].strip()
     siblings = [ln.strip() for ln in lines[-30:-1] if _LIST_ITEM.match(ln)]
     if any(not _closed(s) for s in siblings):
-        return None  # a list of items without punctuation
+        return _short_item(lines)  # a list of items without punctuation
     if siblings or word_count(last) >= 8:
+        return "list item cut off"
+    intro = next((ln.strip() for ln in reversed(lines[:-1]) if ln.strip()), "")
+    if intro.endswith((":", "：")) and word_count(last) >= 2:
+        return "list item cut off"  # "This program:\n\n- Gets all files": a list of one item
+    return None
+
+
+def _short_item(lines: list[str]) -> str | None:
+    """A last item of a list without punctuation, far shorter than every one of its siblings."""
+    last = lines[-1].strip()
+    siblings = [word_count(ln) for ln in lines[-30:-1] if _LIST_ITEM.match(ln)]
+    if len(siblings) >= 2 and min(siblings) >= 7 and word_count(last) <= 0.4 * min(siblings):
         return "list item cut off"
     return None
 
@@ -162,7 +215,12 @@ def _cut_prose(lines: list[str]) -> str | None:
     if not block:
         # a line of its own: a title, a name, a sign-off ("Cheers" / "Ana") when short
         prev = next((ln for ln in reversed(before) if ln), "")
-        if words < 4 or (words <= 6 and prev.endswith(",")):
+        if words <= 6 and prev.endswith(","):
+            return None
+        if words < 4:
+            # "Remember, the best": a clause, not a title, after paragraphs that all close theirs
+            if _CLAUSE.search(last) and _closed(prev) and not _SIGN_OFF.search(last):
+                return "no closing punctuation"
             return None
         return "no closing punctuation"
     if block[0].endswith(",") and words <= 6:
@@ -174,6 +232,14 @@ def _cut_prose(lines: list[str]) -> str | None:
     return "no closing punctuation"
 
 
+#: A comma, then a word in lower case: a clause ("Remember, the best"), not a title or a name.
+_CLAUSE = re.compile(r"\w,\s+[^\W\d_A-Z]")
+#: Closing words of a letter or a message, which often stand alone without punctuation.
+_SIGN_OFF = re.compile(
+    r"\b(?:regards|wishes|sincerely|cheers|thanks|thank you|yours|love|cordially|respectfully|all the best|saludos"
+    r"|cordialement|grüße|atenciosamente|abraços|un saludo|bises)\b",
+    re.IGNORECASE,
+)
 _WORDS = re.compile(r"[^\W\d_][\w'’-]*|\d[\d,.]*\d|\d")
 _LAST_TOKEN = re.compile(r"(?:(?<![\w'’-])[^\W\d_][\w'’-]*|(?<![\w,.])\d[\d,.]*)$")
 

@@ -594,6 +594,7 @@ def _decisions(flt, records: list[Record]) -> list[tuple]:
     ],
 )
 def test_same_decisions_as_the_pure_python_statistics(options):
+    options = {**options, "disable": ["truncated"]}  # the cut-off rule has changed since, on purpose
     old = _load_baseline().from_options(options)
     new = QualityFilter.from_options(options)
     records = _equivalence_corpus()
