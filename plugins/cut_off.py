@@ -215,17 +215,19 @@ def _cut_prose(lines: list[str]) -> str | None:
     if not block:
         # a line of its own: a title, a name, a sign-off ("Cheers" / "Ana") when short
         prev = next((ln for ln in reversed(before) if ln), "")
-        if words <= 6 and prev.endswith(","):
-            return None
+        if words <= 6 and (prev.endswith(",") or _SIGN_OFF.search(last)):
+            return None  # "Best,\nAna Lima", "Warm wishes, and see you soon"
+        if words <= 10 and _verse(_paragraph_before(before)):
+            return None  # a last stanza of one line
         if words < 4:
             # "Remember, the best": a clause, not a title, after paragraphs that all close theirs
-            if _CLAUSE.search(last) and _closed(prev) and not _SIGN_OFF.search(last):
+            if _CLAUSE.search(last) and _closed(prev):
                 return "no closing punctuation"
             return None
         return "no closing punctuation"
     if block[0].endswith(",") and words <= 6:
         return None  # "Best regards,\nAna Lima"
-    if len(block) >= 2 and sum(not _closed(ln) for ln in block) >= len(block) / 2:
+    if _verse(block):
         return None  # verse, lyrics, an address: short lines without punctuation
     if words < 3 and _closed(block[0]):
         return None
@@ -240,6 +242,22 @@ _SIGN_OFF = re.compile(
     r"|cordialement|grüße|atenciosamente|abraços|un saludo|bises)\b",
     re.IGNORECASE,
 )
+def _paragraph_before(before: list[str]) -> list[str]:
+    """The last paragraph of ``before`` (stripped lines, the blank ones after it left out), last line first."""
+    out: list[str] = []
+    for ln in reversed(before):
+        if ln:
+            out.append(ln)
+        elif out:
+            break
+    return out
+
+
+def _verse(block: list[str]) -> bool:
+    """Two lines or more, half of them or more without closing punctuation: verse, lyrics, an address."""
+    return len(block) >= 2 and sum(not _closed(ln) for ln in block) >= len(block) / 2
+
+
 _WORDS = re.compile(r"[^\W\d_][\w'’-]*|\d[\d,.]*\d|\d")
 _LAST_TOKEN = re.compile(r"(?:(?<![\w'’-])[^\W\d_][\w'’-]*|(?<![\w,.])\d[\d,.]*)$")
 
