@@ -110,7 +110,7 @@ def truncated(text: str) -> str | None:
         return "unclosed bracket"
     if last.isdigit() and len(last) <= 3 and _next_number(lines) == int(last):
         return "ends on an empty list item"  # "5. Milk\n6": the marker of the next item, cut before its dot
-    if _DANGLING_OPERATOR.search(last):
+    if _DANGLING_OPERATOR.search(last[-2:]):  # the pattern spans two characters
         return "ends on an operator"  # "= 3 * $", "4z^": the operand never came
     why = _open_quote(last)
     if why:
@@ -142,9 +142,10 @@ def _next_number(lines: list[str]) -> int | None:
 
 def _open_quote(line: str) -> str | None:
     """A quotation or bracket the line opened and never closed, or an apostrophe that lost its "s"."""
-    for opening, closing in _PAIRS:
-        if opening in line and line.rfind(opening) > line.rfind(closing):
-            return "unclosed quotation"
+    if not line.isascii():
+        for opening, closing in _PAIRS:
+            if opening in line and line.rfind(opening) > line.rfind(closing):
+                return "unclosed quotation"
     if line.count('"') % 2 == 1:
         at = line.rfind('"')
         if (at == 0 or line[at - 1] in " \t([") and at < len(line) - 1:
@@ -242,6 +243,8 @@ _SIGN_OFF = re.compile(
     r"|cordialement|grüße|atenciosamente|abraços|un saludo|bises)\b",
     re.IGNORECASE,
 )
+
+
 def _paragraph_before(before: list[str]) -> list[str]:
     """The last paragraph of ``before`` (stripped lines, the blank ones after it left out), last line first."""
     out: list[str] = []

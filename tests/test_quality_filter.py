@@ -268,9 +268,10 @@ EMAIL = (
             "ends on an empty list item",
         ),
         (
-            "3) Simplify the books' revenue:\n* 5 novels at $20 each = 5 * $20 = $100\n* 3 history books at $30 each = 3 * $",
+            "3) Simplify the books' revenue:\n* 5 novels at $20 each = 5 * $20 = $100\n"
+            "* 3 history books at $30 each = 3 * $",
             "ends on an operator",
-        ),  # fmt: skip
+        ),
         ("Substitute (3) into (2): (4z - y) * y = 4z^2\n5) Expand both sides: 4zy - y^2 = 4z^", "ends on an operator"),
         (
             "Jonah slid the form across the counter and waited for the clerk to look up. \"I'm sorry, but I "
@@ -286,7 +287,7 @@ EMAIL = (
         (
             "To find the average, add the numbers and divide by their count. The average of [2, 4, 5, 7, 8",
             "unclosed bracket",
-        ),  # fmt: skip
+        ),
         (
             "The program reads every file and counts its words.\n\nThis program:\n\n- Gets all files",
             "list item cut off",
@@ -329,7 +330,8 @@ def test_cut_off_replies(output, why):
         ANSWER + " The full recipe is at https://www.example.com/recipes/classic-french-vinaigrette-with-dijon",
         "微笑就像黎明中的第一缕阳光，能消除阴霾，让人心情舒畅，为新的一天带来希望和温暖。它照亮身边的人，传递着爱与关怀。",
         # hard negatives: complete replies that end without a full stop
-        "To find the sum, add the two matrices entry by entry:\n\n[[1, 2], [3, 4]] + [[5, 6], [7, 8]] = [[6, 8], [10, 12]]",
+        "To find the sum, add the two matrices entry by entry:\n\n"
+        "[[1, 2], [3, 4]] + [[5, 6], [7, 8]] = [[6, 8], [10, 12]]",
         "Multiply both sides by 4 and subtract 7, then divide by the coefficient of x.\n\nSo the answer is:\n8",
         "The first year cost $8000 and the second half of that, $4000.\n\nTotal invested = $8000 + $4000 = $12,000",
         "Here are the planets in order from the sun:\n\n1. Mercury\n2. Venus\n3. Earth\n4. Mars\n5. Jupiter",
@@ -339,7 +341,8 @@ def test_cut_off_replies(output, why):
         '    """The area of a circle of radius r."""\n    return 3.14159 * r ** 2\n```',
         "You can read the full guide here: https://docs.python.org/3/tutorial/index.html",
         "Congratulations on the new job! I hope the first week goes well and you enjoy your new team 🎉",
-        "Thank you again for the lovely evening, we had a wonderful time with you all.\n\nWarm wishes, and see you soon",
+        "Thank you again for the lovely evening, we had a wonderful time with you all.\n\n"
+        "Warm wishes, and see you soon",
         "She looked at the letter for a long time. “I know,” she said. “I always knew.”",
     ],
 )
