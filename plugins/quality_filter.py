@@ -29,7 +29,8 @@ an answer is rejected. A turn that the user answers with "continue" is not judge
 
 Thresholds are conservative: ordinary answers, code, tables, lists and short replies
 ("4", "Paris.") pass. Code blocks are left out of the text-statistics rules and judged
-as code. The broken-generation signs live in :mod:`curate.plugins.broken_text`.
+as code. The broken-generation signs live in :mod:`curate.plugins.broken_text` and
+:mod:`curate.plugins.cut_off`, the boilerplate lines in :mod:`curate.plugins.boilerplate`.
 
 :meth:`QualityFilter.process` splits every text of the batch into words first and computes
 their n-gram statistics together, vectorised
@@ -50,14 +51,9 @@ from typing import Any, ClassVar, Literal, NamedTuple
 
 import curate
 from curate.errors import ConfigError, requires
-from curate.plugins.broken_text import (
-    asks_to_continue,
-    junk_token,
-    looping_code,
-    repeated_block,
-    runaway_list,
-    truncated,
-)
+from curate.plugins.boilerplate import boilerplate_lines
+from curate.plugins.broken_text import junk_token, looping_code, repeated_block, runaway_list
+from curate.plugins.cut_off import asks_to_continue, truncated
 from curate.plugins.text_stats import (
     duplicate_fractions,
     ngram_fractions,
@@ -178,88 +174,6 @@ class QualityOptions:
                 "filter 'quality': min_tokens and max_tokens need a tokenizer",
                 hint="set tokenizer = 'path/to/tokenizer.json' (or a model directory or name)",
             )
-
-
-# -- boilerplate lines ------------------------------------------------------------------------
-
-_BOILERPLATE = re.compile(
-    "|".join(
-        (
-            r"\b(?:we|this (?:web)?site|our (?:web)?site) uses? cookies\b",
-            r"\baccept (?:all )?cookies\b",
-            r"\bcookie (?:policy|settings|preferences|consent|banner)\b",
-            r"\bmanage (?:your )?cookies\b",
-            r"\ball rights reserved\b",
-            r"(?:©|\(c\)|\bcopyright\b)\s*(?:©\s*)?(?:19|20)\d\d",
-            r"^\s*(?:privacy policy|terms of (?:use|service)|terms (?:and|&) conditions|cookie policy|imprint|impressum"
-            r"|legal notice|sitemap|site map|contact us|about us|accessibility|careers|press|faq|help center)\s*$",
-            r"\bskip to (?:main )?content\b",
-            r"\bback to top\b",
-            r"^\s*(?:home|menu|search|log ?in|sign ?in|sign ?up|register|subscribe|share|tweet|print|email this"
-            r"|next|previous|prev|more|read more|load more|show more)\s*$",
-            r"\byou are here\s*:",
-            r"\b(?:share (?:this|on)|follow us on|like us on)\b.{0,40}\b(?:facebook|twitter|instagram|linkedin"
-            r"|pinterest|whatsapp|youtube)\b",
-            r"\b(?:subscribe|sign up) (?:to|for) (?:our|the) newsletter\b",
-            r"\bclick here to\b",
-            r"\b(?:please )?enable javascript\b|\bjavascript (?:is )?(?:disabled|required)\b",
-            r"^\s*advertisement\s*$",
-            # a navigation bar: three or more short items between | · • » separators
-            r"^\s*(?:[a-z][a-z &'-]{0,24}\s*[|·•»]\s*){2,}[a-z][a-z &'-]{0,24}\s*$",
-        )
-    ),
-    re.IGNORECASE,
-)
-
-
-def boilerplate_lines(text: str) -> list[int]:
-    """Indexes of the lines of ``text`` (code blocks aside) that are cookie, legal or navigation text.
-
-    >>> boilerplate_lines("Home | About | Contact\\nPasta needs salt.\\n© 2024 Foo Inc. All rights reserved.")
-    [0, 2]
-    """
-    out = []
-    in_code = False
-    # Without one of the keywords in the text, only a short line (a menu item, "Privacy Policy")
-    # or a navigation bar can match; lines of prose are not searched.
-    low = text.lower()
-    keyword = any(w in low for w in _BOILERPLATE_KEYWORDS) or (
-        not text.isascii() and any(c in text for c in _FOLDS_TO_ASCII)
-    )
-    fences, separators = "```" in text, _has_separator(text)
-    for i, line in enumerate(text.split("\n")):
-        if fences and line.lstrip().startswith("```"):
-            in_code = not in_code
-            continue
-        if in_code or (
-            not keyword
-            and len(line) > _LONGEST_MENU_LINE
-            and len(line.strip()) > _LONGEST_MENU_LINE
-            and not (separators and _has_separator(line))
-        ):
-            continue
-        if len(line.split()) > 15:
-            continue
-        if _BOILERPLATE.search(line):
-            out.append(i)
-    return out
-
-
-#: One of these (lower-cased) is in every match of :data:`_BOILERPLATE` but the whole-line ones.
-_BOILERPLATE_KEYWORDS = (
-    "cookie", "rights reserved", "©", "(c)", "copyright", "skip to", "back to top", "you are here", "facebook",
-    "twitter", "instagram", "linkedin", "pinterest", "whatsapp", "youtube", "newsletter", "click here to",
-    "javascript",
-)  # fmt: skip
-#: The longest whole-line match of :data:`_BOILERPLATE` without a separator: "terms and conditions".
-_LONGEST_MENU_LINE = 20
-#: The characters besides ASCII letters that the case-blind :data:`_BOILERPLATE` takes for ASCII
-#: letters (İ ı ſ and the Kelvin sign); ``str.lower`` does not map them all to one.
-_FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
-
-
-def _has_separator(line: str) -> bool:
-    return "|" in line or "·" in line or "•" in line or "»" in line
 
 
 # -- the filter -------------------------------------------------------------------------------------

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from curate.errors import ConfigError
-from curate.plugins import broken_text, quality_filter, text_stats
-from curate.plugins.broken_text import repeated_block, truncated
+from curate.plugins import boilerplate, broken_text, cut_off, quality_filter, text_stats
+from curate.plugins.broken_text import repeated_block
+from curate.plugins.cut_off import truncated
 from curate.plugins.quality_filter import QualityFilter, boilerplate_lines
 from curate.records import Record, Source
 
@@ -220,6 +221,8 @@ def test_registered_and_documented():
     json.dumps(describe_options(cls.Options))
     assert doctest.testmod(quality_filter).failed == 0
     assert doctest.testmod(broken_text).failed == 0
+    assert doctest.testmod(cut_off).failed == 0
+    assert doctest.testmod(boilerplate).failed == 0
 
 
 # -- broken generations: cut off, junk tokens, runaway lists, looping code --------------------------
@@ -257,6 +260,50 @@ EMAIL = (
         ),
         ("Buy these at the grocery store today:\n1. Chicken\n2. Bread\n3. Eggs\n4", "ends on an empty list item"),
         ("The mean of 5, 8, 10 and 12 is 8.75, found by adding them up and dividing:\n(5 + 8 + 10 + 12", None),
+        # cuts at real token boundaries (bench/data/quality/cuts.jsonl) that the rule used to miss
+        (
+            "Here are a few reasons why I believe this will be rewarding for you:\n\n"
+            "1. **Personal Growth:** This is a safe place to build confidence.\n\n"
+            "2. **Inspire Others:** Your story can genuinely help others in our community.\n\n3",
+            "ends on an empty list item",
+        ),
+        (
+            "3) Simplify the books' revenue:\n* 5 novels at $20 each = 5 * $20 = $100\n"
+            "* 3 history books at $30 each = 3 * $",
+            "ends on an operator",
+        ),
+        ("Substitute (3) into (2): (4z - y) * y = 4z^2\n5) Expand both sides: 4zy - y^2 = 4z^", "ends on an operator"),
+        (
+            "Jonah slid the form across the counter and waited for the clerk to look up. \"I'm sorry, but I "
+            "cannot process your request without form 27",
+            "unclosed quotation",
+        ),
+        ("«Nous partons demain matin», dit-elle. Il répondit : «Je ne viendrai pas avant le", "unclosed quotation"),
+        ("她说：“我们明天早上出发，你要准备好行李和护照，还有", "unclosed quotation"),
+        (
+            "The UAE’s leading Arabic newspaper ran the story on its front page, and the State Department’",
+            "ends on an apostrophe",
+        ),
+        (
+            "To find the average, add the numbers and divide by their count. The average of [2, 4, 5, 7, 8",
+            "unclosed bracket",
+        ),
+        (
+            "The program reads every file and counts its words.\n\nThis program:\n\n- Gets all files",
+            "list item cut off",
+        ),
+        (
+            "Good spots for a portrait are parks, a quiet street or a window with soft natural light.\n\n"
+            "Remember, the best",
+            "no closing punctuation",
+        ),
+        (
+            "Things to check before you buy a used bike:\n"
+            "- the frame for cracks or rust around the welds and the dropouts\n"
+            "- the chain and the cassette for wear, with a chain checker if you have one\n"
+            "- rear brake",
+            "list item cut off",
+        ),
         ("Mix the oil and the vinegar, then add the mustard and the salt. Whisk until the dressing thick", None),
     ],
 )
@@ -282,6 +329,21 @@ def test_cut_off_replies(output, why):
         "Substitute (8) into (1) and simplify the expression step by step:\nx - y = 4z - 2z\nx - y = 2z",
         ANSWER + " The full recipe is at https://www.example.com/recipes/classic-french-vinaigrette-with-dijon",
         "微笑就像黎明中的第一缕阳光，能消除阴霾，让人心情舒畅，为新的一天带来希望和温暖。它照亮身边的人，传递着爱与关怀。",
+        # hard negatives: complete replies that end without a full stop
+        "To find the sum, add the two matrices entry by entry:\n\n"
+        "[[1, 2], [3, 4]] + [[5, 6], [7, 8]] = [[6, 8], [10, 12]]",
+        "Multiply both sides by 4 and subtract 7, then divide by the coefficient of x.\n\nSo the answer is:\n8",
+        "The first year cost $8000 and the second half of that, $4000.\n\nTotal invested = $8000 + $4000 = $12,000",
+        "Here are the planets in order from the sun:\n\n1. Mercury\n2. Venus\n3. Earth\n4. Mars\n5. Jupiter",
+        "The fog comes\non little cat feet.\n\nIt sits looking\nover harbor and city\non silent haunches\n"
+        "and then moves on\n\nAnd then it is gone",  # a poem: its last stanza has no stop
+        "Here is the function you asked for, with a docstring:\n\n```python\ndef area(r):\n"
+        '    """The area of a circle of radius r."""\n    return 3.14159 * r ** 2\n```',
+        "You can read the full guide here: https://docs.python.org/3/tutorial/index.html",
+        "Congratulations on the new job! I hope the first week goes well and you enjoy your new team 🎉",
+        "Thank you again for the lovely evening, we had a wonderful time with you all.\n\n"
+        "Warm wishes, and see you soon",
+        "She looked at the letter for a long time. “I know,” she said. “I always knew.”",
     ],
 )
 def test_finished_replies_are_not_cut_off(output):
@@ -591,6 +653,7 @@ def _decisions(flt, records: list[Record]) -> list[tuple]:
     ],
 )
 def test_same_decisions_as_the_pure_python_statistics(options):
+    options = {**options, "disable": ["truncated"]}  # the cut-off rule has changed since, on purpose
     old = _load_baseline().from_options(options)
     new = QualityFilter.from_options(options)
     records = _equivalence_corpus()
@@ -677,9 +740,9 @@ def test_line_endings_are_read_from_the_last_token_as_from_the_whole_line():
     ]
     lines += [rng.choice(lines) + rng.choice([" ", "", "\t", " = "]) + rng.choice(tails) for _ in range(3000)]
     for line in lines:
-        assert broken_text._ends_on_result(line) == (broken_text._RESULT.search(line) is not None), line
+        assert cut_off._ends_on_result(line) == (cut_off._RESULT.search(line) is not None), line
         token = line.rsplit(None, 1)[-1]
-        found, expected = broken_text._LAST_WORD.search(token), broken_text._LAST_WORD.search(line)
+        found, expected = cut_off._LAST_WORD.search(token), cut_off._LAST_WORD.search(line)
         assert (found and found.group()) == (expected and expected.group()), line
 
 
