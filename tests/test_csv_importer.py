@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from curate.errors import ConfigError
 from curate.importing import InputFile, Problem
 from curate.plugins import csv_importer
+from curate.plugins.csv import limits
 from curate.plugins.csv_importer import CsvImporter, sniff_delimiter
 from curate.records import Record
 
@@ -105,7 +106,7 @@ def test_golden(case: str) -> None:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_golden_with_tiny_blocks(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Rows, line numbers and raw texts come out the same when every row straddles blocks."""
-    monkeypatch.setattr(csv_importer, "BLOCK_CHARS", 7)
+    monkeypatch.setattr(limits, "BLOCK_CHARS", 7)
     name, options = CASES[case]
     records, problems = read(DATA / name, **options)
     assert [r.to_dict() for r in records] == load_jsonl(DATA / f"{case}.expected.jsonl")
@@ -413,14 +414,14 @@ def test_a_field_over_16_mib_is_one_rejected_row_and_the_rows_after_are_read(tmp
     assert problem.message.startswith("row 4 (lines 5-320005): field 3 ('body') is over 16 MiB (")
     assert "reading goes on with the next row" in problem.message
     assert problem.raw.startswith('4,"Crash report","2024-03-01 12:00:00 INFO')
-    assert len(problem.raw) == csv_importer.RAW_KEEP
+    assert len(problem.raw) == limits.RAW_KEEP
 
 
 @pytest.fixture
 def field_limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     """The csv module's field limit (process-wide) lowered to 100 characters for one test."""
     before = csv.field_size_limit()
-    monkeypatch.setattr(csv_importer, "MAX_FIELD_CHARS", 100)
+    monkeypatch.setattr(limits, "MAX_FIELD_CHARS", 100)
     csv.field_size_limit(100)
     yield 100
     csv.field_size_limit(before)
@@ -448,7 +449,7 @@ _OVER_LIMIT = {  # the third row in each way a field can run past the limit; "li
 def test_every_shape_of_over_long_field_rejects_one_row_and_reads_on(
     tmp_path: Path, field_limit: int, monkeypatch: pytest.MonkeyPatch, shape: str, block: int, compressed: bool
 ) -> None:
-    monkeypatch.setattr(csv_importer, "BLOCK_CHARS", block)
+    monkeypatch.setattr(limits, "BLOCK_CHARS", block)
     row, lines = _OVER_LIMIT[shape]
     body = ("id,text\n1,one\n2,two\n" + row + "6,six\n7,seven").encode()
     path = write(
@@ -499,7 +500,7 @@ def test_skipping_an_over_long_field_holds_little_memory(tmp_path: Path, field_l
     finally:
         tracemalloc.stop()
     assert [r.text for r in records] == ["after"] and len(problems) == 1
-    assert peak < 3 * csv_importer.RAW_KEEP + 4 * (1 << 20)
+    assert peak < 3 * limits.RAW_KEEP + 4 * (1 << 20)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -516,12 +517,12 @@ def test_rows_over_the_limit_are_each_one_problem_and_the_others_records(
     writer.writerow(["id", "text"])
     texts = [(piece * n)[:n] or "x" for n, piece in cells]
     writer.writerows([[i, t] for i, t in enumerate(texts)])
-    original = csv_importer.BLOCK_CHARS
-    csv_importer.BLOCK_CHARS = block
+    original = limits.BLOCK_CHARS
+    limits.BLOCK_CHARS = block
     try:
         records, problems = read_bytes(out.getvalue().encode(), text_column="text")
     finally:
-        csv_importer.BLOCK_CHARS = original
+        limits.BLOCK_CHARS = original
     problems = [p for p in problems if "is empty" not in p.message]  # a cell of only line breaks
     long = [i for i, t in enumerate(texts) if len(t) > field_limit]
     assert [p.locator.split(" (")[0] for p in problems] == [f"row {i + 1}" for i in long]
@@ -672,13 +673,13 @@ def test_mutated_real_exports_never_crash_and_every_row_is_a_record_or_a_problem
         data = gzip.compress(data, mtime=0)
         data = data[: len(data) - int(mutations[0][1] * 8)]  # sometimes a damaged archive too
     before = csv.field_size_limit()
-    original = csv_importer.BLOCK_CHARS, csv_importer.MAX_FIELD_CHARS
-    csv_importer.BLOCK_CHARS, csv_importer.MAX_FIELD_CHARS = block, limit
+    original = limits.BLOCK_CHARS, limits.MAX_FIELD_CHARS
+    limits.BLOCK_CHARS, limits.MAX_FIELD_CHARS = block, limit
     csv.field_size_limit(limit)
     try:
         records, problems = read_bytes(data, source.name + (".gz" if compress else ""))
     finally:
-        csv_importer.BLOCK_CHARS, csv_importer.MAX_FIELD_CHARS = original
+        limits.BLOCK_CHARS, limits.MAX_FIELD_CHARS = original
         csv.field_size_limit(before)
     assert all(p.message for p in problems)
     lines = [int(r.source.locator.rsplit("line ", 1)[1].rstrip(")")) for r in records]
@@ -711,12 +712,12 @@ def test_written_rows_read_back_exactly(
     writer = csv.writer(out, delimiter=delimiter, lineterminator=line_end, quoting=quoting)
     writer.writerow(["text", "other"])
     writer.writerows(rows)
-    original = csv_importer.BLOCK_CHARS
-    csv_importer.BLOCK_CHARS = block
+    original = limits.BLOCK_CHARS
+    limits.BLOCK_CHARS = block
     try:
         records, problems = read_bytes(out.getvalue().encode(), delimiter=delimiter, comment=None, text_column="text")
     finally:
-        csv_importer.BLOCK_CHARS = original
+        limits.BLOCK_CHARS = original
     problems = [p for p in problems if not p.warning]  # "header only" when there are no rows
     texts = [t.replace("\r\n", "\n").replace("\r", "\n") for t, _ in rows]
     assert [r.text for r in records] == [t for t in texts if t.strip()]

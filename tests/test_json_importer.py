@@ -24,6 +24,7 @@ from curate.errors import ConfigError
 from curate.formats import FORMATS, ROLE_ALIASES, FormatOptions, to_row
 from curate.importing import InputFile, Problem, read_in_shards
 from curate.plugins import json_importer
+from curate.plugins.json import limits, scanner
 from curate.plugins.json_importer import JsonImporter
 from curate.records import Record
 from tests.importer_helpers import as_dicts, options_for, read_expected, read_items, write_expected
@@ -249,7 +250,7 @@ def test_hostile_lines_are_problems(tmp_path: Path) -> None:
 
 
 def test_overlong_lines_are_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(json_importer, "_MAX_VALUE_CHARS", 100)
+    monkeypatch.setattr(limits, "MAX_VALUE_CHARS", 100)
     items = read_rows(tmp_path, [{"text": "a"}, {"text": "x" * 500}, {"text": "b"}])
     assert [type(i).__name__ for i in items] == ["Record", "Problem", "Record"]
     assert items[1].locator == "line 2" and "longer than 100 characters" in items[1].message
@@ -258,15 +259,15 @@ def test_overlong_lines_are_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_array_reading_keeps_memory_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(json_importer, "_CHUNK", 64)
+    monkeypatch.setattr(limits, "CHUNK", 64)
     sizes: list[int] = []
-    fill = json_importer._Scanner.fill
+    fill = scanner.Scanner.fill
 
-    def spy(self: json_importer._Scanner, at_least: int = 64) -> bool:
+    def spy(self: scanner.Scanner, at_least: int = 64) -> bool:
         sizes.append(len(self.buf))
         return fill(self, at_least)
 
-    monkeypatch.setattr(json_importer._Scanner, "fill", spy)
+    monkeypatch.setattr(scanner.Scanner, "fill", spy)
     rows = [{"text": f"item number {i}", "n": i} for i in range(3000)]
     items = read_text(tmp_path, json.dumps(rows, indent=2), "big.json")
     assert [r.meta["fields"]["n"] for r in items] == list(range(3000))
@@ -274,7 +275,7 @@ def test_array_reading_keeps_memory_bounded(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_cut_anywhere_yields_a_prefix_and_one_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(json_importer, "_CHUNK", 16)
+    monkeypatch.setattr(limits, "CHUNK", 16)
     rows = [{"text": f"t{i}", "k": [i, {"z": None}]} for i in range(4)]
     full = json.dumps(rows, indent=1)
     expected = [r["text"] for r in rows]
@@ -541,7 +542,7 @@ def test_shards_read_like_the_whole_file(
     data: st.DataObject,
 ) -> None:
     """Whatever the target size, reading the shards one after another is reading the file."""
-    monkeypatch.setattr(json_importer, "_MAX_VALUE_CHARS", limit)
+    monkeypatch.setattr(limits, "MAX_VALUE_CHARS", limit)
     body = b"".join(text.encode(encoding, "replace") + junk + end.encode() for text, junk, end in lines)
     body = (codecs.BOM_UTF8 if bom else b"") + body + last.encode(encoding)
     path = tmp_path / "f.jsonl"
