@@ -66,12 +66,13 @@ def plugin_namespace(**hooks: Callable[..., None]) -> types.SimpleNamespace:
     return types.SimpleNamespace(**{name: curate.hookimpl(fn) for name, fn in hooks.items()})
 
 
-def _missing(module: str) -> bool:
-    import importlib.util
+#: Fixtures that take seconds to set up whatever the test does with them (a local Ray cluster starts in 5-10 s on
+#: 2 cores): every test that uses one is marked ``slow``, so ``pytest -m "not slow"`` never starts them.
+SLOW_FIXTURES = frozenset({"ray_cluster"})
 
-    return importlib.util.find_spec(module) is None
 
-
-#: Test modules that import an optional extra at their top: not collected without it
-#: (``pip install -e .[dev]`` alone must give a green run that skips what it cannot test).
-collect_ignore = [name for name, module in (("test_parquet_importer.py", "pyarrow"),) if _missing(module)]
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ``slow`` the tests that use a fixture of :data:`SLOW_FIXTURES`."""
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -194,6 +194,7 @@ needs_model = pytest.mark.skipif(
 )
 
 
+@pytest.mark.slow
 @needs_model
 def test_default_model_with_the_refusal_filter(register_plugin, tmp_path, monkeypatch):
     """Real-looking pairs with the calibrated default: dodges go, answers (hard ones too) stay."""

@@ -8,23 +8,26 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.feather as feather
-import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from curate.errors import MissingDependency
-from curate.importing import InputFile, Problem, check_shards, read_in_shards
-from curate.ledger import iter_jsonl
-from curate.plugins import parquet_importer
-from curate.plugins.dataset_folders import is_companion, split_of
-from curate.plugins.parquet_importer import ArrowImporter, ParquetImporter
-from curate.records import Record
-from curate.registry import get_registry
-
+# curate[parquet] and datasets (curate[train]) make the test files: without them the module skips.
+pytest.importorskip("pyarrow")
 datasets = pytest.importorskip("datasets")
+
+import pyarrow as pa  # noqa: E402
+import pyarrow.feather as feather  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from curate.errors import MissingDependency  # noqa: E402
+from curate.importing import InputFile, Problem, check_shards, read_in_shards  # noqa: E402
+from curate.ledger import iter_jsonl  # noqa: E402
+from curate.plugins import parquet_importer  # noqa: E402
+from curate.plugins.dataset_folders import is_companion, split_of  # noqa: E402
+from curate.plugins.parquet_importer import ArrowImporter, ParquetImporter  # noqa: E402
+from curate.records import Record  # noqa: E402
+from curate.registry import get_registry  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

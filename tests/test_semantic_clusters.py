@@ -126,6 +126,7 @@ def test_closest_examples_of_parts_are_the_closest_of_the_whole(limit: int) -> N
     assert closest_examples([e for p in parts for e in p], limit) == closest_examples(found, limit)
 
 
+@pytest.mark.slow
 def test_assignment_does_not_depend_on_the_batching() -> None:
     """Engines cut records into different batches: a row's answer must be the same in any of them."""
     x = unit(999, d=48, seed=9)
@@ -141,6 +142,7 @@ def test_assignment_does_not_depend_on_the_batching() -> None:
     assert np.array_equal(whole.sims[500:998], whole.sims[:498])
 
 
+@pytest.mark.slow
 def test_a_near_tie_for_second_place_does_not_depend_on_the_batching() -> None:
     x = unit(2000, d=32, seed=11)
     c = unit(6, d=32, seed=12)

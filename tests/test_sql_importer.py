@@ -794,6 +794,7 @@ def test_resynchronising_reads_the_same_whatever_the_window(
         assert [p.locator for p in problems(items)] == ["line 4"], damage
 
 
+@pytest.mark.slow
 def test_a_string_that_never_closes_holds_bounded_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No quote after the stray one: the row stops growing at HOLD_MAX and reading resumes at the next line."""
     monkeypatch.setattr(limits, "HOLD_MAX", 1 << 16)

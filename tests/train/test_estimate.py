@@ -70,6 +70,7 @@ def measured_peak(model_dir, seq_len, batch, checkpointing):
     return resident + peak
 
 
+@pytest.mark.slow
 def test_estimate_matches_measured_peak_without_checkpointing(small_model):
     measured = measured_peak(small_model, 256, 4, checkpointing=False)
     est = estimate_memory(
@@ -78,6 +79,7 @@ def test_estimate_matches_measured_peak_without_checkpointing(small_model):
     assert est.total == pytest.approx(measured, rel=0.15)
 
 
+@pytest.mark.slow
 def test_estimate_with_checkpointing_is_an_upper_bound_within_60_percent(small_model):
     measured = measured_peak(small_model, 256, 4, checkpointing=True)
     est = estimate_memory(str(small_model), "full", seq_len=256, batch=4, precision="fp32", gradient_checkpointing=True)

@@ -69,6 +69,7 @@ def test_every_trainable_parameter_gets_a_nonzero_gradient(tiny_model, messages_
         assert any("embed_tokens" in n for n in names) and any("lm_head" in n for n in names)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["full", "lora", "8bit", "qlora"])
 def test_each_method_trains_a_few_steps_and_writes_its_outputs(tiny_model, messages_build, method):
     cfg = settings(
@@ -97,6 +98,7 @@ def test_each_method_trains_a_few_steps_and_writes_its_outputs(tiny_model, messa
     assert len(losses) == 4 and losses[-1] < losses[0]
 
 
+@pytest.mark.slow
 def test_resume_continues_from_the_saved_step(tiny_model, io_build):
     first = train(settings(tiny_model, io_build, method="lora", max_steps=4))
     assert first.resumed_from_step is None and first.global_step == 4
@@ -113,6 +115,7 @@ def test_resume_continues_from_the_saved_step(tiny_model, io_build):
     assert fresh.resumed_from_step is None
 
 
+@pytest.mark.slow
 def test_lora_merge_and_packing(tiny_model, io_build):
     result = train(settings(tiny_model, io_build, method="lora", packing=True, merge=True, max_length=128))
     assert result.global_step == 4
