@@ -15,7 +15,7 @@ fails to read, and a path that gives no record are :class:`~curate.errors.Config
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -79,31 +79,50 @@ def record_parts(record: Record) -> list[tuple[str, str]]:
     return [("text", record.text)] if record.text else []
 
 
-def read_references(paths: Sequence[str], *, normalise: bool = True) -> ReferenceSet:
-    """Read every reference path with curate's importers (see the module docstring for errors)."""
+def read_references(
+    paths: Sequence[str],
+    *,
+    normalise: bool = True,
+    base_dir: str | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> ReferenceSet:
+    """Read every reference path with curate's importers (see the module docstring for errors).
+
+    ``options`` go to the importers as a source's options do (``{"text_column": "question"}``
+    for an evaluation set of questions only).
+
+    Relative paths are read from ``base_dir`` (the build's working folder, which a Ray
+    worker does not share) but named as given, in locators and in the manifest.
+    """
     from curate.registry import get_registry
     from curate.sources import read_file, resolve_sources
 
     registry = get_registry()
     refs = ReferenceSet()
     for path in paths:
-        if not os.path.lexists(path):
+        where = os.path.join(base_dir, path) if base_dir else path
+        if not os.path.lexists(where):
             raise ConfigError(f"reference set {path!r} not found", hint=HINT)
         before = len(refs)
-        for task in resolve_sources([SourceSpec(path)], registry):
+
+        def named(display: str, where: str = where, path: str = path) -> str:
+            return path + display[len(where) :] if display.startswith(where) else display
+
+        for task in resolve_sources([SourceSpec(where, options=dict(options or {}))], registry):
             if isinstance(task, Skipped):
                 continue
             if isinstance(task, SourceError):
-                raise ConfigError(f"reference set {path!r}: {task.message}", hint=task.hint or HINT)
+                raise ConfigError(f"reference set {path!r}: {named(task.message)}", hint=task.hint or HINT)
             items = 0
             for item in read_file(task):
                 if isinstance(item, Problem):
                     if item.warning:
                         continue
-                    where = f"{task.file.display}:{item.locator}" if item.locator else task.file.display
+                    at = named(task.file.display) + (f":{item.locator}" if item.locator else "")
                     raise ConfigError(
-                        f"reference set {path!r}: {where}: {item.message}",
-                        hint="fix the file (an evaluation set read in part would let contamination through)",
+                        f"reference set {path!r}: {at}: {item.message}",
+                        hint="fix the file, or map its columns with reference_options under "
+                        "[filters.decontaminate] (an evaluation set read in part would let contamination through)",
                     )
                 parts = record_parts(item)
                 if normalise:
@@ -111,20 +130,22 @@ def read_references(paths: Sequence[str], *, normalise: bool = True) -> Referenc
                 parts = [(name, text) for name, text in parts if text]
                 if not parts:
                     continue
-                refs.locators.append(str(item.source))
+                locator = item.source.locator
+                refs.locators.append(f"{named(item.source.path)}:{locator}" if locator else named(item.source.path))
                 refs.parts.append(parts)
                 items += 1
             size, digest = task.file.meter.finish(task.file.path)
-            refs.files.append(ReferenceFile(task.file.display, digest, size, items, task.importer.name))
+            refs.files.append(ReferenceFile(named(task.file.display), digest, size, items, task.importer.name))
         if len(refs) == before:
             raise ConfigError(f"reference set {path!r} holds no record with text", hint=HINT)
     return refs
 
 
-def fingerprint(paths: Iterable[str]) -> tuple[tuple[str, int, int], ...]:
+def fingerprint(paths: Iterable[str], base_dir: str | None = None) -> tuple[tuple[str, int, int], ...]:
     """Path, size and modification time of every file under ``paths``: a cheap key for a cache of indexes."""
     out: list[tuple[str, int, int]] = []
-    for path in paths:
+    for given in paths:
+        path = os.path.join(base_dir, given) if base_dir else given
         if os.path.isdir(path):
             for root, dirs, files in os.walk(path):
                 dirs.sort()

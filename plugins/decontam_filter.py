@@ -21,6 +21,7 @@ its files are unchanged. Turn it on with ``--exclude-like PATH...`` or ``exclude
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -47,6 +48,10 @@ class DecontaminateOptions:
         default_factory=list,
         metadata={"help": "files or folders of the evaluation set, in any format curate imports (--exclude-like)"},
     )
+    reference_options: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={"help": "importer options for the reference files, as a source's options ({text_column = ...})"},
+    )
     ngram: int = field(default=13, metadata={"help": "words per n-gram; 0 turns n-gram matching off"})
     short_min_words: int = field(
         default=8, metadata={"help": "reference texts shorter than ngram but this long match when contained whole"}
@@ -69,6 +74,9 @@ class DecontaminateOptions:
     max_seq_length: int | None = field(default=None, metadata={"help": "truncate texts to this many tokens"})
     cache: bool = field(default=True, metadata={"help": "keep vectors in the semantic phase's on-disk cache"})
     normalise: bool = field(default=True, metadata={"help": "normalise reference texts as the build does"})
+    base_dir: str | None = field(
+        default=None, metadata={"help": "folder relative reference paths are read from (set by the build: its cwd)"}
+    )
 
     def __post_init__(self) -> None:
         def bad(message: str, hint: str = "see curate filters --verbose for the options") -> ConfigError:
@@ -109,7 +117,8 @@ _EMBEDDERS: dict[tuple[Any, ...], Embedder] = {}
 def load_reference(options: DecontaminateOptions) -> Reference:
     """The indexed reference set of ``options``, read once per process while its files are unchanged."""
     key = (
-        fingerprint(options.reference_files),
+        fingerprint(options.reference_files, options.base_dir),
+        json.dumps(options.reference_options, sort_keys=True, default=str),
         options.normalise,
         options.ngram,
         options.short_min_words,
@@ -120,7 +129,12 @@ def load_reference(options: DecontaminateOptions) -> Reference:
     )
     if key not in _LOADED:
         start = time.perf_counter()
-        refs = read_references(options.reference_files, normalise=options.normalise)
+        refs = read_references(
+            options.reference_files,
+            normalise=options.normalise,
+            base_dir=options.base_dir,
+            options=options.reference_options,
+        )
         index = ContaminationIndex(
             refs,
             n=options.ngram,
