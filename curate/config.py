@@ -170,6 +170,7 @@ class BuildConfig:
             if self.exclude_like_semantic is not None:
                 options["semantic"] = self.exclude_like_semantic
             options.setdefault("normalise", self.normalise)
+            options.setdefault("base_dir", os.getcwd())  # Ray workers do not share the build's cwd
         return options
 
 

@@ -125,7 +125,7 @@ def load_reference(options: DecontaminateOptions) -> Reference:
         options.common_items,
         options.exact_min_words if options.exact else -1,
         options.min_coverage,
-        options.semantic_min_words,
+        options.semantic_min_words if options.semantic is not None else None,
     )
     if key not in _LOADED:
         start = time.perf_counter()
@@ -147,7 +147,7 @@ def load_reference(options: DecontaminateOptions) -> Reference:
             (item, text)
             for item, parts in enumerate(refs.parts)
             for _, text in parts
-            if len(words(text)) >= options.semantic_min_words
+            if options.semantic is not None and len(words(text)) >= options.semantic_min_words
         ]
         _LOADED.clear()  # one reference set at a time: a long-lived process does not pile them up
         _LOADED[key] = Reference(refs, index, time.perf_counter() - start, texts)
