@@ -219,6 +219,19 @@ class RichReporter:
 @click.option("--filter", "filters", multiple=True, help="Run exactly these filters (repeatable).")
 @click.option("--no-filters", is_flag=True, help="Run no filters.")
 @click.option(
+    "--exclude-like",
+    "exclude_like",
+    multiple=True,
+    metavar="PATH",
+    help="Reject records matching this evaluation set (any importable format; repeatable): exact and 13-gram.",
+)
+@click.option(
+    "--exclude-like-semantic",
+    type=float,
+    metavar="SIMILARITY",
+    help="With --exclude-like: also reject paraphrases above this cosine similarity (needs curate[embed]).",
+)
+@click.option(
     "--semantic-dedup", type=float, metavar="SIMILARITY", help="Remove near-duplicates above this cosine similarity."
 )
 @click.option("--clusters", type=int, help="Number of K-means clusters [default: from N].")
@@ -364,6 +377,12 @@ def apply_flags(config: BuildConfig, sources: tuple[str, ...], output: str | Non
         config.filters = []
     elif filters:
         config.filters = list(filters)
+    exclude_like = flags.pop("exclude_like")
+    if exclude_like:
+        config.exclude_like = list(exclude_like)
+    exclude_like_semantic = flags.pop("exclude_like_semantic")
+    if exclude_like_semantic is not None:
+        config.exclude_like_semantic = exclude_like_semantic
     semantic = {
         "threshold": flags.pop("semantic_dedup"),
         "clusters": flags.pop("clusters"),

@@ -107,6 +107,12 @@ class BuildConfig:
     over_max_tokens: Literal["reject", "truncate"] = "reject"
     #: ``jsonl`` or ``parquet`` (train.parquet and val.parquet; rejects stay JSON Lines).
     output_type: Literal["jsonl", "parquet"] = "jsonl"
+    #: Evaluation sets (files or folders in any importable format): records that match one
+    #: of their items are rejected as ``contaminated`` (the ``decontaminate`` filter).
+    exclude_like: list[str] = field(default_factory=list)
+    #: With ``exclude_like``: also reject records whose text has at least this cosine
+    #: similarity to a reference text (needs the embed extra); ``None``: exact and n-gram only.
+    exclude_like_semantic: float | None = None
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` for values that cannot work."""
@@ -124,6 +130,8 @@ class BuildConfig:
             raise ConfigError(f"unknown output_type {self.output_type!r}", hint="use 'jsonl' or 'parquet'")
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be positive, got {self.batch_size}")
+        if self.exclude_like_semantic is not None and not self.exclude_like:
+            raise ConfigError("exclude_like_semantic needs a reference set", hint="pass --exclude-like PATH as well")
         if self.engine not in ("local", "ray"):
             raise ConfigError(f"unknown engine {self.engine!r}", hint="use 'local' or 'ray'")
         mb = self.shard_mb
@@ -141,6 +149,33 @@ class BuildConfig:
         """A JSON-ready copy (recorded in the manifest)."""
         return dataclasses.asdict(self)
 
+    @property
+    def reference_paths(self) -> list[str]:
+        """The evaluation sets of the ``decontaminate`` filter: never read as sources."""
+        own = self.filter_options.get(DECONTAMINATE, {}).get("reference_files") or []
+        return list(dict.fromkeys([*self.exclude_like, *(p for p in own if isinstance(p, str))]))
+
+    def filter_names(self, names: list[str]) -> list[str]:
+        """``names`` (the selected or recommended filters), with ``decontaminate`` when ``exclude_like`` asks."""
+        if self.exclude_like and DECONTAMINATE not in names:
+            return [*names, DECONTAMINATE]
+        return names
+
+    def options_of(self, filter_name: str) -> dict[str, Any]:
+        """The options of one filter: its ``[filters.NAME]`` table, plus ``exclude_like`` for ``decontaminate``."""
+        options = dict(self.filter_options.get(filter_name, {}))
+        if filter_name == DECONTAMINATE:
+            if self.exclude_like:
+                options["reference_files"] = self.reference_paths
+            if self.exclude_like_semantic is not None:
+                options["semantic"] = self.exclude_like_semantic
+            options.setdefault("normalise", self.normalise)
+            options.setdefault("base_dir", os.getcwd())  # Ray workers do not share the build's cwd
+        return options
+
+
+#: The filter that ``exclude_like`` turns on.
+DECONTAMINATE = "decontaminate"
 
 #: BuildConfig fields that have tables of their own rather than keys under [build].
 _OWN_TABLES = {"sources", "normalise", "exact_dedup", "filters", "filter_options", "semantic", "train"}
@@ -198,6 +233,8 @@ def config_from_mapping(data: Mapping[str, Any], *, base_dir: Path | None = None
     config.normalise, config.exact_dedup = stages.normalise, stages.exact_dedup
     if config.output is not None and base_dir is not None:
         config.output = str(_resolve(config.output, base_dir))
+    if base_dir is not None:
+        config.exclude_like = [str(_resolve(p, base_dir)) for p in config.exclude_like]
     config.sources = [_source(s, i, base_dir, where) for i, s in enumerate(data.get("sources") or [])]
     filters = dict(data.get("filters") or {})
     select = filters.pop("select", None)

@@ -113,6 +113,19 @@ class Pipeline:
         self.config.semantic = {"enabled": True, **table}
         return self
 
+    def exclude_like(self, *paths: str | Path, semantic: float | None = None, **options: Any) -> Pipeline:
+        """Reject records that match these evaluation sets (reason ``contaminated``).
+
+        ``paths`` are files or folders in any format curate imports; ``semantic`` (a cosine
+        similarity, needs the embed extra) adds paraphrase matching; ``options`` are the
+        ``decontaminate`` filter's (``ngram=13``, ``common_items=10``, ``min_coverage``...).
+        """
+        self.config.exclude_like = [str(p) for p in paths]
+        self.config.exclude_like_semantic = semantic
+        if options:
+            self.config.filter_options.setdefault("decontaminate", {}).update(options)
+        return self
+
     def train(self, preset: str | None = None, **settings: Any) -> Pipeline:
         """Fine-tune after the build, from a preset and overrides (needs ``curate[train]``)."""
         table = dict(settings)
@@ -157,7 +170,7 @@ class Pipeline:
             raise ConfigError("no output folder", hint='pass -o OUT (or output = "..." under [build])')
         self.config.output = str(out)
         plan = self.plan()
-        check_paths(self.config.sources, out)
+        check_paths(self.config.sources, out, references=self.config.reference_paths)
         reporter = reporter or NullReporter()
         with Ledger(out) as ledger:
             if self.config.engine == "ray":
@@ -174,6 +187,7 @@ class Pipeline:
                 "stages": plan.stage_names + [p.name for p in plan.phases],
             }
             manifest.update(reports)
+            manifest.update(stage_reports(plan, ledger))
             if self.config.output_type == "parquet":
                 from curate.parquet_output import jsonl_to_parquet
 
@@ -195,9 +209,11 @@ class Pipeline:
         return result
 
 
-def check_paths(sources: Sequence[SourceSpec], output: str | os.PathLike[str]) -> None:
+def check_paths(
+    sources: Sequence[SourceSpec], output: str | os.PathLike[str], *, references: Sequence[str] = ()
+) -> None:
     """Raise :class:`ConfigError` for a source path that does not exist (a typo must not replace a build),
-    or one that is the output folder or inside it."""
+    one that is the output folder or inside it, or one that is a reference set or inside one."""
     missing = [spec.path for spec in sources if not os.path.lexists(spec.path)]
     if missing:
         raise ConfigError(
@@ -212,6 +228,24 @@ def check_paths(sources: Sequence[SourceSpec], output: str | os.PathLike[str]) -
                 f"source {spec.path!r} is the output folder {str(output)!r} or inside it",
                 hint="build into another folder with -o (an output folder inside a source folder is fine)",
             )
+        for ref in map(Path, references):
+            ref = ref.resolve()
+            if src == ref or ref in src.parents:
+                raise ConfigError(
+                    f"source {spec.path!r} is the reference set {str(ref)!r} of --exclude-like, or inside it",
+                    hint="an evaluation set is never built from; a reference inside a source folder is skipped",
+                )
+
+
+def stage_reports(plan: Plan, ledger: Ledger) -> dict[str, Any]:
+    """Manifest sections of the stages that have one (``manifest_section(counts)`` gives ``(key, section)``)."""
+    out: dict[str, Any] = {}
+    for stage in plan.stages:
+        section = getattr(stage, "manifest_section", None)
+        if callable(section):
+            key, value = section(ledger.counts)
+            out[key] = value
+    return out
 
 
 def check_not_empty(ledger: Ledger) -> None:

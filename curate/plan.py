@@ -67,8 +67,8 @@ class Plan:
 
     @property
     def exclude(self) -> tuple[str, ...]:
-        """Folders never read as sources: the build's output folder."""
-        return (self.config.output,) if self.config.output else ()
+        """Paths never read as sources: the build's output folder and its reference (evaluation) sets."""
+        return ((self.config.output,) if self.config.output else ()) + tuple(self.config.reference_paths)
 
     @property
     def stage_names(self) -> list[str]:
@@ -83,6 +83,7 @@ def filter_classes(config: BuildConfig, registry: Registry) -> list[type[Filter]
         names = [name for name, cls in registry.filters.items() if cls.default]
     else:
         names = list(dict.fromkeys(config.filters))
+    names = config.filter_names(names)  # --exclude-like adds decontaminate
     classes = [registry.filter(n) for n in names]
     return sorted(classes, key=lambda c: (getattr(c, "order", 100), c.name))
 
@@ -106,7 +107,7 @@ def build_plan(config: BuildConfig, registry: Registry) -> Plan:
     for cls in filters:
         if config.normalise and getattr(cls, "order", 100) >= 0 and Normalise not in factories:
             factories.append(Normalise)
-        options = config.filter_options.get(cls.name, {})
+        options = config.options_of(cls.name)
         cls.from_options(options)  # validate now, in this process
         factories.append(_filter_factory(cls, options))
     if config.normalise and Normalise not in factories:

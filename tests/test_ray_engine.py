@@ -527,3 +527,11 @@ def test_the_manifest_hashes_the_bytes_the_importer_read_on_ray_too(tmp_path: Pa
     assert manifests[0] == manifests[1]
     assert manifests[0][0]["sha256"] == hashlib.sha256(src.read_bytes()).hexdigest()
     assert manifests[0][0]["size"] == src.stat().st_size
+
+
+def test_decontamination_matches_on_ray(ray_cluster: Any, corpus: Path, tmp_path: Path) -> None:
+    """The decontaminate filter (its index rebuilt in each Ray worker) rejects what it rejects locally."""
+    ref = tmp_path / "evals.jsonl"
+    ref.write_text(json.dumps({"text": "A paragraph of text that says 7 things."}) + "\n", encoding="utf-8")
+    manifest = _assert_same(tmp_path, _config(corpus, batch_size=5, exclude_like=[str(ref)]))
+    assert manifest["counts"]["rejected_by"]["decontaminate"]["contaminated"] >= 1

@@ -67,8 +67,8 @@ def walk(
 
     Folders are followed through symbolic links, each once: a folder or file met again
     (by device and inode) is a :class:`Skipped` item, so a link loop ends and no file is
-    read twice. Folders in ``exclude`` (the build's output folder, say) and folders
-    holding a curate build's outputs (:func:`is_curate_output`) are skipped too, each
+    read twice. Files and folders in ``exclude`` (the build's output folder, its reference
+    sets) and folders holding a curate build's outputs (:func:`is_curate_output`) are skipped too, each
     reported once as a :class:`Skipped` item, even when ``path`` itself is one.
     """
     root = Path(path)
@@ -83,6 +83,9 @@ def walk(
         yield SourceError(display, None, _os_reason(exc))
         return
     if stat.S_ISREG(st.st_mode):
+        if (st.st_dev, st.st_ino) in excluded:
+            yield Skipped(display, None, _EXCLUDED)
+            return
         yield InputFile(root, display)
         return
     if not stat.S_ISDIR(st.st_mode):
@@ -154,6 +157,9 @@ def _walk_dir(
                 yield Skipped(child_display, None, f"the same file as {files[key]} (a link), already read; read once")
                 continue
             files[key] = child_display
+            if key in excluded:
+                yield Skipped(child_display, None, _EXCLUDED)
+                continue
             if not os.access(entry.path, os.R_OK):
                 if os.path.exists(entry.path):
                     yield SourceError(child_display, None, "permission denied", hint="make it readable, or move it out")
@@ -175,11 +181,15 @@ def _list(folder: Path, display: str) -> list[os.DirEntry[str]] | SourceError:
         return SourceError(display, None, f"cannot list directory: {_os_reason(exc)}")
 
 
+#: Why the walk skips a path the caller excluded.
+_EXCLUDED = "the build's output folder or a reference set (--exclude-like); not read as a source"
+
+
 def _skip_folder(
     folder: Path, display: str, identity: tuple[int, int], excluded: frozenset[tuple[int, int]]
 ) -> Skipped | None:
     if identity in excluded:
-        return Skipped(display, None, "the build's output folder; not read as a source")
+        return Skipped(display, None, _EXCLUDED)
     if is_curate_output(folder):
         return Skipped(
             display,
