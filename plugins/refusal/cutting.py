@@ -12,8 +12,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from curate.plugins import refusal_phrases as phrases
-from curate.plugins.refusal_patterns import Hit, Matcher, _is_cjk, fold
+from curate.plugins.refusal import catalog
+from curate.plugins.refusal.folding import fold
+from curate.plugins.refusal.matching import Hit, Matcher
+from curate.plugins.refusal.patterns import is_cjk
 from curate.plugins.text_stats import CJK, word_count
 
 # -- cutting -----------------------------------------------------------------------------------
@@ -39,11 +41,11 @@ _OPENER = re.compile(
 )
 _PREFIX_CATEGORIES = frozenset({"ai_identity", "knowledge_cutoff", "vendor"})
 _SUBORDINATE = re.compile(
-    r"(?:" + "|".join(re.escape(w) for w in phrases.SUBORDINATE_OPENINGS) + r")(?![^\W" + CJK + r"])"
+    r"(?:" + "|".join(re.escape(w) for w in catalog.SUBORDINATE_OPENINGS) + r")(?![^\W" + CJK + r"])"
 )
-_CLAUSE_BREAK = re.compile("|".join(re.escape(b) for b in phrases.CLAUSE_BREAKS))
+_CLAUSE_BREAK = re.compile("|".join(re.escape(b) for b in catalog.CLAUSE_BREAKS))
 _CONNECTIVE = re.compile(
-    r"(?:" + "|".join(re.escape(c) for c in sorted(phrases.CONNECTIVES, key=len, reverse=True)) + r")"
+    r"(?:" + "|".join(re.escape(c) for c in sorted(catalog.CONNECTIVES, key=len, reverse=True)) + r")"
     r"(?![^\W" + CJK + r"])[ \t]*"
 )
 
@@ -95,8 +97,8 @@ def units(folded: str) -> list[_Unit]:
 
 _CONDITIONAL = re.compile(
     "|".join(
-        re.escape(w) + ("" if _is_cjk(w[0]) else r"(?!\w)")
-        for w in sorted(phrases.CONDITIONAL_OPENINGS, key=len, reverse=True)
+        re.escape(w) + ("" if is_cjk(w[0]) else r"(?!\w)")
+        for w in sorted(catalog.CONDITIONAL_OPENINGS, key=len, reverse=True)
     )
 )
 
