@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import doctest
 import json
+import re
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -672,3 +674,31 @@ def test_reasoning_trace_is_not_an_answer():
         "I can’t help bypass paywalls."
     )
     assert dropped(text)
+
+
+# -- speed without changing decisions (issue 14) ----------------------------------------------------
+
+#: How the sentence splitter told abbreviations from sentence ends before it searched only the
+#: last characters before each period: a search from the line's start, quadratic on long lines.
+_FULL_LINE_ABBREVIATION = re.compile(
+    r"(?:(?<![\w.])(?:e\.g|i\.e|etc|mr|mrs|ms|dr|prof|vs|st|fig|approx|u\.s|inc|ltd|jr|sr|cf|al|a\.m|p\.m|sra?|dra?)"
+    r"|(?<![\w.])[a-z]|^[ \t]*\d{1,3})\.$",
+    re.MULTILINE,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab. \t\n1234approxe.g.mrs,é٣")), max_size=60))
+def test_abbreviation_check_matches_the_full_line_search(text):
+    line_start = text.rfind("\n") + 1
+    for end in range(line_start + 1, len(text) + 1):
+        if text[end - 1] == ".":
+            expected = _FULL_LINE_ABBREVIATION.search(text, line_start, end) is not None
+            assert cutting._abbreviation(text, line_start, end) == expected, (text, end)
+
+
+def test_sentence_splitting_is_linear_on_long_lines():
+    line = "word. " * 20_000  # one 120,000-character line of sentences
+    start = time.perf_counter()
+    assert len(cutting.units(line)) == 20_000
+    assert time.perf_counter() - start < 2.0  # the full-line search took minutes
