@@ -126,7 +126,7 @@ def _show(row: dict) -> str:
 
 def setups(options: dict) -> dict[str, list]:  # type: ignore[type-arg]
     from curate.plugins.evasion_filter import EvasionFilter
-    from curate.plugins.refusal_filter import RefusalFilter
+    from curate.plugins.refusal import RefusalFilter
 
     refusal = RefusalFilter.from_options({})
     evasion = EvasionFilter.from_options(options)
@@ -136,7 +136,7 @@ def setups(options: dict) -> dict[str, list]:  # type: ignore[type-arg]
 def calibrate(options: dict) -> float:
     """The threshold with the best F1 (refusal + evasion) on the tuning part: the middle of the best plateau."""
     from curate.plugins.evasion_filter import EvasionFilter
-    from curate.plugins.refusal_filter import RefusalFilter
+    from curate.plugins.refusal import RefusalFilter
 
     rows = load("tune")
     refusal = RefusalFilter.from_options({})

@@ -373,7 +373,7 @@ def score(rows: list[dict], detect: Callable[[dict], bool]) -> tuple[Scores, lis
 
 def curate_outcomes(rows: list[dict], options: dict | None = None) -> dict[str, tuple[str, str]]:
     """For each row id: what the refusal filter did (``drop``/``cut``/``flag``/``keep``) and the text kept."""
-    from curate.plugins.refusal_filter import RefusalFilter
+    from curate.plugins.refusal import RefusalFilter
     from curate.records import Record, Source
 
     flt = RefusalFilter.from_options(options or {})

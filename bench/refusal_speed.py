@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from curate.plugins.refusal_filter import RefusalFilter
+    from curate.plugins.refusal import RefusalFilter
     from curate.records import Record, Source
 
     texts = corpus(args.records)

@@ -199,7 +199,7 @@ needs_model = pytest.mark.skipif(
 def test_default_model_with_the_refusal_filter(register_plugin, tmp_path, monkeypatch):
     """Real-looking pairs with the calibrated default: dodges go, answers (hard ones too) stay."""
     from curate.plugins import evasion_filter
-    from curate.plugins.refusal_filter import RefusalFilter
+    from curate.plugins.refusal import RefusalFilter
 
     monkeypatch.setenv("CURATE_CACHE_DIR", str(tmp_path))
     flt = evasion_filter.EvasionFilter.from_options({"device": "cpu"})
@@ -245,7 +245,7 @@ def test_default_model_with_the_refusal_filter(register_plugin, tmp_path, monkey
 
 
 def test_a_refusal_the_refusal_filter_cut_counts_as_deflection(hashing):
-    from curate.plugins.refusal_filter import RefusalFilter
+    from curate.plugins.refusal import RefusalFilter
 
     prompt = "What steps should I take to eliminate jobs at my company?"
     answer = (

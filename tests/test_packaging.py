@@ -28,4 +28,19 @@ def test_builtin_entry_points_point_at_modules():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     for name, target in project["entry-points"]["curate"].items():
         module = target.removeprefix("curate.plugins.")
-        assert (ROOT / "plugins" / f"{module}.py").exists(), name
+        path = ROOT / "plugins" / module.replace(".", "/")
+        assert path.with_suffix(".py").exists() or (path / "__init__.py").exists(), name
+
+
+def test_data_files_of_plugin_packages_are_package_data():
+    """A non-editable install carries a plugin's data files (the refusal filter's phrases) only when listed."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    globs = config.get("package-data", {})
+    for package in config["packages"]:
+        if not package.startswith("curate.plugins."):
+            continue
+        folder = ROOT / "plugins" / package.removeprefix("curate.plugins.").replace(".", "/")
+        for file in folder.rglob("*"):
+            if file.is_file() and file.suffix not in (".py", ".pyc") and "__pycache__" not in file.parts:
+                rel = file.relative_to(folder)
+                assert any(rel.match(g) for g in globs.get(package, [])), f"{rel} of {package} is not package-data"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import doctest
 import json
+import re
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,17 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from curate.errors import ConfigError
-from curate.plugins import refusal_cutter, refusal_filter, refusal_patterns, refusal_phrases, text_stats
-from curate.plugins.refusal_filter import (
-    Matcher,
-    RefusalFilter,
-    _builtin_phrases,
-    _first_split,
-    fold,
-    heads,
-    parse_phrase,
-    rule_pattern,
-)
+from curate.plugins import refusal, text_stats
+from curate.plugins.refusal import RefusalFilter, catalog, cutting, folding, matching, patterns, quotes
+from curate.plugins.refusal import filter as refusal_filter
+from curate.plugins.refusal.folding import fold
+from curate.plugins.refusal.matching import Matcher
+from curate.plugins.refusal.patterns import builtin_phrases, first_split, heads, parse_phrase, rule_pattern
 from curate.records import Record, Source
 
 DATA = Path(__file__).parent / "data" / "refusal"
@@ -91,7 +88,7 @@ def test_eval_set_is_well_formed():
         rows = [json.loads(line) for line in (DATA / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()]
         assert len(rows) == size
         assert {r["label"] for r in rows} == {"refusal", "partial", "clean"}
-        assert {r["lang"] for r in rows} == set(refusal_phrases.LANGUAGES)
+        assert {r["lang"] for r in rows} == set(catalog.LANGUAGES)
         assert len({r["id"] for r in rows}) == size
 
 
@@ -393,32 +390,58 @@ def test_invalid_user_regex(tmp_path):
 
 
 def test_every_builtin_phrase_parses_and_has_heads():
-    assert set(refusal_phrases.PHRASES) == set(refusal_phrases.CATEGORIES)
-    for category, by_lang in refusal_phrases.PHRASES.items():
-        assert set(by_lang) <= {*refusal_phrases.LANGUAGES, "any"}
-        for phrase in _builtin_phrases(category, refusal_phrases.LANGUAGES):
+    assert set(catalog.PHRASES) == set(catalog.CATEGORIES)
+    for category, by_lang in catalog.PHRASES.items():
+        assert set(by_lang) <= {*catalog.LANGUAGES, "any"}
+        for phrase in builtin_phrases(category, catalog.LANGUAGES):
             found = heads(phrase.seq)
             assert found, phrase.text
             assert all(len(h) >= 3 for h in found), phrase.text
+
+
+def test_phrase_files_one_per_language_with_fragments_expanded():
+    assert sorted(p.stem for p in catalog.PHRASE_DIR.glob("*.toml")) == sorted([*catalog.LANGUAGES, "any"])
+    for by_lang in catalog.PHRASES.values():
+        for texts in by_lang.values():
+            assert not any("{" in p or "}" in p for p in texts)
+    # rule ids are positions in the files: the first English refusal opens with the {sorry} fragment
+    assert rule_pattern("refusal/en/1").startswith("(I'm|I am) (so |very |really |truly |terribly )?(sorry|afraid),?")
+    assert rule_pattern("platform/regex/Copy code") == r"copy code(?!\w)"
+    for lang in catalog.LANGUAGES:  # every language brings its own cutting words
+        assert catalog.FILLER[lang] and catalog.JUSTIFICATIONS[lang]
+    assert "sin embargo," in catalog.CONNECTIVES and ", aber " in catalog.CLAUSE_BREAKS
+
+
+def test_a_damaged_phrase_file_says_what_to_do(tmp_path, monkeypatch):
+    from curate.errors import PluginError
+
+    (tmp_path / "en.toml").write_text('[phrases]\nrefusal = ["{nope} but"]\n', encoding="utf-8")
+    monkeypatch.setattr(catalog, "PHRASE_DIR", tmp_path)
+    with pytest.raises(PluginError, match=r"unknown fragment \{nope\}"):
+        catalog._read("en")
+    (tmp_path / "en.toml").write_text("[phrases\n", encoding="utf-8")
+    with pytest.raises(PluginError, match="cannot read its phrase file") as exc:
+        catalog._read("en")
+    assert "reinstall" in (exc.value.hint or "")
 
 
 def test_no_phrase_needs_two_spaces():
     """A space inside a choice next to a space outside it would need two spaces in the text."""
 
     def check(seq, text):
-        for tok, rest in _first_split(seq):
+        for tok, rest in first_split(seq):
             if tok == ("ws",):
-                assert all(t != ("ws",) for t, _ in _first_split(rest)), text
+                assert all(t != ("ws",) for t, _ in first_split(rest)), text
 
-    for category in refusal_phrases.PHRASES:
-        for phrase in _builtin_phrases(category, refusal_phrases.LANGUAGES):
+    for category in catalog.PHRASES:
+        for phrase in builtin_phrases(category, catalog.LANGUAGES):
             stack = [phrase.seq]
             seen = 0
             while stack and seen < 2000:
                 seq = stack.pop()
                 seen += 1
                 check(seq, phrase.text)
-                stack.extend(rest for tok, rest in _first_split(seq) if tok is not None and rest)
+                stack.extend(rest for tok, rest in first_split(seq) if tok is not None and rest)
 
 
 def test_phrase_syntax():
@@ -431,9 +454,9 @@ def test_phrase_syntax():
 
 def test_regex_fallback_without_pyahocorasick(monkeypatch, quality):
     rows = quality.load("dev")
-    items = [p for c in refusal_phrases.CATEGORIES for p in _builtin_phrases(c, refusal_phrases.LANGUAGES)]
+    items = [p for c in catalog.CATEGORIES for p in builtin_phrases(c, catalog.LANGUAGES)]
     fast = Matcher(items)
-    monkeypatch.setattr(refusal_patterns, "_automaton", lambda keys: None)
+    monkeypatch.setattr(matching, "_automaton", lambda keys: None)
     slow = Matcher(items)
     assert fast.uses_automaton and not slow.uses_automaton
     for row in rows:
@@ -448,7 +471,9 @@ def test_plugin_is_registered():
     assert cls is RefusalFilter and cls.default and cls.order == 20
 
 
-@pytest.mark.parametrize("module", [refusal_filter, refusal_patterns, refusal_cutter, text_stats])
+@pytest.mark.parametrize(
+    "module", [refusal, catalog, cutting, refusal_filter, folding, matching, patterns, quotes, text_stats]
+)
 def test_doc_examples(module):
     assert doctest.testmod(module).failed == 0
 
@@ -495,7 +520,7 @@ def test_current_set_is_well_formed():
     assert all(r["source"] and r["source"] != "written" for r in real)
     assert {r["label"] for r in rows} == {"refusal", "partial", "clean"}
     assert {r["split"] for r in rows} == {"tune", "heldout"}
-    assert {r["lang"] for r in rows} == set(refusal_phrases.LANGUAGES)
+    assert {r["lang"] for r in rows} == set(catalog.LANGUAGES)
     families = {r["family"] for r in rows if r["label"] == "refusal"}
     assert {"openai", "anthropic", "google", "meta", "mistral", "qwen", "deepseek"} <= families
     for split in ("tune", "heldout"):
@@ -649,3 +674,31 @@ def test_reasoning_trace_is_not_an_answer():
         "I can’t help bypass paywalls."
     )
     assert dropped(text)
+
+
+# -- speed without changing decisions (issue 14) ----------------------------------------------------
+
+#: How the sentence splitter told abbreviations from sentence ends before it searched only the
+#: last characters before each period: a search from the line's start, quadratic on long lines.
+_FULL_LINE_ABBREVIATION = re.compile(
+    r"(?:(?<![\w.])(?:e\.g|i\.e|etc|mr|mrs|ms|dr|prof|vs|st|fig|approx|u\.s|inc|ltd|jr|sr|cf|al|a\.m|p\.m|sra?|dra?)"
+    r"|(?<![\w.])[a-z]|^[ \t]*\d{1,3})\.$",
+    re.MULTILINE,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab. \t\n1234approxe.g.mrs,é٣")), max_size=60))
+def test_abbreviation_check_matches_the_full_line_search(text):
+    line_start = text.rfind("\n") + 1
+    for end in range(line_start + 1, len(text) + 1):
+        if text[end - 1] == ".":
+            expected = _FULL_LINE_ABBREVIATION.search(text, line_start, end) is not None
+            assert cutting._abbreviation(text, line_start, end) == expected, (text, end)
+
+
+def test_sentence_splitting_is_linear_on_long_lines():
+    line = "word. " * 20_000  # one 120,000-character line of sentences
+    start = time.perf_counter()
+    assert len(cutting.units(line)) == 20_000
+    assert time.perf_counter() - start < 2.0  # the full-line search took minutes

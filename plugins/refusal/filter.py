@@ -1,12 +1,12 @@
-"""The ``refusal`` filter: refusals, AI self-references, disclaimers and chat artifacts.
+"""The ``refusal`` filter itself: its options, and what it does with the phrases it finds.
 
-Finding: the phrases are compiled by :mod:`curate.plugins.refusal_patterns`; matches
+Finding: the phrases are compiled by :mod:`curate.plugins.refusal.matching`; matches
 inside Markdown code, phrases quoted inside a sentence and characters' lines of dialogue
-are ignored by default. Phrases of conditional categories (``deflection``) count only
-where the reply is mostly made of them.
+(:mod:`curate.plugins.refusal.quotes`) are ignored by default. Phrases of conditional
+categories (``deflection``) count only where the reply is mostly made of them.
 
 Acting. Per category: ``drop`` rejects the record; ``cut`` removes the sentence or clause
-(:mod:`curate.plugins.refusal_cutter`) and keeps the rest when it is still a useful
+(:mod:`curate.plugins.refusal.cutting`) and keeps the rest when it is still a useful
 answer, else rejects the record (a full refusal); ``flag`` keeps the record and notes the
 match in ``meta["curate"]``; ``off`` ignores the category. In a conversation, a refused
 assistant turn is cut with the user turn that drew it and everything after.
@@ -20,54 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-import curate
 from curate.errors import ConfigError
-from curate.plugins import refusal_phrases as phrases
-from curate.plugins.refusal_cutter import Cutter, units
-from curate.plugins.refusal_patterns import (
-    Hit,
-    Matcher,
-    Phrase,
-    PhraseSyntaxError,
-    _builtin_phrases,
-    _compiled,
-    _first_split,
-    fold,
-    fold_phrase,
-    heads,
-    literal_phrase,
-    parse_phrase,
-    read_phrase_file,
-    render,
-    rule_pattern,
-)
+from curate.plugins.refusal import catalog
+from curate.plugins.refusal.cutting import Cutter
+from curate.plugins.refusal.folding import fold
+from curate.plugins.refusal.matching import Hit, compiled
+from curate.plugins.refusal.quotes import quoted
 from curate.plugins.text_stats import code_spans, in_spans
 from curate.records import Record
 from curate.stages.base import BatchResult, Filter, Rejection
-
-#: Names kept importable from here (they moved to refusal_patterns and refusal_cutter).
-__all__ = [
-    "ACTIONS",
-    "Cutter",
-    "Hit",
-    "Matcher",
-    "Phrase",
-    "PhraseSyntaxError",
-    "RefusalFilter",
-    "RefusalOptions",
-    "_builtin_phrases",
-    "_compiled",
-    "_first_split",
-    "fold",
-    "fold_phrase",
-    "heads",
-    "literal_phrase",
-    "parse_phrase",
-    "read_phrase_file",
-    "render",
-    "rule_pattern",
-    "units",
-]
 
 ACTIONS = ("drop", "cut", "flag", "off")
 #: A reply whose hit sentences carry at least this share of its useful words is a deflection.
@@ -89,8 +50,8 @@ class RefusalOptions:
         },
     )
     languages: list[str] = field(
-        default_factory=lambda: list(phrases.LANGUAGES),
-        metadata={"help": f"built-in phrase languages to use: {', '.join(phrases.LANGUAGES)}"},
+        default_factory=lambda: list(catalog.LANGUAGES),
+        metadata={"help": f"built-in phrase languages to use: {', '.join(catalog.LANGUAGES)}"},
     )
     phrase_files: dict[str, str] = field(
         default_factory=dict,
@@ -127,13 +88,13 @@ class RefusalOptions:
     )
 
     def __post_init__(self) -> None:
-        unknown_langs = sorted(set(self.languages) - set(phrases.LANGUAGES))
+        unknown_langs = sorted(set(self.languages) - set(catalog.LANGUAGES))
         if unknown_langs:
             raise ConfigError(
                 f"filter 'refusal': unknown language{'s' if len(unknown_langs) > 1 else ''} {', '.join(unknown_langs)}",
-                hint=f"built-in phrase languages: {', '.join(phrases.LANGUAGES)}",
+                hint=f"built-in phrase languages: {', '.join(catalog.LANGUAGES)}",
             )
-        known = set(phrases.CATEGORIES) | set(self.phrase_files)
+        known = set(catalog.CATEGORIES) | set(self.phrase_files)
         for name, action in self.actions.items():
             if name not in known:
                 raise ConfigError(
@@ -148,7 +109,7 @@ class RefusalOptions:
             if name not in self.phrase_files:
                 raise ConfigError(
                     f"filter 'refusal': option 'replace' names {name!r}, which has no phrase_files entry",
-                    hint=f"add phrase_files = {{{name} = 'my_phrases.txt'}}",
+                    hint=f"add phrase_files = {{{name} = 'my_catalog.txt'}}",
                 )
         if self.min_words_left < 0:
             raise ConfigError("filter 'refusal': min_words_left must be 0 or more")
@@ -157,7 +118,7 @@ class RefusalOptions:
         """The action for ``category``: the configured one, else the category's default."""
         if category in self.actions:
             return self.actions[category]
-        builtin = phrases.CATEGORIES.get(category)
+        builtin = catalog.CATEGORIES.get(category)
         return builtin.action if builtin else "cut"
 
 
@@ -175,12 +136,12 @@ class RefusalFilter(Filter):
 
     def __init__(self, options: RefusalOptions) -> None:
         super().__init__(options)
-        categories = [c for c in (*phrases.CATEGORIES, *options.phrase_files) if options.action(c) != "off"]
+        categories = [c for c in (*catalog.CATEGORIES, *options.phrase_files) if options.action(c) != "off"]
         categories = list(dict.fromkeys(categories))
         user = tuple(
             (c, str(Path(p).expanduser().resolve()), options.regex) for c, p in sorted(options.phrase_files.items())
         )
-        self.matcher, filler, justification = _compiled(
+        self.matcher, filler, justification = compiled(
             tuple(sorted(options.languages)), tuple(categories), user, tuple(sorted(options.replace))
         )
         self.cutter = Cutter(filler, justification, options.min_words_left)
@@ -198,7 +159,7 @@ class RefusalFilter(Filter):
         for h in hits:
             if spans and h.category != "platform" and in_spans(h.start, spans):
                 continue
-            if self.options.skip_quoted and _quoted(folded, h):
+            if self.options.skip_quoted and quoted(folded, h):
                 continue
             kept.append(h)
         return folded, index, kept
@@ -255,14 +216,14 @@ class RefusalFilter(Filter):
             if not cut_hits:
                 continue
             new, removed = self.cutter.cut(f.text, f.folded, f.index, cut_hits)
-            deflected = f.deflection and any(h.category in phrases.CONDITIONAL_CATEGORIES for h in cut_hits)
+            deflected = f.deflection and any(h.category in catalog.CONDITIONAL_CATEGORIES for h in cut_hits)
             if (self.cutter.useful(new) and not deflected) if f.is_model else new.strip():
                 changes[f.label] = new
                 for r in removed:
                     counts[f"cut:{r['category']}"] += 1
                     entries.append(self._entry("cut", r.pop("category"), r.pop("phrase"), r.pop("rule"), f.label, **r))
                 continue
-            first = next((h for h in cut_hits if h.category not in phrases.CONDITIONAL_CATEGORIES), cut_hits[0])
+            first = next((h for h in cut_hits if h.category not in catalog.CONDITIONAL_CATEGORIES), cut_hits[0])
             turn = _turn_index(f.label)
             if turn is not None and f.is_model and self.options.turns == "truncate":
                 return self._truncate(record, turn, f, first, changes, entries, counts)
@@ -294,10 +255,10 @@ class RefusalFilter(Filter):
         sorry you're feeling this way. Please reach out to ..." deflects; a long answer with
         "It's important to treat others with respect" in it does not.)
         """
-        conditional = [h for h in f.hits if h.category in phrases.CONDITIONAL_CATEGORIES]
+        conditional = [h for h in f.hits if h.category in catalog.CONDITIONAL_CATEGORIES]
         if not conditional:
             return True
-        others = [h for h in f.hits if h.category not in phrases.CONDITIONAL_CATEGORIES]
+        others = [h for h in f.hits if h.category not in catalog.CONDITIONAL_CATEGORIES]
         if f.is_model:
             rest, _ = self.cutter.cut(f.text, f.folded, f.index, [h for h in f.hits if h.category != "platform"])
             left = self.cutter.useful_words(rest)
@@ -402,54 +363,3 @@ class _Found:
 def _turn_index(label: str) -> int | None:
     m = re.fullmatch(r"messages\[(\d+)\]", label)
     return int(m.group(1)) if m else None
-
-
-#: Opening quotes and the closing quote that ends each.
-_QUOTE_PAIRS = {"'": "'", '"': '"', "“": "”", "«": "»", "「": "」", "『": "』", "‘": "’"}
-
-
-#: A speech tag after a closing quote or a dialogue dash: the quote is a character's line.
-_SPEECH_TAG = re.compile(
-    r"(?<!\w)(?:said|says|asked|asks|replied|answered|whispered|murmured|shouted|muttered|added|snapped|sighed"
-    r"|dijo|respondió|preguntó|susurró|murmuró|gritó|disse|respondeu|perguntou|sussurrou|dit|répondit|murmura"
-    r"|demanda|souffla|sagte|antwortete|fragte|flüsterte|rief)(?!\w)|(?:说|道|问|答)"
-)
-_DIALOGUE_DASHES = "—―–"
-
-
-def _quoted(folded: str, h: Hit) -> bool:
-    """Whether the phrase is quoted: inside a sentence ("the phrase 'As an AI language model' became ..."),
-    or as a character's line ("'I can't help you,' Mara said"; "—No puedo ayudarte —dijo la anciana").
-
-    An opening quote (at a line start or after a space or bracket) before the phrase on its
-    line, and the matching closing quote (before a space or punctuation) after the phrase,
-    both within 150 characters. A reply that is quoted as a whole does not count, unless a
-    speech tag follows the closing quote. A line that opens with a dialogue dash counts when
-    a second dash or a speech tag follows the phrase.
-    """
-    line_start = folded.rfind("\n", 0, h.start) + 1
-    line_end = folded.find("\n", h.end)
-    line_end = len(folded) if line_end < 0 else line_end
-    lead = folded[line_start : h.start].strip(" \t¡¿")
-    if lead and lead[0] in _DIALOGUE_DASHES and len(lead) <= 2:
-        rest = folded[h.end : min(line_end, h.end + 150)]
-        if any(d in rest for d in _DIALOGUE_DASHES) or _SPEECH_TAG.search(rest[:80]):
-            return True
-    for i in range(h.start - 1, max(line_start, h.start - 150) - 1, -1):
-        opening = folded[i]
-        closing = _QUOTE_PAIRS.get(opening)
-        if closing is None or (i > 0 and folded[i - 1] not in " \t\n(["):
-            continue
-        window = folded[h.end : min(h.end + 150, line_end)]
-        for j, ch in enumerate(window):
-            if ch == closing and (j + 1 == len(window) or not window[j + 1].isalnum()):
-                if not folded[:i].strip():  # the whole reply starts with this quote
-                    return _SPEECH_TAG.search(window[j + 1 : j + 60]) is not None
-                return True
-        return False
-    return False
-
-
-@curate.hookimpl
-def register_filters(register):  # type: ignore[no-untyped-def]
-    register(RefusalFilter)

@@ -12,19 +12,39 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from curate.plugins import refusal_phrases as phrases
-from curate.plugins.refusal_patterns import Hit, Matcher, _is_cjk, fold
+from curate.plugins.refusal import catalog
+from curate.plugins.refusal.folding import fold
+from curate.plugins.refusal.matching import Hit, Matcher
+from curate.plugins.refusal.patterns import is_cjk
 from curate.plugins.text_stats import CJK, word_count
 
 # -- cutting -----------------------------------------------------------------------------------
 
 _LINE = re.compile(r"[^\n]*\n*")
 _BOUNDARY = re.compile(rf"[.!?…]+[\"')\]」』]*(?:[ \t]+|(?=[{CJK}]))|[。]+[\"')\]」』]*[ \t]*|[!?]+(?=[{CJK}])")
+#: A period that ends an abbreviation ("e.g.", "Dr.", a single letter), searched in the last
+#: few characters before it (the longest abbreviation is 7 characters with its period) ...
 _ABBREVIATION = re.compile(
     r"(?:(?<![\w.])(?:e\.g|i\.e|etc|mr|mrs|ms|dr|prof|vs|st|fig|approx|u\.s|inc|ltd|jr|sr|cf|al|a\.m|p\.m|sra?|dra?)"
-    r"|(?<![\w.])[a-z]|^[ \t]*\d{1,3})\.$",
-    re.MULTILINE,
+    r"|(?<![\w.])[a-z])\.$"
 )
+_ABBREVIATION_WINDOW = 8
+#: ... or that follows the number of a numbered line ("12."), which runs from the line's start.
+_LINE_NUMBER = re.compile(r"[ \t]*\d{1,3}\.")
+
+
+def _abbreviation(folded: str, line_start: int, end: int) -> bool:
+    """Whether the period at ``end - 1`` ends an abbreviation or a line number (not a sentence).
+
+    Only the last characters before the period are searched: a search from the line's
+    start at every period made long lines quadratic.
+    """
+    return (
+        _ABBREVIATION.search(folded, max(line_start, end - _ABBREVIATION_WINDOW), end) is not None
+        or _LINE_NUMBER.fullmatch(folded, line_start, end) is not None
+    )
+
+
 _MARKER = re.compile(
     r"[ \t]*(?:[-*•+>]+[ \t]+|\d{1,3}[.)][ \t]+|#{1,6}[ \t]+)?"
     # A persona or jailbreak label: "[🔒CLASSIC] ", "BasedGPT: ", "**DAN:** ", "Developer Mode Output: ".
@@ -39,11 +59,11 @@ _OPENER = re.compile(
 )
 _PREFIX_CATEGORIES = frozenset({"ai_identity", "knowledge_cutoff", "vendor"})
 _SUBORDINATE = re.compile(
-    r"(?:" + "|".join(re.escape(w) for w in phrases.SUBORDINATE_OPENINGS) + r")(?![^\W" + CJK + r"])"
+    r"(?:" + "|".join(re.escape(w) for w in catalog.SUBORDINATE_OPENINGS) + r")(?![^\W" + CJK + r"])"
 )
-_CLAUSE_BREAK = re.compile("|".join(re.escape(b) for b in phrases.CLAUSE_BREAKS))
+_CLAUSE_BREAK = re.compile("|".join(re.escape(b) for b in catalog.CLAUSE_BREAKS))
 _CONNECTIVE = re.compile(
-    r"(?:" + "|".join(re.escape(c) for c in sorted(phrases.CONNECTIVES, key=len, reverse=True)) + r")"
+    r"(?:" + "|".join(re.escape(c) for c in sorted(catalog.CONNECTIVES, key=len, reverse=True)) + r")"
     r"(?![^\W" + CJK + r"])[ \t]*"
 )
 
@@ -76,7 +96,7 @@ def units(folded: str) -> list[_Unit]:
         line_first = len(out)
         for m in _BOUNDARY.finditer(folded, lstart, content_end):
             punct_end = m.start() + len(m.group().rstrip(" \t"))
-            if folded[m.start()] == "." and _ABBREVIATION.search(folded, lstart, m.start() + 1):
+            if folded[m.start()] == "." and _abbreviation(folded, lstart, m.start() + 1):
                 continue
             if punct_end > s:
                 out.append(_Unit(s, punct_end, m.end(), s))
@@ -95,8 +115,8 @@ def units(folded: str) -> list[_Unit]:
 
 _CONDITIONAL = re.compile(
     "|".join(
-        re.escape(w) + ("" if _is_cjk(w[0]) else r"(?!\w)")
-        for w in sorted(phrases.CONDITIONAL_OPENINGS, key=len, reverse=True)
+        re.escape(w) + ("" if is_cjk(w[0]) else r"(?!\w)")
+        for w in sorted(catalog.CONDITIONAL_OPENINGS, key=len, reverse=True)
     )
 )
 
