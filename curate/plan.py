@@ -84,7 +84,7 @@ def filter_classes(config: BuildConfig, registry: Registry) -> list[type[Filter]
     else:
         names = list(dict.fromkeys(config.filters))
     classes = [registry.filter(n) for n in names]
-    return sorted(classes, key=lambda c: (getattr(c, "order", 100), c.name))
+    return sorted(classes, key=lambda c: (c.order, c.name))
 
 
 def build_plan(config: BuildConfig, registry: Registry) -> Plan:
@@ -104,7 +104,7 @@ def build_plan(config: BuildConfig, registry: Registry) -> Plan:
     filters = filter_classes(config, registry)
     # Filters with a negative ``order`` (text repair) see the text before normalisation.
     for cls in filters:
-        if config.normalise and getattr(cls, "order", 100) >= 0 and Normalise not in factories:
+        if config.normalise and cls.order >= 0 and Normalise not in factories:
             factories.append(Normalise)
         options = config.filter_options.get(cls.name, {})
         cls.from_options(options)  # validate now, in this process
