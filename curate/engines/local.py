@@ -22,6 +22,7 @@ from curate.engines.stream import (
     batched,
     chunked,
     decider_factory,
+    early_render,
     local_decider,
     read_items,
     split_stages,
@@ -37,7 +38,12 @@ def new_writer(plan: Plan, ledger: Ledger) -> SplitWriter:
     """The plan's split writer."""
     config = plan.config
     return SplitWriter(
-        ledger, plan.fmt, val_ratio=config.val_ratio, seed=config.seed, include_ids=config.include_ids, tokens=plan.tokens
+        ledger,
+        plan.fmt,
+        val_ratio=config.val_ratio,
+        seed=config.seed,
+        include_ids=config.include_ids,
+        tokens=plan.tokens,
     )
 
 
@@ -49,7 +55,7 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
     costly = any(not stage.cheap for stage in head)
     pool = StagePool(decider_factory(plan), workers) if workers > 1 and costly and plan.stage_factories else None
     with pool or nullcontext():
-        decider = local_decider(plan)
+        decider = local_decider(plan.stages, early_render(plan))
         outcomes: Iterator[list[Outcome]] = pool.map(chunks, decider) if pool else map(decider.outcomes, chunks)
         return drain(plan, ledger, reporter, outcomes)
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 from curate.errors import BuildFailed, SourceError
 from curate.importing import Problem, Skipped
@@ -34,7 +34,7 @@ from curate.ledger import InputEntry, Ledger, Spill
 from curate.plan import Plan, Reporter
 from curate.records import Record
 from curate.sources import FileTask, read_file, resolve_sources
-from curate.stages.base import Fate, Rejection, Stage, decide_stages
+from curate.stages.base import Fate, KeyedStage, Rejection, Stage, decide_stages
 from curate.writer import Rendered, SplitWriter, render
 
 IMPORT_STAGE = "import"
@@ -88,22 +88,17 @@ class Decider:
     def __call__(self, records: list[Record]) -> tuple[list[Kept | Rejection], dict[str, Counter[str]]]:
         """Each record's outcome, in order, and the stages' counters."""
         fates, counts = decide_stages(self.head, records)
-        keyed, show = self.keyed, self.render
-        return [
-            f
-            if isinstance(f, Rejection)
-            else Kept(f, None if keyed is None else keyed.key(f), None if show is None else show(f))  # type: ignore[attr-defined]
-            for f in fates
-        ], counts
+        key = None if self.keyed is None else cast(KeyedStage, self.keyed).key
+        show = self.render
+        out = [f if isinstance(f, Rejection) else Kept(f, key and key(f), show and show(f)) for f in fates]
+        return out, counts
 
     def outcomes(self, chunk: list[Item]) -> list[Outcome]:
         """``chunk`` with its records decided."""
         return merge(chunk, *self([x for x in chunk if isinstance(x, Record)]))
 
 
-def merge(
-    chunk: list[Item], decided: list[Kept | Rejection], counts: dict[str, Counter[str]]
-) -> list[Outcome]:
+def merge(chunk: list[Item], decided: list[Kept | Rejection], counts: dict[str, Counter[str]]) -> list[Outcome]:
     """``chunk`` with each record replaced by its outcome in ``decided``, the counters last."""
     it = iter(decided)
     out: list[Outcome] = [next(it) if isinstance(x, Record) else x for x in chunk]
@@ -117,34 +112,26 @@ def split_stages(stages: list[Stage]) -> int:
     return next((i for i, s in enumerate(stages) if s.keyed), len(stages))
 
 
-def render_early(plan: Plan) -> bool:
-    """Whether producers may render kept records: nothing after them but keyed stages can change them."""
-    return not plan.phases and all(s.keyed for s in plan.stages[split_stages(plan.stages) :])
-
-
 def decider_factory(plan: Plan) -> Callable[[], Decider]:
     """A picklable factory of the plan's :class:`Decider` (from its stage factories), for other processes."""
-    at = split_stages(plan.stages)
-    factories = plan.stage_factories
-    keyed = factories[at] if at < len(factories) else None
-    return partial(_make_decider, factories[:at], keyed, writer_render(plan) if render_early(plan) else None)
+    return partial(_make_decider, plan.stage_factories[: split_stages(plan.stages) + 1], early_render(plan))
 
 
-def _make_decider(
-    head: list[Callable[[], Stage]], keyed: Callable[[], Stage] | None, show: Callable[[Record], Rendered] | None
-) -> Decider:
-    return Decider([make() for make in head], None if keyed is None else keyed(), show)
+def _make_decider(factories: list[Callable[[], Stage]], show: Callable[[Record], Rendered] | None) -> Decider:
+    return local_decider([make() for make in factories], show)
 
 
-def local_decider(plan: Plan) -> Decider:
-    """The plan's :class:`Decider` on its own stage objects, for this process."""
-    at = split_stages(plan.stages)
-    keyed = plan.stages[at] if at < len(plan.stages) else None
-    return Decider(plan.stages[:at], keyed, writer_render(plan) if render_early(plan) else None)
+def local_decider(stages: list[Stage], show: Callable[[Record], Rendered] | None) -> Decider:
+    """The :class:`Decider` of ``stages`` (the keyed one, if any, only gives its key)."""
+    at = split_stages(stages)
+    return Decider(stages[:at], stages[at] if at < len(stages) else None, show)
 
 
-def writer_render(plan: Plan) -> Callable[[Record], Rendered]:
-    """:func:`~curate.writer.render` with the plan's writer settings."""
+def early_render(plan: Plan) -> Callable[[Record], Rendered] | None:
+    """:func:`~curate.writer.render` with the plan's settings, when nothing after the producers but keyed
+    stages can change a kept record; else ``None``."""
+    if plan.phases or not all(s.keyed for s in plan.stages[split_stages(plan.stages) :]):
+        return None
     config = plan.config
     return partial(
         render,
@@ -202,7 +189,7 @@ class Sink:
         self.spill = spill
         self.strict = plan.config.strict
         at = split_stages(plan.stages)
-        self.keyed = plan.stages[at] if at < len(plan.stages) else None
+        self.keyed = cast(KeyedStage, plan.stages[at]) if at < len(plan.stages) else None
         self.after = plan.stages[at + 1 :]
         self.task: FileTask | None = None
         self.info: InputEntry | None = None
@@ -249,14 +236,11 @@ class Sink:
         self.pending = 0
 
     def _tail(self, kept: list[Kept]) -> list[Fate]:
-        fates: list[Fate] = []
         keyed = self.keyed
-        for k in kept:
-            if keyed is None:
-                fates.append(k.record)
-            else:
-                key = k.key if k.key is not None else keyed.key(k.record)  # type: ignore[attr-defined]
-                fates.append(keyed.fate(k.record, keyed.admit(k.record, key)))  # type: ignore[attr-defined]
+        fates: list[Fate] = [
+            k.record if keyed is None else keyed.fate(k.record, keyed.admit(k.record, k.key or keyed.key(k.record)))
+            for k in kept
+        ]
         if self.after:
             live = [i for i, f in enumerate(fates) if not isinstance(f, Rejection)]
             later, counts = decide_stages(self.after, [fates[i] for i in live])  # type: ignore[misc]

@@ -99,7 +99,10 @@ class Stage:
         """Keep, change or reject each record of ``batch`` (by default, :meth:`check` on each)."""
         result = BatchResult()
         for fate in self.decide(batch, result.counts):
-            (result.rejected if isinstance(fate, Rejection) else result.kept).append(fate)
+            if isinstance(fate, Rejection):
+                result.rejected.append(fate)
+            else:
+                result.kept.append(fate)
         return result
 
     def decide(self, batch: list[Record], counts: Counter[str]) -> list[Fate]:
@@ -140,6 +143,7 @@ class KeyedStage(Protocol):
 
     def key(self, record: Record) -> int: ...
     def admit(self, record: Record, key: int) -> Verdict: ...
+    def fate(self, record: Record, verdict: Verdict) -> Fate: ...
 
 
 def _align(stage: str, batch: list[Record], result: BatchResult) -> list[Fate]:
@@ -147,7 +151,8 @@ def _align(stage: str, batch: list[Record], result: BatchResult) -> list[Fate]:
     fates: list[Fate | None] = [None] * len(batch)
     place = {id(record): i for i, record in enumerate(batch)}
     lost: list[Fate] = []
-    for fate in [*result.kept, *result.rejected]:
+    outputs: list[Fate] = [*result.kept, *result.rejected]
+    for fate in outputs:
         record = fate.record if isinstance(fate, Rejection) else fate
         i = place.pop(id(record), None)
         if i is None:
