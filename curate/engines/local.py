@@ -1,12 +1,9 @@
 """The local engine: the in-process producer of the outcome stream (see :mod:`curate.engines.stream`).
 
-Records flow from the importers through the stages in chunks and straight into the
-sink, so memory does not grow with the input. With ``workers`` above 1 and a costly
-stage before the keyed one, the chunks' records are decided in a pool of worker
-processes (:mod:`curate.engines.workers`), results taken back in input order. When the
-plan has phases (clustering, near-duplicates), the kept records are spilled to a
-temporary JSONL file; each phase reads them back as often as it needs, and its
-decisions are applied in input order on the way to the next spill or to the writer.
+Records flow from the importers through the stages in chunks straight into the sink:
+memory does not grow with the input. With ``workers`` above 1 the chunks are decided in
+worker processes (:mod:`curate.engines.workers`). Phases read the kept records back from
+a spill file, and their decisions are applied in input order.
 """
 
 from __future__ import annotations
@@ -16,17 +13,8 @@ from contextlib import nullcontext
 from functools import partial
 from typing import Any
 
-from curate.engines.stream import (
-    Outcome,
-    Sink,
-    batched,
-    chunked,
-    decider_factory,
-    early_render,
-    local_decider,
-    read_items,
-    split_stages,
-)
+from curate.engines import stream
+from curate.engines.stream import Outcome, Sink
 from curate.engines.workers import StagePool, available_cores
 from curate.ledger import Ledger, Spill
 from curate.plan import Plan, Reporter
@@ -34,28 +22,15 @@ from curate.stages.base import Phase, PhaseResult, apply_phase
 from curate.writer import SplitWriter
 
 
-def new_writer(plan: Plan, ledger: Ledger) -> SplitWriter:
-    """The plan's split writer."""
-    config = plan.config
-    return SplitWriter(
-        ledger,
-        plan.fmt,
-        val_ratio=config.val_ratio,
-        seed=config.seed,
-        include_ids=config.include_ids,
-        tokens=plan.tokens,
-    )
-
-
 def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) -> tuple[SplitWriter, dict[str, Any]]:
     """Run ``plan`` into ``ledger``; returns the writer (for lengths) and the phases' reports."""
-    chunks = chunked(read_items(plan, debug=debug), plan.config.batch_size)
+    chunks = stream.chunked(stream.read_items(plan, debug=debug), plan.config.batch_size)
     workers = plan.config.workers or available_cores()
-    head = plan.stages[: split_stages(plan.stages)]
+    head = plan.stages[: stream.split_stages(plan.stages)]
     costly = any(not stage.cheap for stage in head)
-    pool = StagePool(decider_factory(plan), workers) if workers > 1 and costly and plan.stage_factories else None
+    pool = StagePool(stream.decider_factory(plan), workers) if workers > 1 and costly and plan.stage_factories else None
     with pool or nullcontext():
-        decider = local_decider(plan.stages, early_render(plan))
+        decider = stream.local_decider(plan.stages, stream.early_render(plan))
         outcomes: Iterator[list[Outcome]] = pool.map(chunks, decider) if pool else map(decider.outcomes, chunks)
         return drain(plan, ledger, reporter, outcomes)
 
@@ -68,7 +43,15 @@ def drain(
     decide: Callable[[Phase, Spill], PhaseResult] | None = None,
 ) -> tuple[SplitWriter, dict[str, Any]]:
     """Consume ``outcomes`` (chunks in input order) into the sink, then run the phases; the engines' common end."""
-    writer = new_writer(plan, ledger)
+    config = plan.config
+    writer = SplitWriter(
+        ledger,
+        plan.fmt,
+        val_ratio=config.val_ratio,
+        seed=config.seed,
+        include_ids=config.include_ids,
+        tokens=plan.tokens,
+    )
     spill = Spill(ledger, ".spill-0.jsonl") if plan.phases else None
     sink = Sink(plan, ledger, reporter, writer, spill)
     for chunk in outcomes:
@@ -108,11 +91,10 @@ def run_phases(
         ledger.count(phase.name, result.counts)
         reports[phase.name] = result.report
         following = Spill(ledger, f".spill-{i + 1}.jsonl") if i < len(plan.phases) - 1 else None
-        for batch in batched(current, plan.config.batch_size):
-            for record in batch:
-                kept, rejected = apply_phase(result, phase.name, [record])
-                ledger.reject_all(rejected)
-                (writer.write if following is None else following.write)(kept)
+        for record in current:  # one at a time: rejects and the writer's in input order
+            kept, rejected = apply_phase(result, phase.name, [record])
+            ledger.reject_all(rejected)
+            (writer.write if following is None else following.write)(kept)
         current.remove()
         if following is None:
             break

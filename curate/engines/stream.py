@@ -11,12 +11,10 @@ gives them, items in file order) and turns every item into an outcome, in that o
   nothing can change it any more, its rendered output row);
 * :class:`Counted` carries the stages' event counters.
 
-A producer cuts the items into chunks, runs a :class:`Decider` on each chunk's records
-(in its own process, in a pool of worker processes, or on a Ray cluster) and hands the
-chunks, in input order, to the one :class:`Sink`, which runs the keyed stage (exact
-dedup) and the stages after it, and writes the ledger, the writer or the phases' spill.
-Outputs, rejects included, are therefore the same for any batch size, any number of
-workers and any engine, by construction.
+A producer decides each chunk's records with a :class:`Decider` (in-process, in worker
+processes or on Ray) and hands the chunks, in input order, to the one :class:`Sink`: the
+keyed stage (exact dedup) and those after it, the ledger, the writer or the spill.
+Outputs, rejects included, are the same for any batch size, workers or engine.
 """
 
 from __future__ import annotations
@@ -25,8 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from itertools import islice
-from typing import Any, cast
+from typing import cast
 
 from curate.errors import BuildFailed, SourceError
 from curate.importing import Problem, Skipped
@@ -43,11 +40,8 @@ STRICT_HINT = "fix the input or drop --strict to carry on past bad input"
 
 @dataclass(slots=True)
 class Kept:
-    """A record that the stages before the keyed stage kept.
-
-    ``key`` is the keyed stage's key (computed where the record was decided); ``rendered``
-    its output row, made there when no later step can change the record.
-    """
+    """A record the stages before the keyed one kept, with its ``key`` for the keyed stage and its
+    ``rendered`` output row when nothing after the producer can change it (both made by the producer)."""
 
     record: Record
     key: int | None = None
@@ -64,7 +58,7 @@ class FileDigest:
 
 @dataclass(slots=True)
 class Counted:
-    """Event counters that stages reported for some records."""
+    """Event counters that stages reported."""
 
     counts: dict[str, Counter[str]]
 
@@ -167,26 +161,13 @@ def chunked(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield chunk
 
 
-def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """Lists of up to ``size`` items."""
-    it = iter(items)
-    while batch := list(islice(it, size)):
-        yield batch
-
-
 class Sink:
-    """Consumes the outcome stream in input order: the keyed stage and those after it, the ledger, the writer.
-
-    Kept records go to ``spill`` when phases follow, else to ``writer``.
-    """
+    """Consumes the outcome stream in input order: keyed stage and later ones, ledger, ``spill`` or ``writer``."""
 
     def __init__(
         self, plan: Plan, ledger: Ledger, reporter: Reporter, writer: SplitWriter, spill: Spill | None
     ) -> None:
-        self.ledger = ledger
-        self.reporter = reporter
-        self.writer = writer
-        self.spill = spill
+        self.ledger, self.reporter, self.writer, self.spill = ledger, reporter, writer, spill
         self.strict = plan.config.strict
         at = split_stages(plan.stages)
         self.keyed = cast(KeyedStage, plan.stages[at]) if at < len(plan.stages) else None
@@ -267,8 +248,7 @@ class Sink:
         self.info = InputEntry(task.file.display, 0, "", task.importer.name)
         self.ledger.inputs.append(self.info)
 
-    def _problem(self, problem: Problem) -> None:
-        """An importer's problem: an error (and its raw content in rejects) or a warning."""
+    def _problem(self, problem: Problem) -> None:  # an error (raw content to rejects) or a warning
         assert self.task is not None and self.info is not None
         task, ledger = self.task, self.ledger
         entry = ledger.error(task.file.display, problem.locator, problem.message, warning=problem.warning)
@@ -283,8 +263,7 @@ class Sink:
             record = Record.create(task.file.source(task.importer.name, problem.locator or ""), text=problem.raw)
             ledger.reject(Rejection(record, IMPORT_STAGE, "unreadable", {"error": problem.message}))
 
-    def _source_error(self, error: SourceError) -> None:
-        """A file that could not be read at all (a :class:`~curate.importing.Skipped` one is a warning)."""
+    def _source_error(self, error: SourceError) -> None:  # a Skipped item is only a warning
         warning = isinstance(error, Skipped)
         entry = self.ledger.error(error.path, error.locator, error.reason, warning=warning)
         self.reporter.problem(entry)

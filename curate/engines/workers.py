@@ -1,16 +1,10 @@
 """A producer of the outcome stream over worker processes: the same chunks, the same order, more cores.
 
-The local engine reads and cuts chunks in its own process, as always. With ``workers``
-above 1, each chunk's records are decided (the stages before the keyed one, the key,
-the rendering: a :class:`~curate.engines.stream.Decider`) in a pool of worker processes,
-one chunk per task; results come back **in the order the chunks were cut**, and the sink
-takes them as it would take results computed in-process. Outputs are therefore
-byte-identical for any number of workers, by construction.
-
-Memory stays bounded: at most ``2 x workers`` chunks are in flight. The pool starts only
-once a build has more than one chunk, so small builds never pay for starting processes.
-Workers are started with ``spawn`` (safe beside the progress bar's thread) and build
-their decider once, from the plan's picklable stage factories.
+The local engine reads and cuts chunks in its own process; with ``workers`` above 1 each
+chunk's records are decided (a :class:`~curate.engines.stream.Decider`) in a pool of
+``spawn``-started processes, results taken back **in the order the chunks were cut**:
+outputs are byte-identical for any number of workers. At most ``2 x workers`` chunks are
+in flight; the pool starts with a build's second chunk.
 """
 
 from __future__ import annotations

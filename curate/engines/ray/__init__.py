@@ -7,19 +7,14 @@ Ray is already initialised in the process, the build uses that connection.
 
 How a build runs:
 
-1. The driver resolves the sources exactly as the local engine does. Files larger than
-   ``[build] shard_mb`` whose importer can cut them (JSON Lines, say) are cut into
-   shards, by one task per such file (:mod:`.read`).
-2. Each file or shard is one ``map_batches`` task: it reads the items, cuts them into
-   chunks of ``batch_size`` records and decides each chunk with the build's
-   :class:`~curate.engines.stream.Decider` (the stages before exact dedup, the dedup
-   key, and the rendered output row when nothing after can change the record).
-3. The driver streams the decided chunks in input order (``preserve_order``) into the
-   one :class:`~curate.engines.stream.Sink`, the local engine's, which runs exact dedup
-   (a key lookup) and any stage after it, and writes the ledger: the outputs are the
-   local engine's, byte for byte, by construction.
-4. Phases run after that pass over the driver's spill, as on the local engine; a
-   phase the engine can spread (:mod:`.phases`) does its heavy work on the cluster.
+1. The driver resolves the sources as the local engine does; files larger than
+   ``[build] shard_mb`` whose importer can cut them are cut into shards (:mod:`.read`).
+2. Each file or shard is one task: it reads, cuts chunks of ``batch_size`` records and
+   decides them with the build's :class:`~curate.engines.stream.Decider`.
+3. The driver streams the chunks in input order (``preserve_order``) into the local
+   engine's :class:`~curate.engines.stream.Sink` (exact dedup, the ledger): the
+   outputs are the local engine's, byte for byte, by construction.
+4. Phases run over the driver's spill; one in ``OFFLOADS`` works on the cluster.
 """
 
 from __future__ import annotations

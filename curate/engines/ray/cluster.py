@@ -39,11 +39,9 @@ def connected(ray: Any, address: str | None) -> Iterator[None]:
         ray.shutdown()
 
 
-class _QuietProgressNotice(logging.Filter):
+def _quiet(record: logging.LogRecord) -> bool:
     """Ray Data says that progress bars are off when we turn them off; the CLI draws its own."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Progress bars disabled")
+    return not record.getMessage().startswith("Progress bars disabled")
 
 
 @contextlib.contextmanager
@@ -56,11 +54,10 @@ def data_context(ray: Any) -> Iterator[None]:
     saved = (ctx.enable_progress_bars, ctx.print_on_execution_start, options.preserve_order, ctx.shuffle_strategy)
     logger = logging.getLogger("ray.data")
     level = logger.level
-    quiet = _QuietProgressNotice()
     handlers = [*logger.handlers, *logging.getLogger("ray").handlers]
     logger.setLevel(logging.WARNING)
     for handler in handlers:
-        handler.addFilter(quiet)
+        handler.addFilter(_quiet)
     ctx.enable_progress_bars = False
     ctx.print_on_execution_start = False
     # Blocks come out in input order: the driver consumes the outcome stream in order.
@@ -73,4 +70,4 @@ def data_context(ray: Any) -> Iterator[None]:
         ctx.enable_progress_bars, ctx.print_on_execution_start, options.preserve_order, ctx.shuffle_strategy = saved
         logger.setLevel(level)
         for handler in handlers:
-            handler.removeFilter(quiet)
+            handler.removeFilter(_quiet)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable, Iterator
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from curate.engines.stream import batched
 from curate.ledger import Spill
 from curate.records import Record
 from curate.stages.base import Phase, PhaseResult
@@ -44,22 +44,14 @@ def spill_dataset(spill: Spill) -> Dataset:
     import ray
     import ray.data
 
-    refs = []
-    start = 0
-    for batch in batched(spill, ROWS_PER_BLOCK):
-        blobs = [pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL) for r in batch]
-        table = pa.table(
-            {
-                "pos": pa.array(range(start, start + len(batch)), pa.int64()),
-                "record": pa.array(blobs, pa.large_binary()),
-            }
-        )
-        refs.append(ray.put(table))
+    refs: list[Any] = []
+    records = iter(spill)
+    start, batch = 0, list[bytes]()
+    while not refs or len(batch) == ROWS_PER_BLOCK:
+        batch = [pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL) for r in islice(records, ROWS_PER_BLOCK)]
+        pos = pa.array(range(start, start + len(batch)), pa.int64())
+        refs.append(ray.put(pa.table({"pos": pos, "record": pa.array(batch, pa.large_binary())})))
         start += len(batch)
-    if not refs:
-        return ray.data.from_arrow(
-            pa.table({"pos": pa.array([], pa.int64()), "record": pa.array([], pa.large_binary())})
-        )
     return ray.data.from_arrow_refs(refs)  # type: ignore[arg-type]  # Ray's two ObjectRef types
 
 

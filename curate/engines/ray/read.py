@@ -1,10 +1,5 @@
-"""Reading and deciding on the workers: each file, or each shard of a large one, is one task.
-
-Each task reads its piece with the file's importer, cuts the items into chunks, decides
-each chunk with the build's :class:`~curate.engines.stream.Decider` and yields one Arrow
-row per chunk: the file's index and the chunk's outcomes, pickled. With Ray Data's
-``preserve_order`` the driver receives the rows in input order.
-"""
+"""Reading and deciding on the workers: each file, or each shard of a large one, is one task,
+which yields one Arrow row per decided chunk (the file's index, the outcomes pickled)."""
 
 from __future__ import annotations
 
