@@ -40,7 +40,8 @@ def make_corpus(folder: Path, records: int, files: int) -> None:
 
 def build(engine: str, corpus: Path, out: Path, cache: Path, table: dict) -> tuple[float, dict]:
     from curate.config import BuildConfig, SourceSpec
-    from curate.engines import local, ray_engine
+    from curate.engines import local
+    from curate.engines import ray as ray_engine
     from curate.ledger import Ledger
     from curate.plan import NullReporter, build_plan
     from curate.registry import get_registry

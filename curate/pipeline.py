@@ -174,9 +174,9 @@ class Pipeline:
         reporter = reporter or NullReporter()
         with Ledger(out) as ledger:
             if self.config.engine == "ray":
-                from curate.engines import ray_engine
+                from curate.engines import ray
 
-                writer, reports = ray_engine.run(plan, ledger, reporter, debug=debug)
+                writer, reports = ray.run(plan, ledger, reporter, debug=debug)
             else:
                 from curate.engines import local
 

@@ -85,7 +85,7 @@ def filter_classes(config: BuildConfig, registry: Registry) -> list[type[Filter]
         names = list(dict.fromkeys(config.filters))
     names = config.filter_names(names)  # --exclude-like adds decontaminate
     classes = [registry.filter(n) for n in names]
-    return sorted(classes, key=lambda c: (getattr(c, "order", 100), c.name))
+    return sorted(classes, key=lambda c: (c.order, c.name))
 
 
 def build_plan(config: BuildConfig, registry: Registry) -> Plan:
@@ -105,7 +105,7 @@ def build_plan(config: BuildConfig, registry: Registry) -> Plan:
     filters = filter_classes(config, registry)
     # Filters with a negative ``order`` (text repair) see the text before normalisation.
     for cls in filters:
-        if config.normalise and getattr(cls, "order", 100) >= 0 and Normalise not in factories:
+        if config.normalise and cls.order >= 0 and Normalise not in factories:
             factories.append(Normalise)
         options = config.options_of(cls.name)
         cls.from_options(options)  # validate now, in this process

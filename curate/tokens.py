@@ -23,13 +23,14 @@ cut), other records are cut at ``N`` tokens. What was cut is noted in the record
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from curate.errors import ConfigError, requires
 from curate.records import Record
-from curate.stages.base import BatchResult, Stage
+from curate.stages.base import Drop, Stage, Verdict
 
 #: Cutoffs whose share of longer records the statistics report.
 CUTOFFS = (512, 1024, 2048, 4096, 8192)
@@ -169,20 +170,15 @@ class TokenLimit(Stage):
         self.max_tokens = max_tokens
         self.over = over
 
-    def process(self, batch: list[Record]) -> BatchResult:
-        result = BatchResult()
-        for record in batch:
-            n = self.counter.count(record)
-            if n <= self.max_tokens:
-                result.kept.append(record)
-                continue
-            shortened = self._truncate(record, n) if self.over == "truncate" else None
-            if shortened is None:
-                result.rejected.append(self.reject(record, "too_long", tokens=n, max_tokens=self.max_tokens))
-                continue
-            result.kept.append(shortened)
-            result.counts["truncated"] += 1
-        return result
+    def check(self, record: Record, counts: Counter[str]) -> Verdict:
+        n = self.counter.count(record)
+        if n <= self.max_tokens:
+            return None
+        shortened = self._truncate(record, n) if self.over == "truncate" else None
+        if shortened is None:
+            return Drop("too_long", {"tokens": n, "max_tokens": self.max_tokens})
+        counts["truncated"] += 1
+        return shortened
 
     def _truncate(self, record: Record, n: int) -> Record | None:
         turns = self.counter.conversation(record)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
@@ -26,7 +27,7 @@ import ftfy
 import curate
 from curate.plugins.text_stats import code_spans
 from curate.records import Record
-from curate.stages.base import BatchResult, Filter
+from curate.stages.base import Filter, Verdict
 
 KINDS = ("mojibake", "control_chars", "surrogates", "line_breaks", "quotes", "html_entities", "markup", "whitespace")
 
@@ -102,15 +103,12 @@ class RepairFilter(Filter):
             explain=True,
         )
 
-    def process(self, batch: list[Record]) -> BatchResult:
-        result = BatchResult()
-        for record in batch:
-            kinds = self.repair_record(record)
-            if kinds:
-                result.counts["records_repaired"] += 1
-                result.counts.update(f"repaired:{kind}" for kind in kinds)
-            result.kept.append(record)
-        return result
+    def check(self, record: Record, counts: Counter[str]) -> Verdict:
+        kinds = self.repair_record(record)
+        if kinds:
+            counts["records_repaired"] += 1
+            counts.update(f"repaired:{kind}" for kind in kinds)
+        return None
 
     def repair_record(self, record: Record) -> list[str]:
         """Repair ``record`` in place; the kinds of repair made, in a fixed order."""

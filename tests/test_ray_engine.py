@@ -25,7 +25,9 @@ import pytest
 
 from curate import Pipeline
 from curate.config import BuildConfig, SourceSpec, config_from_mapping
-from curate.engines import local, ray_engine
+from curate.engines import local
+from curate.engines import ray as ray_engine
+from curate.engines.ray.phases import phase_records
 from curate.errors import BuildFailed, ConfigError, MissingDependency
 from curate.importing import InputFile, Problem, Shard
 from curate.ledger import OUTPUT_FILES, Ledger, iter_jsonl
@@ -129,9 +131,11 @@ def _assert_same(tmp_path: Path, config: BuildConfig, phases: tuple[Phase, ...] 
     return got
 
 
-@pytest.mark.parametrize("batch_size", [4, 1024])
-def test_engines_write_the_same_bytes(ray_cluster: Any, corpus: Path, tmp_path: Path, batch_size: int) -> None:
-    manifest = _assert_same(tmp_path, _config(corpus, batch_size=batch_size))
+@pytest.mark.parametrize(("batch_size", "workers"), [(1, 1), (7, 2), (1024, 1), (1024, 2)])
+def test_engines_write_the_same_bytes(
+    ray_cluster: Any, corpus: Path, tmp_path: Path, batch_size: int, workers: int
+) -> None:
+    manifest = _assert_same(tmp_path, _config(corpus, batch_size=batch_size, workers=workers))
     counts = manifest["counts"]
     # The corpus exercises every path: import problems, normalise, dedup, format, both sides.
     assert set(counts["rejected_by"]) == {"import", "normalise", "exact_dedup", "format"}
@@ -179,17 +183,23 @@ class ThirdsPhase(Phase):
 
 
 class RayThirdsPhase(ThirdsPhase):
-    """The same decisions, taken on the cluster when the engine offers a dataset."""
+    """The same decisions, taken on the cluster (:func:`thirds_on_ray`, offloaded by the engine)."""
 
     name = "ray_thirds"
 
-    def run_ray(self, dataset: Any, records: Callable[[], Iterator[Record]]) -> PhaseResult:
-        ids = dataset.map_batches(_ids_in_order, batch_format="pyarrow").sort("pos").take_all()
-        return _thirds([row["id"] for row in ids], "ray")
+
+def thirds_on_ray(phase: Phase, dataset: Any, records: Callable[[], Iterator[Record]]) -> PhaseResult:
+    ids = dataset.map_batches(_ids_in_order, batch_format="pyarrow").sort("pos").take_all()
+    return _thirds([row["id"] for row in ids], "ray")
+
+
+@pytest.fixture(autouse=True)
+def _offload_thirds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(ray_engine.OFFLOADS, "ray_thirds", thirds_on_ray)
 
 
 def _ids_in_order(batch: Any) -> dict[str, list[Any]]:
-    records = ray_engine.phase_records(batch)
+    records = phase_records(batch)
     return {"pos": batch["pos"].to_pylist(), "id": [r.id for r in records]}
 
 
@@ -211,7 +221,9 @@ def test_phases_on_the_driver_and_on_the_cluster(ray_cluster: Any, corpus: Path,
     assert manifest["reports"]["thirds"]["seen"] > manifest["reports"]["ray_thirds"]["seen"] > 0
 
 
-def test_a_ray_aware_phase_gets_a_dataset(ray_cluster: Any, corpus: Path, tmp_path: Path) -> None:
+def test_an_offloaded_phase_gets_a_dataset(
+    ray_cluster: Any, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls = Counter[str]()
 
     class Spy(RayThirdsPhase):
@@ -219,10 +231,11 @@ def test_a_ray_aware_phase_gets_a_dataset(ray_cluster: Any, corpus: Path, tmp_pa
             calls["run"] += 1
             return super().run(records)
 
-        def run_ray(self, dataset: Any, records: Callable[[], Iterator[Record]]) -> PhaseResult:
-            calls["run_ray"] += 1
-            return super().run_ray(dataset, records)
+    def spy_on_ray(phase: Phase, dataset: Any, records: Callable[[], Iterator[Record]]) -> PhaseResult:
+        calls["run_ray"] += 1
+        return thirds_on_ray(phase, dataset, records)
 
+    monkeypatch.setitem(ray_engine.OFFLOADS, "ray_thirds", spy_on_ray)
     plan = build_plan(_config(corpus), get_registry())
     plan.phases.append(Spy())
     with Ledger(tmp_path / "out") as ledger:
@@ -298,13 +311,8 @@ def test_without_ray_the_engine_says_what_to_install(
 
 def test_semantic_phase_embeds_on_the_cluster(ray_cluster: Any, corpus: Path, tmp_path: Path) -> None:
     pytest.importorskip("sklearn")
-    from curate.engines.ray_semantic import run_semantic_on_ray
     from curate.semantic.phase import SemanticPhase
     from curate.semantic.testing import HashingEmbedder
-
-    class RaySemantic(SemanticPhase):
-        def run_ray(self, dataset: Any, records: Callable[[], Iterator[Record]]) -> PhaseResult:
-            return run_semantic_on_ray(self, dataset, records)
 
     table = {"clusters": 3, "backend": "sklearn", "threshold": 0.8}
     config = _config(corpus, batch_size=16)
@@ -318,7 +326,7 @@ def test_semantic_phase_embeds_on_the_cluster(ray_cluster: Any, corpus: Path, tm
         "ray",
         config,
         tmp_path / "ray",
-        (RaySemantic.from_config(table, tmp_path / "cache-ray", embedder=HashingEmbedder("64")),),
+        (SemanticPhase.from_config(table, tmp_path / "cache-ray", embedder=HashingEmbedder("64")),),
     )
     for name in OUTPUT_FILES:
         assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
@@ -436,51 +444,6 @@ def test_each_shard_is_read_by_a_task_of_its_own(
     calls = [line.split() for line in trace.read_text(encoding="utf-8").splitlines()]
     assert sorted(what for _, what in calls) == sorted(f"shard-{i}" for i in range(shards))
     assert len({task for task, _ in calls}) == shards and "None" not in {task for task, _ in calls}
-
-
-def test_positions_order_files_then_shards_then_items(tmp_path: Path) -> None:
-    pytest.importorskip("pyarrow")
-    path = tmp_path / "p.jsonl"
-    path.write_text("".join(json.dumps({"text": f"line {i}"}) + "\n" for i in range(40)), encoding="utf-8")
-    (task,) = resolve_sources([SourceSpec(str(path))], get_registry())
-    assert isinstance(task, FileTask)
-    shards = plan_shards(task, 100)
-    assert shards is not None and len(shards) > 3
-
-    def positions(index: int, shard: Shard | None) -> list[int]:
-        tables = ray_engine.read_file_rows(index, task, chunk=7, shard=shard)
-        return [pos for table in tables for pos in table.column("pos").to_pylist()]
-
-    rows = [pos for shard in shards for pos in positions(3, shard)] + positions(4, None)
-    # file 3 in shards: one summary; file 4 read whole: a summary at each end
-    assert rows == sorted(rows) and len(set(rows)) == len(rows) == (40 + 1) + (40 + 2)
-    assert [index for index, _ in ray_engine._by_file(iter((pos, None) for pos in rows))] == [3, 4]  # type: ignore[misc]
-    assert rows[0] == 3 << ray_engine.FILE_SHIFT  # the summary: shard 0, item 0
-    largest = (ray_engine.MAX_FILES - 1) << ray_engine.FILE_SHIFT | (ray_engine.MAX_SHARDS - 1) << ray_engine.ITEM_BITS
-    assert largest | ((1 << ray_engine.ITEM_BITS) - 1) == (1 << 63) - 1  # every position is an int64
-
-
-def test_limits_fail_with_a_hint(ray_cluster: Any, sharded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (task,) = resolve_sources([SourceSpec(str(sharded / "a.jsonl"))], get_registry())
-    assert isinstance(task, FileTask)
-    shards = plan_shards(task, 2048)
-    assert shards is not None
-    with monkeypatch.context() as patch:
-        patch.setattr(ray_engine, "ITEM_BITS", 3)  # at most 7 items a shard
-        with pytest.raises(BuildFailed, match="more than 7 records and problems in shard 0") as info:
-            list(ray_engine.read_file_rows(0, task, chunk=100, shard=shards[0]))
-        assert "lower [build] shard_mb" in str(info.value.hint)
-    with monkeypatch.context() as patch:
-        patch.setattr(ray_engine, "MAX_FILES", 2)
-        with pytest.raises(BuildFailed, match="3 input files") as info:
-            ray_engine.read_units([(0, task), (1, task), (2, task)], 0)
-        assert "several parts" in str(info.value.hint)
-    with monkeypatch.context() as patch:
-        patch.setattr(ray_engine, "MAX_SHARDS", 2)
-        patch.setattr(ray_engine, "_shard_target", lambda task, shard_bytes: 2048)  # an importer making too many
-        with pytest.raises(BuildFailed, match=f"into {len(shards)} shards") as info:
-            ray_engine.read_units([(0, task)], 2048)
-        assert "raise [build] shard_mb" in str(info.value.hint)
 
 
 class _BadCuts(JsonImporter):

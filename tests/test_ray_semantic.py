@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 
 from curate.config import BuildConfig, SourceSpec
-from curate.engines import local, ray_engine
+from curate.engines import local
+from curate.engines import ray as ray_engine
 from curate.ledger import OUTPUT_FILES, Ledger
 from curate.plan import NullReporter, build_plan
 from curate.registry import get_registry

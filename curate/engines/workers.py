@@ -1,18 +1,10 @@
-"""Stages in worker processes, for the local engine: the same batches, the same order, more cores.
+"""A producer of the outcome stream over worker processes: the same chunks, the same order, more cores.
 
-The local engine reads and batches records in its own process, as always. With
-``workers`` above 1, the stages that decide each record on its own (everything before
-exact dedup: repair, normalise, refusal, quality, plugin filters) run in a pool of worker
-processes, one batch per task; results come back **in the order the batches were cut**,
-and the engine goes on exactly as it would with the results computed in-process (exact
-dedup, the stages after it, phases and the writer stay in the engine's process). Outputs
-are therefore byte-identical for any number of workers, by construction: the batches are
-the same, and each batch's result does not depend on where it was computed.
-
-Memory stays bounded: at most ``2 x workers`` batches are in flight. The pool starts only
-once a build has more than one batch, so small builds never pay for starting processes.
-Workers are started with ``spawn`` (safe beside the progress bar's thread) and build their
-stages once, from the plan's picklable stage factories.
+The local engine reads and cuts chunks in its own process; with ``workers`` above 1 each
+chunk's records are decided (a :class:`~curate.engines.stream.Decider`) in a pool of
+``spawn``-started processes, results taken back **in the order the chunks were cut**:
+outputs are byte-identical for any number of workers. At most ``2 x workers`` chunks are
+in flight; the pool starts with a build's second chunk.
 """
 
 from __future__ import annotations
@@ -28,12 +20,13 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import chain
 from typing import Any
 
+from curate.engines.stream import Decider, Item, Kept, Outcome, merge
 from curate.records import Record
-from curate.stages.base import Rejection, Stage, run_stages
+from curate.stages.base import Rejection
 
-StageResult = tuple[list[Record], list[Rejection], dict[str, Counter[str]]]
+Decided = tuple[list[Kept | Rejection], dict[str, Counter[str]]]
 
-_STAGES: list[Stage] = []
+_DECIDER: Decider | None = None
 
 
 def available_cores() -> int:
@@ -44,12 +37,12 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _init(factories: list[Callable[[], Stage]], parent: int) -> None:
-    global _STAGES
+def _init(make: Callable[[], Decider], parent: int) -> None:
+    global _DECIDER
     # Ctrl-C reaches the whole process group: the engine's process handles it and stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="curate-parent-watch").start()
-    _STAGES = [make() for make in factories]
+    _DECIDER = make()
 
 
 def _exit_with(parent: int) -> None:
@@ -59,46 +52,50 @@ def _exit_with(parent: int) -> None:
     os._exit(1)
 
 
-def _process(batch: list[Record]) -> StageResult:
-    return run_stages(_STAGES, batch)
+def _decide(records: list[Record]) -> Decided:
+    assert _DECIDER is not None, "worker started without its decider"
+    return _DECIDER(records)
 
 
 class StagePool:
-    """Runs ``factories``' stages over batches in ``workers`` processes; :meth:`map` keeps the input order."""
+    """Decides chunks' records in ``workers`` processes; :meth:`map` keeps the input order."""
 
-    def __init__(self, factories: list[Callable[[], Stage]], workers: int) -> None:
+    def __init__(self, make: Callable[[], Decider], workers: int) -> None:
         if workers < 2:
             raise ValueError("a StagePool needs at least 2 workers; run the stages in-process instead")
-        self.factories = factories
+        self.make = make
         self.workers = workers
         self.window = 2 * workers
         self._executor: ProcessPoolExecutor | None = None
 
-    def map(self, batches: Iterable[list[Record]], local: list[Stage]) -> Iterator[StageResult]:
-        """The stages' result for each batch, in order.
+    def map(self, chunks: Iterable[list[Item]], local: Decider) -> Iterator[list[Outcome]]:
+        """Each chunk with its records decided, in order.
 
-        The first batch is processed in-process with ``local`` (the same stages); the pool
-        starts with the second, so a build of one batch starts no process.
+        The first chunk is decided in-process with ``local`` (the same decider); the pool
+        starts with the second, so a build of one chunk starts no process.
         """
-        it = iter(batches)
+        it = iter(chunks)
         first = next(it, None)
         if first is None:
             return
         second = next(it, None)
         if second is None:
-            yield run_stages(local, first)
+            yield local.outcomes(first)
             return
         executor = self._start()
-        pending: deque[Future[StageResult]] = deque()
+        pending: deque[tuple[list[Item], Future[Decided]]] = deque()
         try:
-            for batch in chain([first, second], it):
-                pending.append(executor.submit(_process, batch))
+            for chunk in chain([first, second], it):
+                records = [x for x in chunk if isinstance(x, Record)]
+                pending.append((chunk, executor.submit(_decide, records)))
                 if len(pending) >= self.window:
-                    yield pending.popleft().result()
+                    done, future = pending.popleft()
+                    yield merge(done, *future.result())
             while pending:
-                yield pending.popleft().result()
+                done, future = pending.popleft()
+                yield merge(done, *future.result())
         finally:
-            for future in pending:
+            for _, future in pending:
                 future.cancel()
 
     def _start(self) -> ProcessPoolExecutor:
@@ -107,7 +104,7 @@ class StagePool:
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init,
-                initargs=(self.factories, os.getpid()),
+                initargs=(self.make, os.getpid()),
             )
         return self._executor
 

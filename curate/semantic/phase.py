@@ -78,12 +78,6 @@ class SemanticPhase(Phase):
         confirmer = build(options.confirm) if options.confirm else None
         return cls(options, cache_dir, embedder, confirmer=confirmer)
 
-    def run_ray(self, dataset: Any, records: Callable[[], Iterator[Record]]) -> PhaseResult:
-        """On the Ray engine: embed what the cache lacks in an actor pool, then decide as :meth:`run`."""
-        from curate.engines.ray_semantic import run_semantic_on_ray
-
-        return run_semantic_on_ray(self, dataset, records)
-
     # -- the run -------------------------------------------------------------------
 
     def run(

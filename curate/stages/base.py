@@ -1,9 +1,11 @@
 """The stage contract, which does not depend on the engine that runs it.
 
-A :class:`Stage` takes a batch (a list of records) and returns a :class:`BatchResult`:
-the records it keeps (possibly changed), the records it rejects with a stage name and
-a reason, and counters of what it did. The local engine streams batches through the
-stages; the Ray engine calls the very same ``process`` from ``map_batches``.
+A :class:`Stage` decides each record on its own: :meth:`Stage.check` returns keep,
+drop (a reason and details) or a changed record, and the base class runs the batch loop.
+Filters that need vectorised work implement the batch hook :meth:`Stage.process`
+instead. Engines call :func:`decide_stages`, which gives every record's fate in input
+order; a stage that needs a key shared by the whole input (exact dedup) declares it with
+``keyed`` (see :class:`KeyedStage`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from curate.options import NoOptions, parse_options
 from curate.records import Record
@@ -50,27 +52,144 @@ class BatchResult:
     counts: Counter[str] = field(default_factory=Counter)
 
 
-class Stage:
-    """One step over batches of records. Subclasses set ``name`` and implement ``process``.
+@dataclass(frozen=True, slots=True)
+class Drop:
+    """A :meth:`Stage.check` verdict: reject the record for ``reason`` (``details`` go to rejects.jsonl)."""
 
-    A stage must not depend on the order of batches beyond what it documents, and must
-    never drop a record silently: every record of the input batch is either in
-    ``kept`` or in ``rejected``. Return both in the order of the batch, and decide each
-    record on its own: engines cut batches differently.
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+#: What :meth:`Stage.check` returns for a record: ``None`` keeps it (changed in place or not),
+#: a :class:`~curate.records.Record` keeps that record instead (a cut or rewritten copy), and a
+#: :class:`Drop` rejects it.
+Verdict = Record | Drop | None
+
+#: A record's fate after some stages: the record kept (possibly changed), or its rejection.
+Fate = Record | Rejection
+
+
+class Stage:
+    """One step over records. Subclasses set ``name`` and implement ``check`` (or ``process``).
+
+    The narrow API is :meth:`check`: one record in, one :data:`Verdict` out; the base class
+    runs the batch loop, keeps the order and turns drops into rejections. Filters that need
+    vectorised work over a whole batch override :meth:`process` instead; they must account
+    for every record of the batch (in ``kept`` or ``rejected``), in the batch's order, and
+    decide each record on its own: engines cut batches differently.
     """
 
     name: ClassVar[str]
+    #: Where the stage runs among the filters (lower first); filters below 0 see the text
+    #: before normalisation.
+    order: ClassVar[int] = 100
     #: A few microseconds a record: not worth sending to a worker process (the local
-    #: engine starts its pool only when some stage before exact dedup is not cheap).
+    #: engine starts its pool only when some stage before a keyed stage is not cheap).
     cheap: ClassVar[bool] = False
+    #: True for a stage that decides by a key shared by the whole input (exact dedup): see
+    #: :class:`KeyedStage`. Engines compute ``key`` wherever the record is decided and call
+    #: ``admit`` in one place, in input order; the stages after it run there too.
+    keyed: ClassVar[bool] = False
+
+    def check(self, record: Record, counts: Counter[str]) -> Verdict:
+        """Keep, change or drop ``record``; ``counts`` receives events for the manifest."""
+        raise NotImplementedError(f"stage {self.name!r} implements neither check nor process")
 
     def process(self, batch: list[Record]) -> BatchResult:
-        """Keep, change or reject each record of ``batch``."""
-        raise NotImplementedError
+        """Keep, change or reject each record of ``batch`` (by default, :meth:`check` on each)."""
+        result = BatchResult()
+        for fate in self.decide(batch, result.counts):
+            if isinstance(fate, Rejection):
+                result.rejected.append(fate)
+            else:
+                result.kept.append(fate)
+        return result
+
+    def decide(self, batch: list[Record], counts: Counter[str]) -> list[Fate]:
+        """The fate of each record of ``batch``, in order."""
+        if type(self).process is Stage.process:
+            return [self.fate(record, self.check(record, counts)) for record in batch]
+        result = self.process(batch)
+        if len(result.kept) + len(result.rejected) != len(batch):
+            raise RuntimeError(
+                f"stage {self.name!r} returned {len(result.kept)} kept + {len(result.rejected)} rejected "
+                f"records for a batch of {len(batch)}: a stage must account for every record"
+            )
+        counts.update(result.counts)
+        return _align(self.name, batch, result)
+
+    def fate(self, record: Record, verdict: Verdict) -> Fate:
+        """The fate a verdict gives ``record``."""
+        if verdict is None:
+            return record
+        if isinstance(verdict, Drop):
+            return Rejection(record, self.name, verdict.reason, verdict.details)
+        return verdict
 
     def reject(self, record: Record, reason: str, **details: Any) -> Rejection:
         """A :class:`Rejection` by this stage."""
         return Rejection(record, self.name, reason, details)
+
+
+class KeyedStage(Protocol):
+    """A stage whose decision depends on every record before it in input order (exact dedup).
+
+    ``key`` is a pure function of the record (engines compute it in parallel, next to the
+    stages before it); ``admit`` is called once per record, in input order, in one process.
+    """
+
+    name: str
+    keyed: bool
+
+    def key(self, record: Record) -> int: ...
+    def admit(self, record: Record, key: int) -> Verdict: ...
+    def fate(self, record: Record, verdict: Verdict) -> Fate: ...
+
+
+def _align(stage: str, batch: list[Record], result: BatchResult) -> list[Fate]:
+    """``result``'s records put back in the places of ``batch``: by identity, else by id."""
+    fates: list[Fate | None] = [None] * len(batch)
+    place = {id(record): i for i, record in enumerate(batch)}
+    lost: list[Fate] = []
+    outputs: list[Fate] = [*result.kept, *result.rejected]
+    for fate in outputs:
+        record = fate.record if isinstance(fate, Rejection) else fate
+        i = place.pop(id(record), None)
+        if i is None:
+            lost.append(fate)
+        else:
+            fates[i] = fate
+    for fate in lost:  # a stage that returned copies: the first free place with the same id
+        rid = (fate.record if isinstance(fate, Rejection) else fate).id
+        i = next((i for i, f in enumerate(fates) if f is None and batch[i].id == rid), None)
+        if i is None:
+            raise RuntimeError(f"stage {stage!r} returned record {rid}, which was not in its batch, or twice")
+        fates[i] = fate
+    return fates  # type: ignore[return-value]  # every place is filled: the counts matched
+
+
+def decide_stages(stages: list[Stage], batch: list[Record]) -> tuple[list[Fate], dict[str, Counter[str]]]:
+    """Pass ``batch`` through ``stages``: each record's fate, in order, and counters by stage."""
+    fates: list[Fate] = list(batch)
+    counts: dict[str, Counter[str]] = {}
+    for stage in stages:
+        live = [i for i, fate in enumerate(fates) if not isinstance(fate, Rejection)]
+        if not live:
+            break
+        events: Counter[str] = Counter()
+        for i, fate in zip(live, stage.decide([fates[i] for i in live], events), strict=True):  # type: ignore[misc]
+            fates[i] = fate
+        if events:
+            counts[stage.name] = events
+    return fates, counts
+
+
+def run_stages(
+    stages: list[Stage], batch: list[Record]
+) -> tuple[list[Record], list[Rejection], dict[str, Counter[str]]]:
+    """Pass ``batch`` through ``stages``: what survives, what was rejected (in batch order), counters by stage."""
+    fates, counts = decide_stages(stages, batch)
+    return [f for f in fates if not isinstance(f, Rejection)], [f for f in fates if isinstance(f, Rejection)], counts
 
 
 class Filter(Stage):
@@ -149,26 +268,6 @@ class Phase:
         Placed after the length histograms, in the order of the phases. Default: none.
         """
         return None
-
-
-def run_stages(
-    stages: list[Stage], batch: list[Record]
-) -> tuple[list[Record], list[Rejection], dict[str, Counter[str]]]:
-    """Pass ``batch`` through ``stages`` in order: what survives, what was rejected, counters by stage."""
-    rejected: list[Rejection] = []
-    counts: dict[str, Counter[str]] = {}
-    for stage in stages:
-        result = stage.process(batch)
-        if len(result.kept) + len(result.rejected) != len(batch):
-            raise RuntimeError(
-                f"stage {stage.name!r} returned {len(result.kept)} kept + {len(result.rejected)} rejected "
-                f"records for a batch of {len(batch)}: a stage must account for every record"
-            )
-        rejected.extend(result.rejected)
-        if result.counts:
-            counts[stage.name] = result.counts
-        batch = result.kept
-    return batch, rejected, counts
 
 
 def apply_phase(result: PhaseResult, stage: str, batch: Iterable[Record]) -> tuple[list[Record], list[Rejection]]:

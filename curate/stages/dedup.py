@@ -8,9 +8,10 @@ later copy is rejected with ``duplicate_of`` naming the survivor's id.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 
 from curate.records import Record
-from curate.stages.base import BatchResult, Stage
+from curate.stages.base import Drop, Stage, Verdict
 from curate.toolcalls import turn_text
 
 
@@ -104,24 +105,27 @@ class KeyTable:
 
 
 class ExactDedup(Stage):
-    """The ``exact_dedup`` stage.
+    """The ``exact_dedup`` stage, a keyed stage (see :class:`~curate.stages.base.KeyedStage`).
 
     Holds one 64-bit key and the survivor's id per unique record (32 bytes in a
     :class:`KeyTable`), so memory does not grow with the text. Stateful across batches:
-    one instance sees the whole stream (the Ray engine groups by :func:`dedup_key` instead).
+    engines compute :meth:`key` anywhere and call :meth:`admit` in input order, in one place.
     """
 
     name = "exact_dedup"
+    keyed = True
 
     def __init__(self) -> None:
         self.seen = KeyTable()
 
-    def process(self, batch: list[Record]) -> BatchResult:
-        result = BatchResult()
-        for record in batch:
-            survivor = self.seen.setdefault(dedup_key(record), int(record.id, 16))
-            if survivor is None:
-                result.kept.append(record)
-            else:
-                result.rejected.append(self.reject(record, "duplicate", duplicate_of=f"{survivor:016x}"))
-        return result
+    def key(self, record: Record) -> int:
+        """:func:`dedup_key`."""
+        return dedup_key(record)
+
+    def admit(self, record: Record, key: int) -> Verdict:
+        """Keep the first record of ``key``; a later one is a duplicate of it."""
+        survivor = self.seen.setdefault(key, int(record.id, 16))
+        return None if survivor is None else Drop("duplicate", {"duplicate_of": f"{survivor:016x}"})
+
+    def check(self, record: Record, counts: Counter[str]) -> Verdict:
+        return self.admit(record, dedup_key(record))

@@ -13,7 +13,7 @@ import unicodedata
 from collections import Counter
 
 from curate.records import Record
-from curate.stages.base import BatchResult, Stage
+from curate.stages.base import Drop, Stage, Verdict
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -116,35 +116,28 @@ class Normalise(Stage):
     name = "normalise"
     cheap = True
 
-    def process(self, batch: list[Record]) -> BatchResult:
-        result = BatchResult()
-        counts = result.counts
-        for record in batch:
-            changed = False
-            if record.messages is not None:
-                turns = []
-                for turn in record.messages:
-                    content = normalise_text(turn["content"], counts)
-                    changed = changed or content != turn["content"]
-                    turns.append({**turn, "content": content})  # tool-call keys ride along
-                record.messages = turns
-            elif record.output is not None:
-                new_input = normalise_text(record.input or "", counts)
-                new_output = normalise_text(record.output, counts)
-                changed = new_input != record.input or new_output != record.output
-                record.input, record.output = new_input, new_output
-            else:
-                text = normalise_text(record.text or "", counts)
-                changed = text != record.text
-                record.text = text
-            if changed:
-                counts["records_changed"] += 1
-            empty = _empty_reason(record)
-            if empty:
-                result.rejected.append(self.reject(record, empty))
-            else:
-                result.kept.append(record)
-        return result
+    def check(self, record: Record, counts: Counter[str]) -> Verdict:
+        changed = False
+        if record.messages is not None:
+            turns = []
+            for turn in record.messages:
+                content = normalise_text(turn["content"], counts)
+                changed = changed or content != turn["content"]
+                turns.append({**turn, "content": content})  # tool-call keys ride along
+            record.messages = turns
+        elif record.output is not None:
+            new_input = normalise_text(record.input or "", counts)
+            new_output = normalise_text(record.output, counts)
+            changed = new_input != record.input or new_output != record.output
+            record.input, record.output = new_input, new_output
+        else:
+            text = normalise_text(record.text or "", counts)
+            changed = text != record.text
+            record.text = text
+        if changed:
+            counts["records_changed"] += 1
+        empty = _empty_reason(record)
+        return Drop(empty) if empty else None
 
 
 def _empty_reason(record: Record) -> str | None:

@@ -22,12 +22,8 @@ its heavy steps on the cluster and its decisions on the driver:
    boundary pass re-measures) and decides as the local engine does:
    the same ``train.jsonl``, ``val.jsonl`` and ``rejects.jsonl``.
 
-A semantic phase offers this path to the Ray engine with::
-
-    def run_ray(self, dataset, records):
-        from curate.engines.ray_semantic import run_semantic_on_ray
-
-        return run_semantic_on_ray(self, dataset, records)
+The Ray engine offloads the phase named ``semantic`` here (``OFFLOADS`` in
+:mod:`curate.engines.ray`).
 """
 
 from __future__ import annotations
@@ -40,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from curate.engines.ray_engine import in_sorted, phase_records, signed64
+from curate.engines.ray.phases import in_sorted, phase_records, signed64
 from curate.errors import CurateError
 from curate.records import Record
 from curate.semantic.clusters import (
