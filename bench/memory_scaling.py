@@ -57,7 +57,8 @@ def peak_build(source: Path, out: Path, extra: list[str]) -> tuple[float, int, d
         time.sleep(0.05)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
-        raise SystemExit(f"build failed ({proc.returncode}): {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+        err = proc.stderr.read().decode()[-2000:] if proc.stderr else ""
+        raise SystemExit(f"build failed ({proc.returncode}): {err}")
     manifest = json.loads((out / "manifest.json").read_text())
     return seconds, peak, manifest.get("counts", {})
 

@@ -17,8 +17,11 @@ KNOWN_OFFENDERS = frozenset(
         "embedders.py",
         "evasion_filter.py",
         "quality_filter.py",
-        "refusal_filter.py",
-        "refusal_patterns.py",
+        "decontam_filter.py",
+        "refusal/__init__.py",
+        "refusal/catalog.py",
+        "refusal/filter.py",
+        "refusal/patterns.py",
         "repair_filter.py",
     }
 )
