@@ -36,7 +36,7 @@ from curate.ledger import Counts
 from curate.ngrams import words
 from curate.records import Record
 from curate.references import ReferenceSet, fingerprint, read_references, record_parts
-from curate.semantic.embed import Embedder, EmbeddingCache, resolve_embedder, text_keys
+from curate.semantic.embed import Embedder, EmbeddingCache, resolve_embedder
 from curate.stages.base import BatchResult, Filter
 
 NAME = "decontaminate"
@@ -223,11 +223,7 @@ class DecontaminateFilter(Filter):
             from curate.plan import cache_dir
 
             self._cache = EmbeddingCache(cache_dir() / "embeddings", self.embedder.model_id)
-        keys = text_keys(texts)
-        self._cache.fill(self.embedder, keys, texts)
-        out = np.empty((len(texts), self._cache.dim or 1), dtype=np.float32)
-        self._cache.gather(*self._cache.lookup(keys), out)
-        return out
+        return self._cache.vectors(self.embedder, texts)
 
     def _reference_vectors(self) -> np.ndarray:
         assert self.embedder is not None

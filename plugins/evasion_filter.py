@@ -43,7 +43,7 @@ import numpy as np
 import curate
 from curate.errors import ConfigError, MissingDependency
 from curate.records import Record
-from curate.semantic.embed import Embedder, EmbeddingCache, resolve_embedder, text_keys
+from curate.semantic.embed import Embedder, EmbeddingCache, resolve_embedder
 from curate.stages.base import BatchResult, Filter
 
 #: Calibrated on the tuning part of bench/data/evasion_pairs.jsonl (all-MiniLM-L6-v2).
@@ -329,10 +329,7 @@ class EvasionFilter(Filter):
                 from curate.plan import cache_dir
 
                 self._cache = EmbeddingCache(cache_dir() / "embeddings", self.embedder.model_id)
-            keys = text_keys(texts)
-            self._cache.fill(self.embedder, keys, texts)
-            vectors = np.empty((len(texts), self._cache.dim or 1), dtype=np.float32)
-            self._cache.gather(*self._cache.lookup(keys), vectors)
+            vectors = self._cache.vectors(self.embedder, texts)
         n = len(prompts)
         return np.einsum("ij,ij->i", vectors[:n], vectors[n:])
 

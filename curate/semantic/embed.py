@@ -444,6 +444,14 @@ class EmbeddingCache:
             self.shards[i] = np.zeros((0, self.dim or 0), dtype=np.float16)  # keeps later indexes valid
             _remove_shard(self.dir, name)
 
+    def vectors(self, embedder: Embedder, texts: list[str]) -> np.ndarray:
+        """The vectors of ``texts`` in order, embedding only those not cached yet (float32)."""
+        keys = text_keys(texts)
+        self.fill(embedder, keys, texts)
+        out = np.empty((len(texts), self.dim or 1), dtype=np.float32)
+        self.gather(*self.lookup(keys), out)
+        return out
+
     def gather(self, shard: np.ndarray, row: np.ndarray, out: np.ndarray, *, chunk: int = 65536) -> None:
         """Copy the vectors at ``(shard, row)`` into ``out`` (any float dtype, e.g. a memmap), in order."""
         if (shard < 0).any():
