@@ -4,42 +4,29 @@ The public API::
 
     from curate import Pipeline
     result = Pipeline.from_config("curate.toml").run()
+
+and every name of :mod:`curate.plugin_api`, the API for plugins (``curate.Record``,
+``curate.hookimpl``...).
 """
 
 from __future__ import annotations
 
-from curate.errors import ConfigError, CurateError, MissingDependency, PluginError, SourceError
-from curate.hookspecs import hookimpl
-from curate.importing import Importer, InputFile, Problem
-from curate.records import Record, Source
-from curate.stages.base import BatchResult, Filter, Phase, PhaseResult, Rejection, Stage
+from typing import TYPE_CHECKING
+
+from curate import plugin_api
+from curate.plugin_api import *  # noqa: F403  (the plugin API is the package's API too)
+
+if TYPE_CHECKING:
+    from curate.pipeline import BuildResult, Pipeline
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "BatchResult",
-    "BuildResult",
-    "ConfigError",
-    "CurateError",
-    "Filter",
-    "Importer",
-    "InputFile",
-    "MissingDependency",
-    "Phase",
-    "PhaseResult",
-    "Pipeline",
-    "PluginError",
-    "Problem",
-    "Record",
-    "Rejection",
-    "Source",
-    "SourceError",
-    "Stage",
-    "hookimpl",
-]
+#: Everything of :mod:`curate.plugin_api`, and the pipeline.
+__all__ = [*plugin_api.__all__, "BuildResult", "Pipeline"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
+    """:class:`Pipeline` and :class:`BuildResult`, imported on first use (they pull in the engines)."""
     if name in ("Pipeline", "BuildResult"):
         from curate import pipeline
 

@@ -7,13 +7,13 @@ what a stage does.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
+from curate.cache import cache_dir
 from curate.config import BuildConfig
 from curate.errors import ConfigError
 from curate.formats import FormatOptions, PromptTemplate
@@ -149,8 +149,3 @@ def _semantic_phase(table: dict[str, Any]) -> Phase:
     from curate.semantic.phase import SemanticPhase
 
     return SemanticPhase.from_config(table, cache_dir=cache_dir())
-
-
-def cache_dir() -> Path:
-    """Where curate caches embeddings: ``$CURATE_CACHE_DIR`` or ``~/.cache/curate``."""
-    return Path(os.environ.get("CURATE_CACHE_DIR") or Path.home() / ".cache" / "curate")

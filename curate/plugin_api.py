@@ -44,7 +44,24 @@ Columns and rows (tables, JSON)
 Filters and stages
     :class:`Filter` (a :class:`Stage` that keeps or drops), :class:`BatchResult`,
     :class:`Rejection`, :class:`Phase` and :class:`PhaseResult` (stages that need every
-    record first).
+    record first). ``Filter.check(record, counts)`` returns a :data:`Verdict`: ``None``
+    (keep), a :class:`Record` (keep this one instead) or a :class:`Drop` (reason, details).
+    A filter's optional ``manifest_section(counts)`` receives the build's :class:`Counts`.
+
+Embeddings (filters that compare texts by meaning)
+    :class:`Embedder` (the base class of the ``register_embedders`` hook; loading fails
+    with :class:`EmbedderError`), :func:`auto_device`; :func:`load_embedder` builds the
+    embedder an option names (as the ``[semantic]`` table does), once per process, and
+    :func:`embedding_cache` gives its :class:`EmbeddingCache`, shared with the semantic
+    phase, under :func:`cache_dir` (``$CURATE_CACHE_DIR`` or ``~/.cache/curate``), where a
+    plugin may keep other things it can compute again.
+
+Evaluation sets (decontamination)
+    :func:`read_references` reads reference paths with curate's importers into a
+    :class:`ReferenceSet` (:func:`record_parts` gives a record's texts as they are
+    compared; :func:`fingerprint` is a cheap key of the paths for a per-process cache);
+    :class:`ContaminationIndex` finds a text's n-gram and exact matches (a :class:`Match`),
+    with :func:`words` as its word tokens.
 
 Options
     A plugin's ``Options`` is a dataclass; :func:`parse_options` validates a mapping against
@@ -60,7 +77,10 @@ Errors
 
 from __future__ import annotations
 
+from curate.cache import cache_dir
+from curate.contamination import ContaminationIndex, Match
 from curate.errors import ConfigError, CurateError, MissingDependency, PluginError, SourceError, requires
+from curate.filter_embedding import embedding_cache, load_embedder
 from curate.formats import FORMATS
 from curate.hookspecs import hookimpl
 from curate.importing import (
@@ -84,11 +104,15 @@ from curate.importing import (
     shardable_head,
 )
 from curate.jsonl import loads
+from curate.ledger import Counts
 from curate.mapping import ANSWER_NAMES, PROMPT_NAMES, SYSTEM_NAMES, TEXT_NAMES, ColumnMapping, parse_template
+from curate.ngrams import words
 from curate.options import NoOptions, parse_options
 from curate.records import Record, RecordError, Source
+from curate.references import ReferenceSet, fingerprint, read_references, record_parts
 from curate.rows import detect_row_format, drop_nulls, fields_from_row, is_small_scalar
-from curate.stages.base import BatchResult, Filter, Phase, PhaseResult, Rejection, Stage
+from curate.semantic.embed import Embedder, EmbedderError, EmbeddingCache, auto_device
+from curate.stages.base import BatchResult, Drop, Filter, Phase, PhaseResult, Rejection, Stage, Verdict
 from curate.toolcalls import tools_from, turn_text
 
 __all__ = [
@@ -103,10 +127,17 @@ __all__ = [
     "ColumnMapping",
     "CompressedDataError",
     "ConfigError",
+    "ContaminationIndex",
+    "Counts",
     "CurateError",
+    "Drop",
+    "Embedder",
+    "EmbedderError",
+    "EmbeddingCache",
     "Filter",
     "Importer",
     "InputFile",
+    "Match",
     "MissingDependency",
     "NoOptions",
     "Phase",
@@ -115,31 +146,41 @@ __all__ = [
     "Problem",
     "Record",
     "RecordError",
+    "ReferenceSet",
     "Rejection",
     "Shard",
     "Source",
     "SourceError",
     "Stage",
+    "Verdict",
+    "auto_device",
+    "cache_dir",
     "check_shards",
     "decode_bytes",
     "detect_encoding",
     "detect_row_format",
     "drop_nulls",
+    "embedding_cache",
     "fields_from_row",
+    "fingerprint",
     "has_control_bytes",
     "hookimpl",
     "is_probably_binary",
     "is_small_scalar",
     "known_encoding",
     "line_shards",
+    "load_embedder",
     "loads",
     "open_shard_text",
     "open_text",
     "parse_options",
     "parse_template",
     "read_in_shards",
+    "read_references",
+    "record_parts",
     "requires",
     "shardable_head",
     "tools_from",
     "turn_text",
+    "words",
 ]

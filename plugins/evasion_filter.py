@@ -36,15 +36,20 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 
-import curate
-from curate.errors import ConfigError, MissingDependency
-from curate.records import Record
-from curate.semantic.embed import Embedder, EmbeddingCache, resolve_embedder
-from curate.stages.base import BatchResult, Filter
+from curate.plugin_api import (
+    BatchResult,
+    ConfigError,
+    EmbeddingCache,
+    Filter,
+    Record,
+    embedding_cache,
+    hookimpl,
+    load_embedder,
+)
 
 #: Calibrated on the tuning part of bench/data/evasion_pairs.jsonl (all-MiniLM-L6-v2).
 DEFAULT_THRESHOLD = 0.33
@@ -167,27 +172,6 @@ class Judgement:
         return self.rule is not None
 
 
-#: Embedders loaded in this process, shared by every evasion filter built with the same settings.
-_EMBEDDERS: dict[tuple[Any, ...], Embedder] = {}
-
-
-def load_embedder(options: EvasionOptions) -> Embedder:
-    """The embedder ``options`` name, as the semantic phase resolves it (one instance per process)."""
-    from curate.registry import get_registry
-
-    embedders = get_registry().embedders
-    if not embedders:
-        raise MissingDependency("sentence-transformers", extra="embed", purpose="the evasion filter (embeddings)")
-    cls, model = resolve_embedder(options.embedder, embedders)
-    device = None if options.device == "auto" else options.device
-    key = (cls, model, device, options.batch_size, options.max_seq_length)
-    if key not in _EMBEDDERS:
-        _EMBEDDERS[key] = cls(
-            model, device=device, batch_size=options.batch_size, max_seq_length=options.max_seq_length
-        )
-    return _EMBEDDERS[key]
-
-
 def words(text: str) -> int:
     return len(_WORD.findall(text))
 
@@ -261,7 +245,13 @@ class EvasionFilter(Filter):
 
     def __init__(self, options: EvasionOptions) -> None:
         super().__init__(options)
-        self.embedder = load_embedder(options)
+        self.embedder = load_embedder(
+            options.embedder,
+            purpose="the evasion filter (embeddings)",
+            device=options.device,
+            batch_size=options.batch_size,
+            max_seq_length=options.max_seq_length,
+        )
         self._skip = [re.compile(p, re.IGNORECASE) for p in options.skip_prompts]
         self._cache: EmbeddingCache | None = None
 
@@ -326,9 +316,7 @@ class EvasionFilter(Filter):
             vectors = self.embedder.embed(texts)
         else:
             if self._cache is None:
-                from curate.plan import cache_dir
-
-                self._cache = EmbeddingCache(cache_dir() / "embeddings", self.embedder.model_id)
+                self._cache = embedding_cache(self.embedder)
             vectors = self._cache.vectors(self.embedder, texts)
         n = len(prompts)
         return np.einsum("ij,ij->i", vectors[:n], vectors[n:])
@@ -374,6 +362,6 @@ class EvasionFilter(Filter):
         return result
 
 
-@curate.hookimpl
+@hookimpl
 def register_filters(register):  # type: ignore[no-untyped-def]
     register(EvasionFilter)

@@ -49,8 +49,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Literal, NamedTuple
 
-import curate
-from curate.errors import ConfigError, requires
+from curate.plugin_api import BatchResult, ConfigError, Filter, Record, Rejection, hookimpl, requires
 from curate.plugins.boilerplate import boilerplate_lines
 from curate.plugins.broken_text import junk_token, looping_code, repeated_block, runaway_list
 from curate.plugins.cut_off import asks_to_continue, truncated
@@ -62,8 +61,6 @@ from curate.plugins.text_stats import (
     without_code,
     word_count,
 )
-from curate.records import Record
-from curate.stages.base import BatchResult, Filter, Rejection
 
 RULES = (
     "length",
@@ -612,6 +609,6 @@ def load_tokenizer(spec: str | None) -> Any:
     return lambda text: len(tok(text, add_special_tokens=False)["input_ids"])
 
 
-@curate.hookimpl
+@hookimpl
 def register_filters(register):  # type: ignore[no-untyped-def]
     register(QualityFilter)

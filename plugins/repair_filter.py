@@ -24,10 +24,8 @@ from typing import ClassVar, Literal
 
 import ftfy
 
-import curate
+from curate.plugin_api import Filter, Record, Verdict, hookimpl
 from curate.plugins.text_stats import code_spans
-from curate.records import Record
-from curate.stages.base import Filter, Verdict
 
 KINDS = ("mojibake", "control_chars", "surrogates", "line_breaks", "quotes", "html_entities", "markup", "whitespace")
 
@@ -244,6 +242,6 @@ def _collapse_spaces(text: str) -> str:
     return _outside_code(text, fix)
 
 
-@curate.hookimpl
+@hookimpl
 def register_filters(register):  # type: ignore[no-untyped-def]
     register(RepairFilter)

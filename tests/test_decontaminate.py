@@ -270,12 +270,13 @@ def test_workers_give_the_same_outputs(tmp_path: Path, evals: Path) -> None:
 
 @pytest.fixture
 def hashing(register_plugin: Any) -> Any:
+    from curate import filter_embedding
     from curate.plugins import decontam_filter
 
-    decontam_filter._EMBEDDERS.clear()
+    filter_embedding._SHARED.clear()
     register_plugin(plugin_namespace(register_embedders=lambda register: register(HashingEmbedder)), "test-hashing")
     yield decontam_filter
-    decontam_filter._EMBEDDERS.clear()
+    filter_embedding._SHARED.clear()
 
 
 def test_semantic_catches_a_rewording_the_ngrams_miss(tmp_path: Path, evals: Path, hashing: Any) -> None:

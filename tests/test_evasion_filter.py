@@ -24,12 +24,13 @@ def pair(prompt: str, answer: str) -> Record:
 @pytest.fixture
 def hashing(register_plugin):
     """The evasion filter and the dependency-free hashing embedder, registered as plugins."""
+    from curate import filter_embedding
     from curate.plugins import evasion_filter
 
-    evasion_filter._EMBEDDERS.clear()
+    filter_embedding._SHARED.clear()
     register_plugin(plugin_namespace(register_embedders=lambda register: register(HashingEmbedder)), "test-hashing")
     yield evasion_filter
-    evasion_filter._EMBEDDERS.clear()
+    filter_embedding._SHARED.clear()
 
 
 def make(module, **options):
@@ -177,6 +178,7 @@ def test_bad_options_are_config_errors(hashing, options, message):
 
 
 def test_without_the_embed_extra_the_message_has_the_pip_line(register_plugin, monkeypatch):
+    from curate import filter_embedding
     from curate.plugins import evasion_filter
     from curate.registry import get_registry
 
@@ -198,6 +200,7 @@ needs_model = pytest.mark.skipif(
 @needs_model
 def test_default_model_with_the_refusal_filter(register_plugin, tmp_path, monkeypatch):
     """Real-looking pairs with the calibrated default: dodges go, answers (hard ones too) stay."""
+    from curate import filter_embedding
     from curate.plugins import evasion_filter
     from curate.plugins.refusal import RefusalFilter
 

@@ -14,14 +14,14 @@ One concept per module:
 
 from __future__ import annotations
 
-import curate
+from curate.plugin_api import hookimpl
 from curate.plugins.refusal.filter import ACTIONS, RefusalFilter, RefusalOptions
 from curate.plugins.refusal.patterns import rule_pattern
 
 __all__ = ["ACTIONS", "RefusalFilter", "RefusalOptions", "register_filters", "rule_pattern"]
 
 
-@curate.hookimpl
+@hookimpl
 def register_filters(register):  # type: ignore[no-untyped-def]
     """Register the ``refusal`` filter."""
     register(RefusalFilter)

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from curate.errors import PluginError
+from curate.plugin_api import PluginError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -20,15 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from curate.errors import ConfigError
+from curate.plugin_api import BatchResult, ConfigError, Filter, Record, Rejection
 from curate.plugins.refusal import catalog
 from curate.plugins.refusal.cutting import Cutter
 from curate.plugins.refusal.folding import fold
 from curate.plugins.refusal.matching import Hit, compiled
 from curate.plugins.refusal.quotes import quoted
 from curate.plugins.text_stats import code_spans, in_spans
-from curate.records import Record
-from curate.stages.base import BatchResult, Filter, Rejection
 
 ACTIONS = ("drop", "cut", "flag", "off")
 #: A reply whose hit sentences carry at least this share of its useful words is a deflection.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from curate.errors import ConfigError
+from curate.plugin_api import ConfigError
 from curate.plugins.refusal import catalog
 from curate.plugins.refusal.folding import fold_phrase
 from curate.plugins.text_stats import CJK
