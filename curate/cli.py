@@ -501,29 +501,16 @@ def plugins(as_json: bool) -> None:
     from curate.registry import get_registry
 
     registry = get_registry()
-    infos = registry.plugins()
-    provides: dict[str, list[str]] = {}
-    kinds: tuple[tuple[str, dict[str, type]], ...] = (
-        ("importer", registry.importers),
-        ("filter", registry.filters),
-        ("embedder", registry.embedders),
-    )
-    for kind, classes in kinds:
-        for name, cls in classes.items():
-            plugin = cls.__module__
-            provides.setdefault(plugin, []).append(f"{kind}:{name}")
-    rows: list[dict[str, Any]] = []
-    for info in infos:
-        module = registry.pm.get_plugin(info.name)
-        rows.append(
-            {
-                "name": info.name,
-                "package": info.distribution,
-                "version": info.version,
-                "hooks": list(info.hooks),
-                "provides": provides.get(getattr(module, "__name__", ""), []),
-            }
-        )
+    rows: list[dict[str, Any]] = [
+        {
+            "name": info.name,
+            "package": info.distribution,
+            "version": info.version,
+            "hooks": list(info.hooks),
+            "provides": registry.provided_by(info.name),
+        }
+        for info in registry.plugins()
+    ]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

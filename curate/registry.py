@@ -50,6 +50,8 @@ class Registry:
         self.importers: dict[str, type[Importer]] = {}
         self.filters: dict[str, type[Filter]] = {}
         self.embedders: dict[str, type[Any]] = {}
+        #: ``"importer:NAME"``, ``"filter:NAME"``, ``"embedder:NAME"``: the plugin that registered it.
+        self.owners: dict[str, str] = {}
 
     # -- loading -------------------------------------------------------------------
 
@@ -91,6 +93,7 @@ class Registry:
 
     def collect(self) -> None:
         """Ask every plugin's hooks for their importers, filters and embedders."""
+        self.owners = {}
         self.importers = self._gather(self.pm.hook.register_importers, "importer", Importer)
         self.filters = self._gather(self.pm.hook.register_filters, "filter", Filter)
         self.embedders = self._gather(self.pm.hook.register_embedders, "embedder", None)
@@ -114,6 +117,7 @@ class Registry:
                 found[name] = (cls, _plugin)
 
             impl.function(register=register)
+        self.owners.update({f"{kind}:{name}": plugin for name, (_, plugin) in found.items()})
         return {name: cls for name, (cls, _) in found.items()}
 
     # -- lookups -------------------------------------------------------------------
@@ -144,6 +148,10 @@ class Registry:
             if cls.sniff(head, file):
                 return cls
         return None
+
+    def provided_by(self, plugin: str) -> list[str]:
+        """What the plugin registered as ``plugin`` provides: ``["importer:csv", ...]``, in registration order."""
+        return [what for what, owner in self.owners.items() if owner == plugin]
 
     def plugins(self) -> list[PluginInfo]:
         """The loaded plugins, sorted by name, with the hooks each implements."""

@@ -86,6 +86,18 @@ def test_plugins_json(cli):
     assert rows["test-lines"]["hooks"] == ["register_filters", "register_importers"]
 
 
+def test_plugins_names_what_packaged_plugins_provide(cli):
+    """The importers of plugin packages (plugins/csv/...) live in submodules: still listed under their plugin."""
+    rows = {r["name"]: r for r in json.loads(cli("plugins", "--json").output)}
+    for name in ("csv", "html", "json", "sql"):
+        assert rows[name]["provides"] == [f"importer:{name}"]
+    assert rows["refusal"]["provides"] == ["filter:refusal"]
+    assert rows["test-lines"]["provides"] == ["importer:lines", "filter:drop_short"]
+    table = {line.split("│")[1].strip(): line for line in cli("plugins").output.splitlines() if line.count("│") > 2}
+    for name in ("csv", "html", "json", "sql"):
+        assert f"importer:{name}" in table[name]
+
+
 def test_filters_listing(cli):
     rows = {r["name"]: r for r in json.loads(cli("filters", "--json").output)}
     assert rows["drop_short"]["description"].startswith("drops")
