@@ -10,6 +10,7 @@ import curate.plugin_api as api
 ROOT = Path(__file__).parent.parent
 PLUGINS = ROOT / "plugins"
 
+
 def internal_imports(path: Path) -> list[str]:
     """The curate modules ``path`` imports other than curate.plugin_api and curate.plugins (its own package)."""
     found = []
