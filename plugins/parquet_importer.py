@@ -11,7 +11,10 @@ Two importers share the options and the mapping of :mod:`curate.plugins.table_ro
 ``arrow`` (``.arrow``, ``.feather``, ``.ipc``, ``.arrows``; or content starting with ``ARROW1``)
     Arrow IPC files (Feather v2) and IPC streams (what ``datasets.save_to_disk`` writes),
     memory-mapped and read a record batch at a time. A stream that breaks off keeps every
-    row before the break.
+    row before the break. A stream must end in its end-of-stream marker with nothing after
+    it: bytes left after the marker (a damaged length or marker made the reader stop
+    early) and an uncompressed stream cut off where a batch ends are errors, not a
+    shorter file.
 
 Folders
     ``curate build folder/`` on a ``datasets.save_to_disk`` folder (a ``Dataset`` or a
@@ -52,6 +55,11 @@ BATCH_ROWS = 1024
 
 #: A piece of a file: ``(locator prefix, index of its first row in the file, record batch)``.
 Piece = tuple[str, int, Any]
+
+#: How an Arrow IPC stream ends (a continuation marker and a zero length); streams written
+#: before Arrow 0.15 start without the marker and end in the zero length only.
+STREAM_CONTINUATION = b"\xff\xff\xff\xff"
+STREAM_END = STREAM_CONTINUATION + b"\0\0\0\0"
 
 
 class TableImporter(Importer[TableOptions]):
@@ -101,14 +109,16 @@ class TableImporter(Importer[TableOptions]):
                     yield Problem(None, mapping)
                 return
             rows = 0
+            damaged = False
             pieces = table.pieces(mapping.columns) if shard is None else table.shard_pieces(mapping.columns, shard)
             for piece in pieces:
                 if isinstance(piece, Problem):
+                    damaged = damaged or not piece.warning
                     yield piece
                     continue
                 rows += piece[2].num_rows
                 yield from self._records(file, mapping, piece)
-        if rows == 0 and shard is None:
+        if rows == 0 and shard is None and not damaged:
             yield Problem(None, f"no rows: the {self.kind} file holds a schema only", warning=True)
 
     def open(self, file: InputFile) -> _Table | Problem:
@@ -343,6 +353,14 @@ class _ArrowStream(_Table):
             try:
                 batch = self.reader.read_next_batch()
             except StopIteration:
+                wrong = self._wrong_end()
+                if wrong is not None:
+                    yield Problem(
+                        f"batch {index}, row {first}",
+                        f"the stream {wrong}, after {index} record batch(es) ({first} row(s) read): the file is "
+                        "damaged and any rows after that point are lost; check that it is complete, "
+                        "or export it again",
+                    )
                 return
             except (self.pa.ArrowException, OSError, ValueError) as exc:
                 yield Problem(
@@ -354,6 +372,27 @@ class _ArrowStream(_Table):
             yield f"batch {index}", first, batch.select(list(columns))
             first += batch.num_rows
             index += 1
+
+    def _wrong_end(self) -> str | None:
+        """What is wrong with where the reader stopped (``None``: at the end-of-stream marker, at the end of the file).
+
+        Arrow's reader stops without a word at anything that reads as an end-of-stream
+        marker: a changed length or marker early in the file makes it stop there.
+        """
+        at = self.source.tell()
+        left = 0
+        while chunk := self.source.read(1 << 20):
+            left += len(chunk)
+        if left:
+            return f"ends at byte {at} but {left} more byte(s) follow"
+        if not isinstance(self.source, self.pa.MemoryMappedFile):
+            return None  # a decompressed stream cannot be read back: its last bytes are gone
+        start = bytes(self.source.read_at(4, 0))
+        tail = bytes(self.source.read_at(min(at, 8), max(at - 8, 0)))
+        modern = start == STREAM_CONTINUATION
+        if (modern and tail == STREAM_END) or (not modern and tail.endswith(b"\0\0\0\0")):
+            return None
+        return "ends without its end-of-stream marker (cut short, or its writer was not closed)"
 
     def close(self) -> None:
         self.source.close()
