@@ -93,7 +93,7 @@ def word_prf(predicted: str, truth: str) -> tuple[float, float, float]:
 def curate_reader(**options: Any) -> Callable[[Path], str]:
     """Text of a page as the html importer imports it (the records' text joined)."""
     from curate.importing import InputFile
-    from curate.plugins.html_importer import HtmlImporter
+    from curate.plugins.html import HtmlImporter
     from curate.records import Record
 
     importer = HtmlImporter.from_options(options)
@@ -208,7 +208,7 @@ def structure_units(page: EvalPage, within_truth: bool = True) -> dict[str, list
     A table row is its cells' words, a code block its lines, a list item its words (nested lists
     aside, four words at least), a definition its term's words and its definition's first words.
     """
-    from curate.plugins.html_importer import decode_html, parse_html
+    from curate.plugins.html import decode_html, parse_html
 
     truth = tokens(page.truth)
 
@@ -328,7 +328,7 @@ def print_structure(scores: dict[str, dict]) -> None:
 
 def make_corpus(pages: list[EvalPage], count: int, folder: Path, seed: int = 0) -> list[Path]:
     """Write ``count`` pages varied from the eval pages into ``folder``, each in its source's encoding."""
-    from curate.plugins.html_importer import decode_html
+    from curate.plugins.html import decode_html
 
     rng = random.Random(seed)
     sources = []

@@ -55,7 +55,7 @@ def build(source: Path, shard_mb: float, engine: str = "ray") -> tuple[float, Pa
 def time_cutting(source: Path, shard_mb: float) -> tuple[float, int]:
     """Seconds the JSON importer takes to cut ``source`` into shards of ``shard_mb``, and how many."""
     from curate.importing import InputFile
-    from curate.plugins.json_importer import JsonImporter
+    from curate.plugins.json import JsonImporter
 
     importer = JsonImporter.from_options({})
     t = time.perf_counter()

@@ -29,7 +29,7 @@ Importers
     (:class:`CompressedDataError` when it is not what its name says).
 
     Large files in parallel: :class:`Shard`, :func:`shardable_head`, :func:`line_shards`,
-    :func:`open_shard_text`, and for tests :func:`check_shards` and :func:`read_in_shards`.
+    :func:`open_shard_text`, :func:`start_shard`, and for tests :func:`check_shards` and :func:`read_in_shards`.
 
 Columns and rows (tables, JSON)
     :class:`ColumnMapping` (a dataclass of options to subclass: ``text_column``,
@@ -102,6 +102,7 @@ from curate.importing import (
     open_text,
     read_in_shards,
     shardable_head,
+    start_shard,
 )
 from curate.jsonl import loads
 from curate.ledger import Counts
@@ -180,6 +181,7 @@ __all__ = [
     "record_parts",
     "requires",
     "shardable_head",
+    "start_shard",
     "tools_from",
     "turn_text",
     "words",

@@ -1,45 +1,17 @@
-"""The HTML importer plugin (entry point ``html``); the importer itself is :mod:`curate.plugins.html`."""
+"""The HTML importer plugin (entry point ``html``): registers the importer of :mod:`curate.plugins.html`.
+
+The importer, its options and helpers are imported from the package, not from here.
+"""
 
 from __future__ import annotations
 
 from curate.plugin_api import hookimpl
+from curate.plugins.html import HtmlImporter
 
-from .html import (
-    Block,
-    Decoded,
-    HtmlImporter,
-    HtmlOptions,
-    Page,
-    declared_charset,
-    decode_html,
-    join_blocks,
-    looks_like_html,
-    markdown_blocks,
-    page_title,
-    parse_html,
-    split_sections,
-)
-from .html.extract import extract
-
-__all__ = [
-    "Block",
-    "Decoded",
-    "HtmlImporter",
-    "HtmlOptions",
-    "Page",
-    "declared_charset",
-    "decode_html",
-    "extract",
-    "join_blocks",
-    "looks_like_html",
-    "markdown_blocks",
-    "page_title",
-    "parse_html",
-    "split_sections",
-]
+__all__ = ["register_importers"]
 
 
 @hookimpl
 def register_importers(register):  # type: ignore[no-untyped-def]
-    """Register :class:`HtmlImporter`."""
+    """Register :class:`~curate.plugins.html.HtmlImporter`."""
     register(HtmlImporter)

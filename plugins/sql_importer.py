@@ -1,16 +1,17 @@
-"""The SQL dump importer plugin (entry point ``sql``); the importer itself is :mod:`curate.plugins.sql`."""
+"""The SQL dump importer plugin (entry point ``sql``): registers the importer of :mod:`curate.plugins.sql`.
+
+The importer, its options and helpers are imported from the package, not from here.
+"""
 
 from __future__ import annotations
 
 from curate.plugin_api import hookimpl
+from curate.plugins.sql import SqlImporter
 
-from .sql import SqlImporter, SqlOptions, detect_dialect
-from .sql.tables import RAW_LIMIT
-
-__all__ = ["RAW_LIMIT", "SqlImporter", "SqlOptions", "detect_dialect", "register_importers"]
+__all__ = ["register_importers"]
 
 
 @hookimpl
 def register_importers(register):  # type: ignore[no-untyped-def]
-    """Register :class:`SqlImporter`."""
+    """Register :class:`~curate.plugins.sql.SqlImporter`."""
     register(SqlImporter)

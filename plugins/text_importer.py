@@ -31,9 +31,9 @@ from curate.plugin_api import (
     hookimpl,
     is_probably_binary,
     line_shards,
-    open_shard_text,
     open_text,
     shardable_head,
+    start_shard,
 )
 
 _CHUNK = 1 << 16
@@ -123,18 +123,9 @@ class TextImporter(Importer[TextOptions]):
 
     def read_shard(self, file: InputFile, shard: Shard) -> Iterator[Record | Problem]:
         """The paragraphs of one shard that :meth:`shards` made, lines numbered from its ``first_line``."""
-        if shard.index == 0:
-            try:
-                warning = detect_encoding(file.head())[1]
-            except DECOMPRESSION_ERRORS as exc:
-                yield Problem(None, f"cannot read the file ({type(exc).__name__}: {exc})")
-                return
-            if warning:
-                yield Problem(None, warning, warning=True)
-        try:
-            stream = open_shard_text(file, shard)
-        except DECOMPRESSION_ERRORS as exc:
-            yield Problem(f"line {shard.first_line}", f"cannot read on from here ({type(exc).__name__}: {exc})")
+        problems, stream = start_shard(file, shard)
+        yield from problems
+        if stream is None:
             return
         with stream:
             pieces = _paragraphs(stream, first_line=shard.first_line, max_chars=self.options.max_record_chars)

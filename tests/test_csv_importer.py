@@ -27,8 +27,7 @@ from hypothesis import strategies as st
 from curate.errors import ConfigError
 from curate.importing import InputFile, Problem
 from curate.plugins import csv_importer
-from curate.plugins.csv import limits
-from curate.plugins.csv_importer import CsvImporter, sniff_delimiter
+from curate.plugins.csv import CsvImporter, limits, sniff_delimiter
 from curate.records import Record
 
 DATA = Path(__file__).parent / "data" / "csv"

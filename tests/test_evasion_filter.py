@@ -178,7 +178,6 @@ def test_bad_options_are_config_errors(hashing, options, message):
 
 
 def test_without_the_embed_extra_the_message_has_the_pip_line(register_plugin, monkeypatch):
-    from curate import filter_embedding
     from curate.plugins import evasion_filter
     from curate.registry import get_registry
 
@@ -200,7 +199,6 @@ needs_model = pytest.mark.skipif(
 @needs_model
 def test_default_model_with_the_refusal_filter(register_plugin, tmp_path, monkeypatch):
     """Real-looking pairs with the calibrated default: dodges go, answers (hard ones too) stay."""
-    from curate import filter_embedding
     from curate.plugins import evasion_filter
     from curate.plugins.refusal import RefusalFilter
 

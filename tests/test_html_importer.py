@@ -22,13 +22,13 @@ from hypothesis import strategies as st
 
 from curate.errors import ConfigError, MissingDependency
 from curate.importing import InputFile, Problem
+from curate.plugins.html import HtmlImporter, declared_charset, decode_html, looks_like_html, markdown_blocks
 from curate.plugins.html import decode as html_charset
 from curate.plugins.html import extract as html_extract
 from curate.plugins.html import importer as html_importer
 from curate.plugins.html import render as html_render
 from curate.plugins.html import tables as html_tables
 from curate.plugins.html import text as html_text
-from curate.plugins.html_importer import HtmlImporter, declared_charset, decode_html, looks_like_html, markdown_blocks
 from curate.records import Record
 
 DATA = Path(__file__).parent / "data" / "html"

@@ -24,8 +24,7 @@ from curate.errors import ConfigError
 from curate.formats import FORMATS, ROLE_ALIASES, FormatOptions, to_row
 from curate.importing import InputFile, Problem, read_in_shards
 from curate.plugins import json_importer
-from curate.plugins.json import limits, scanner
-from curate.plugins.json_importer import JsonImporter
+from curate.plugins.json import JsonImporter, limits, scanner
 from curate.records import Record
 from tests.importer_helpers import as_dicts, options_for, read_expected, read_items, write_expected
 

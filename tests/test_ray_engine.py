@@ -32,7 +32,7 @@ from curate.errors import BuildFailed, ConfigError, MissingDependency
 from curate.importing import InputFile, Problem, Shard
 from curate.ledger import OUTPUT_FILES, Ledger, iter_jsonl
 from curate.plan import NullReporter, build_plan
-from curate.plugins.json_importer import JsonImporter, JsonOptions
+from curate.plugins.json import JsonImporter, JsonOptions
 from curate.records import Record
 from curate.registry import get_registry
 from curate.sources import FileTask, plan_shards, read_file, resolve_sources

@@ -31,8 +31,7 @@ from curate import Pipeline
 from curate.errors import ConfigError
 from curate.importing import InputFile, Problem
 from curate.plugins import sql_importer
-from curate.plugins.sql import limits
-from curate.plugins.sql_importer import SqlImporter, detect_dialect
+from curate.plugins.sql import SqlImporter, detect_dialect, limits, tables
 from curate.records import Record
 from curate.registry import get_registry
 from tests.importer_helpers import as_dicts, options_for, read_expected, read_items, write_expected
@@ -219,7 +218,7 @@ def test_raw_statement_text_is_capped(tmp_path: Path) -> None:
     items = read_text(tmp_path, f"INSERT INTO t (body) VALUES ('{huge}', ,);\nINSERT INTO t (body) VALUES ('ok');\n")
     assert texts(items) == ["ok"]
     (bad,) = problems(items)
-    assert bad.raw is not None and len(bad.raw) == sql_importer.RAW_LIMIT
+    assert bad.raw is not None and len(bad.raw) == tables.RAW_LIMIT
 
 
 def test_truncated_dump_keeps_rows_before_and_reports_once() -> None:
@@ -672,7 +671,7 @@ def test_no_database_driver_is_imported() -> None:
         from pathlib import Path
         from curate.importing import InputFile
         before = set(sys.modules)
-        from curate.plugins.sql_importer import SqlImporter
+        from curate.plugins.sql import SqlImporter
         for path in sorted(Path({str(DATA)!r}).glob("*.sql")):
             list(SqlImporter.from_options({{}}).read(InputFile(path, path.name)))
         drivers = {{"sqlite3", "_sqlite3", "psycopg", "psycopg2", "pymysql", "MySQLdb", "mysql", "asyncpg",

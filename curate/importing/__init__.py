@@ -14,7 +14,8 @@ a FIFO, follows each folder once (link loops end) and skips curate output folder
 
 An importer may also cut a large file into :class:`Shard` objects that workers read in
 parallel (:meth:`Importer.shards` and :meth:`Importer.read_shard`, optional);
-:func:`line_shards` and :func:`open_shard_text` do the work for line-based text formats.
+:func:`line_shards` and :func:`open_shard_text` do the work for line-based text formats,
+:func:`start_shard` opens one with the problems its reading starts with.
 
 The pieces live in modules of their own, one concept each, and are all importable from
 here: :mod:`~curate.importing.importer` (the base class), :mod:`~curate.importing.problem`,
@@ -53,6 +54,7 @@ from curate.importing.shards import (
     open_shard_text,
     read_in_shards,
     shardable_head,
+    start_shard,
 )
 from curate.importing.walk import OUTPUT_STATE, Skipped, is_curate_output, walk
 
@@ -86,5 +88,6 @@ __all__ = [
     "open_text",
     "read_in_shards",
     "shardable_head",
+    "start_shard",
     "walk",
 ]

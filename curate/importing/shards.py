@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
 from curate.importing.compression import DECOMPRESSION_ERRORS
-from curate.importing.decoding import _LINE_SAFE_ENCODINGS, is_probably_binary
+from curate.importing.decoding import _LINE_SAFE_ENCODINGS, detect_encoding, is_probably_binary
 from curate.importing.files import InputFile
 from curate.importing.problem import Problem
 from curate.records import Record
@@ -171,6 +171,25 @@ def open_shard_text(file: InputFile, shard: Shard, newline: str | None = None) -
     if encoding == "utf-8-sig" and shard.start > 0:
         encoding = "utf-8"
     return io.TextIOWrapper(file.open_range(shard.start, shard.end), encoding=encoding, errors=errors, newline=newline)
+
+
+def start_shard(file: InputFile, shard: Shard, newline: str | None = None) -> tuple[list[Problem], IO[str] | None]:
+    """The problems a shard's reading starts with, and its text (:func:`open_shard_text`; ``None``: read nothing).
+
+    Shard 0 says once what reading the whole file says of its encoding (a warning for a
+    guessed cp1252); bytes that cannot be read are an error and leave nothing to read.
+    """
+    problems = []
+    try:
+        if shard.index == 0:
+            warning = detect_encoding(file.head())[1]
+            if warning:
+                problems.append(Problem(None, warning, warning=True))
+        return problems, open_shard_text(file, shard, newline=newline)
+    except DECOMPRESSION_ERRORS as exc:
+        locator = None if shard.index == 0 else f"line {shard.first_line}"
+        problems.append(Problem(locator, f"cannot read on from here ({type(exc).__name__}: {exc})"))
+        return problems, None
 
 
 def read_in_shards(importer: Importer, file: InputFile, target_bytes: int) -> list[Record | Problem] | None:

@@ -14,9 +14,9 @@ from curate.plugin_api import (
     detect_encoding,
     is_probably_binary,
     line_shards,
-    open_shard_text,
     open_text,
     shardable_head,
+    start_shard,
 )
 
 from .layout import JSONL_SUFFIXES, detect_layout
@@ -103,18 +103,9 @@ class JsonImporter(Importer[JsonOptions]):
 
     def read_shard(self, file: InputFile, shard: Shard) -> Iterator[Record | Problem]:
         """The lines of one shard that :meth:`shards` made, numbered from its ``first_line``."""
-        if shard.index == 0:
-            try:
-                warning = detect_encoding(file.head())[1]
-            except DECOMPRESSION_ERRORS as exc:
-                yield read_failure(None, exc, 0)
-                return
-            if warning:
-                yield Problem(None, warning, warning=True)
-        try:
-            stream = open_shard_text(file, shard, newline="\n")
-        except DECOMPRESSION_ERRORS as exc:
-            yield read_failure(f"line {shard.first_line}", exc, shard.first_line - 1)
+        problems, stream = start_shard(file, shard, newline="\n")
+        yield from problems
+        if stream is None:
             return
         with stream:
             yield from read_lines(self._records, file, stream, first_line=shard.first_line)
