@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import curate.plugin_api as api
 
@@ -53,12 +57,15 @@ def test_internal_imports_are_found_wherever_they_are(tmp_path: Path) -> None:
     assert internal_imports(plugin) == ["line 1: curate", "line 6: curate.registry", "line 7: curate.plan"]
 
 
-def test_the_package_root_exports_the_plugin_api() -> None:
+def test_the_package_root_exports_the_plugin_api_on_first_use() -> None:
     import curate
 
-    assert set(api.__all__) <= set(curate.__all__)
+    assert sorted(curate.__all__) == sorted([*api.__all__, "BuildResult", "Pipeline"])
     assert all(getattr(curate, name) is getattr(api, name) for name in api.__all__)
-    assert {"Pipeline", "BuildResult"} <= set(curate.__all__)
+    with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
+        curate.Nothing  # noqa: B018
+    code = "import sys, curate; assert 'curate.plugin_api' not in sys.modules and 'numpy' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_every_public_name_is_documented() -> None:
