@@ -8,7 +8,7 @@ whichever stage asks for it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from curate.cache import cache_dir
 from curate.errors import MissingDependency
@@ -19,29 +19,42 @@ from curate.semantic.embed import Embedder, EmbeddingCache, resolve_embedder
 _SHARED: dict[tuple[Any, ...], Embedder] = {}
 
 
-def load_embedder(
-    spec: str | None,
-    *,
-    purpose: str,
-    device: str | None = None,
-    batch_size: int = 64,
-    max_seq_length: int | None = None,
-) -> Embedder:
-    """The embedder ``spec`` names, built once per process for these settings.
+class EmbedderOptions(Protocol):
+    """The options of a filter that embeds (fields of its ``Options`` dataclass)."""
+
+    @property
+    def embedder(self) -> str | None:
+        """``"NAME"``, ``"NAME:MODEL"`` or a model for the default embedder; ``None``: the default."""
+
+    @property
+    def device(self) -> str | None:
+        """``"auto"`` (or ``None``) for the embedder's own choice, else ``"cpu"``, ``"cuda"``..."""
+
+    @property
+    def batch_size(self) -> int:
+        """Texts per forward pass."""
+
+    @property
+    def max_seq_length(self) -> int | None:
+        """Truncate texts to this many tokens; ``None``: the model's limit."""
+
+
+def load_embedder(options: EmbedderOptions, *, purpose: str) -> Embedder:
+    """The embedder ``options`` name, built once per process for these settings.
 
     ``purpose`` says who needs it, for the :class:`MissingDependency` raised when no
-    embedder is installed. ``device`` is ``None`` or ``"auto"`` for the embedder's own choice.
+    embedder is installed.
     """
     from curate.registry import get_registry
 
     embedders = get_registry().embedders
     if not embedders:
         raise MissingDependency("sentence-transformers", extra="embed", purpose=purpose)
-    cls, model = resolve_embedder(spec, embedders)
-    device = None if device == "auto" else device
-    key = (cls, model, device, batch_size, max_seq_length)
+    cls, model = resolve_embedder(options.embedder, embedders)
+    device = None if options.device == "auto" else options.device
+    key = (cls, model, device, options.batch_size, options.max_seq_length)
     if key not in _SHARED:
-        _SHARED[key] = cls(model, device=device, batch_size=batch_size, max_seq_length=max_seq_length)
+        _SHARED[key] = cls(model, device=device, batch_size=options.batch_size, max_seq_length=options.max_seq_length)
     return _SHARED[key]
 
 

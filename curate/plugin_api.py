@@ -51,7 +51,8 @@ Filters and stages
 Embeddings (filters that compare texts by meaning)
     :class:`Embedder` (the base class of the ``register_embedders`` hook; loading fails
     with :class:`EmbedderError`), :func:`auto_device`; :func:`load_embedder` builds the
-    embedder an option names (as the ``[semantic]`` table does), once per process, and
+    embedder a filter's options name (:class:`EmbedderOptions`: ``embedder``, ``device``,
+    ``batch_size``, ``max_seq_length``; names as the ``[semantic]`` table takes them), once per process, and
     :func:`embedding_cache` gives its :class:`EmbeddingCache`, shared with the semantic
     phase, under :func:`cache_dir` (``$CURATE_CACHE_DIR`` or ``~/.cache/curate``), where a
     plugin may keep other things it can compute again.
@@ -80,7 +81,7 @@ from __future__ import annotations
 from curate.cache import cache_dir
 from curate.contamination import ContaminationIndex, Match
 from curate.errors import ConfigError, CurateError, MissingDependency, PluginError, SourceError, requires
-from curate.filter_embedding import embedding_cache, load_embedder
+from curate.filter_embedding import EmbedderOptions, embedding_cache, load_embedder
 from curate.formats import FORMATS
 from curate.hookspecs import hookimpl
 from curate.importing import (
@@ -134,6 +135,7 @@ __all__ = [
     "Drop",
     "Embedder",
     "EmbedderError",
+    "EmbedderOptions",
     "EmbeddingCache",
     "Filter",
     "Importer",

@@ -178,13 +178,7 @@ class DecontaminateFilter(Filter):
         self.reference = load_reference(options)
         self.embedder: Embedder | None = None
         if options.semantic is not None:
-            self.embedder = load_embedder(
-                options.embedder,
-                purpose="--exclude-like-semantic (the decontaminate filter)",
-                device=options.device,
-                batch_size=options.batch_size,
-                max_seq_length=options.max_seq_length,
-            )
+            self.embedder = load_embedder(options, purpose="--exclude-like-semantic (the decontaminate filter)")
         self._cache: EmbeddingCache | None = None
 
     # -- what the manifest says ------------------------------------------------------------

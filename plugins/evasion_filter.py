@@ -245,13 +245,7 @@ class EvasionFilter(Filter):
 
     def __init__(self, options: EvasionOptions) -> None:
         super().__init__(options)
-        self.embedder = load_embedder(
-            options.embedder,
-            purpose="the evasion filter (embeddings)",
-            device=options.device,
-            batch_size=options.batch_size,
-            max_seq_length=options.max_seq_length,
-        )
+        self.embedder = load_embedder(options, purpose="the evasion filter (embeddings)")
         self._skip = [re.compile(p, re.IGNORECASE) for p in options.skip_prompts]
         self._cache: EmbeddingCache | None = None
 
