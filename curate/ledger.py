@@ -18,13 +18,14 @@ import json
 import os
 import platform
 import shutil
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
+from curate.counts import Counts
 from curate.jsonl import dumps, loads
 from curate.outdir import OutputFolder
 from curate.records import Record
@@ -73,35 +74,6 @@ class ErrorEntry:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.locator}: {self.message}" if self.locator else f"{self.path}: {self.message}"
-
-
-@dataclass
-class Counts:
-    """Record counts of a build; ``rejected_by[stage][reason]`` adds up to ``rejected``."""
-
-    read: int = 0
-    train: int = 0
-    val: int = 0
-    rejected_by: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    stages: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-
-    @property
-    def rejected(self) -> int:
-        return sum(sum(c.values()) for c in self.rejected_by.values())
-
-    def reconciles(self) -> bool:
-        """True when every record read is accounted for."""
-        return self.read == self.train + self.val + self.rejected
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "read": self.read,
-            "train": self.train,
-            "val": self.val,
-            "rejected": self.rejected,
-            "rejected_by": {s: dict(sorted(c.items())) for s, c in self.rejected_by.items() if c},
-            "stages": {s: dict(sorted(c.items())) for s, c in self.stages.items() if c},
-        }
 
 
 class Ledger:

@@ -80,6 +80,7 @@ from __future__ import annotations
 
 from curate.cache import cache_dir
 from curate.contamination import ContaminationIndex, Match
+from curate.counts import Counts
 from curate.errors import ConfigError, CurateError, MissingDependency, PluginError, SourceError, requires
 from curate.filter_embedding import EmbedderOptions, embedding_cache, load_embedder
 from curate.formats import FORMATS
@@ -106,7 +107,6 @@ from curate.importing import (
     start_shard,
 )
 from curate.jsonl import loads
-from curate.ledger import Counts
 from curate.mapping import ANSWER_NAMES, PROMPT_NAMES, SYSTEM_NAMES, TEXT_NAMES, ColumnMapping, parse_template
 from curate.ngrams import words
 from curate.options import NoOptions, parse_options
