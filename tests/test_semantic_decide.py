@@ -148,5 +148,7 @@ def test_the_phase_reports_the_band(tmp_path):
     band, full = reports[0.95]["dedup"]["cascade"], reports[1.0]["dedup"]["cascade"]
     assert band["accept_threshold"] == 0.95 and band["accepted_pairs"] > 0 and full["accepted_pairs"] == 0
     assert band["records_confirmed"] < full["records_confirmed"]
+    lines = SemanticPhase.summary_lines(phase, reports[0.95])
+    assert any(f"{band['accepted_pairs']:,} accepted above 0.95, the rest confirmed" in line for line in lines)
     with pytest.raises(Exception, match="accept_threshold"):
         SemanticOptions(accept_threshold=1.5)
