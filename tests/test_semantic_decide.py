@@ -109,3 +109,46 @@ def test_the_cascade_confirms_candidates_with_the_second_embedder(tmp_path):
         assert float(vectors[rid] @ vectors[details["duplicate_of"]]) > 0.9
     found = set(by_cascade.rejected) & set(by_fine.rejected)
     assert len(found) >= 0.9 * len(by_fine.rejected) and by_fine.rejected
+
+
+def test_the_cascade_confirms_only_the_uncertain_band():
+    """Pairs above the accept similarity are kept unconfirmed; only records of band pairs reach the confirmer."""
+    from curate.semantic.cascade import Candidates, confirm_pairs
+
+    # pairs (0, 1) 0.99 and (2, 3) 0.97 by the fast embedder: above accept = 0.95; (4, 5) 0.90: in the band
+    candidates = Candidates(
+        np.array([0, 2, 4]), np.array([1, 3, 5]), np.array([0.99, 0.97, 0.90], dtype=np.float32), 3, 0
+    )
+    asked: list[list[int]] = []
+
+    def confirm(index: np.ndarray) -> np.ndarray:
+        asked.append(index.tolist())
+        return np.tile(np.array([[1.0, 0.0]], dtype=np.float32), (len(index), 1))  # the band pair: identical
+
+    rank = np.arange(6)
+    done = confirm_pairs(candidates, 6, [0.92], rank, confirm, 2, accept=0.95)
+    assert asked == [[4, 5]] and done.records == 2 and done.accepted == 2
+    assert done.removed_by.tolist() == [-1, 0, -1, 2, -1, 4]
+    assert done.removed_sim[1] == pytest.approx(0.99) and done.removed_sim[5] == pytest.approx(1.0)
+    # accept = 1.0: every candidate pair is confirmed (the confirmer says all are identical)
+    asked.clear()
+    everything = confirm_pairs(candidates, 6, [0.92], rank, confirm, 2, accept=1.0)
+    assert asked == [[0, 1, 2, 3, 4, 5]] and everything.accepted == 0
+
+
+def test_the_phase_reports_the_band(tmp_path):
+    texts, _ = synthetic_corpus(200, seed=6)
+    records = make_records(texts)
+    reports = {}
+    for accept in (0.95, 1.0):
+        table = {"threshold": 0.9, "clusters": 4, "keep": "first", "candidate_threshold": 0.8}
+        options = SemanticOptions(**table, accept_threshold=accept)
+        phase = SemanticPhase(options, tmp_path, HashingEmbedder("64"), confirmer=HashingEmbedder("512"))
+        reports[accept] = phase.run(lambda: iter(records)).report
+    band, full = reports[0.95]["dedup"]["cascade"], reports[1.0]["dedup"]["cascade"]
+    assert band["accept_threshold"] == 0.95 and band["accepted_pairs"] > 0 and full["accepted_pairs"] == 0
+    assert band["records_confirmed"] < full["records_confirmed"]
+    lines = SemanticPhase.summary_lines(phase, reports[0.95])
+    assert any(f"{band['accepted_pairs']:,} accepted above 0.95, the rest confirmed" in line for line in lines)
+    with pytest.raises(Exception, match="accept_threshold"):
+        SemanticOptions(accept_threshold=1.5)

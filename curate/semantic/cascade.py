@@ -5,10 +5,12 @@ at the same precision, it finds 71-93% of MiniLM's near-duplicates (bench/RESULT
 In the cascade its vectors still drive the clustering, and within each cluster (and
 across boundaries, for records near one) every pair more similar than a looser
 ``candidate_threshold`` is a candidate, at most ``candidates_per_record`` a record, the
-most similar first. Only the records of candidate pairs are embedded by the confirming
-model (through its own embedding cache); the greedy rule then runs over the candidate
-pairs with the confirmed similarities: in preference order, a record is removed when it
-is more similar than the threshold to a record kept before it.
+most similar first. Candidate pairs whose fast similarity is above an ``accept``
+similarity are near-duplicates as they stand (their fast similarity is kept); only the
+records of the pairs in the uncertain band between the two are embedded by the
+confirming model (through its own embedding cache). The greedy rule then runs over the
+candidate pairs with the confirmed (or accepted) similarities: in preference order, a
+record is removed when it is more similar than the threshold to a record kept before it.
 """
 
 from __future__ import annotations
@@ -102,6 +104,8 @@ class Confirmed:
     sims: np.ndarray
     #: How many records the confirming embedder saw.
     records: int
+    #: Candidate pairs accepted on the fast similarity alone (not confirmed).
+    accepted: int
 
 
 def confirm_pairs(
@@ -111,19 +115,23 @@ def confirm_pairs(
     rank: np.ndarray,
     confirm: Confirm,
     examples: int,
+    accept: float = 1.0,
 ) -> Confirmed:
     """Confirm the candidate pairs with ``confirm`` and apply the greedy rule at each threshold.
 
     ``rank`` gives each record's place in the preference order (the record to keep
     first); near-duplicate groups link the pairs confirmed above ``thresholds[0]``.
+    Pairs whose fast similarity is above ``accept`` are not confirmed: they keep it
+    (``accept`` 1.0: every pair is confirmed).
     """
     a, b = candidates.a, candidates.b
-    index = np.unique(np.concatenate([a, b]))
-    sims = np.empty(len(a), dtype=np.float32)
+    sims = np.asarray(candidates.sims, dtype=np.float32).copy()
+    band = np.flatnonzero(sims <= accept) if accept < 1.0 else np.arange(len(a))  # 1.0: all (rounding may pass it)
+    index = np.unique(np.concatenate([a[band], b[band]]))
     if len(index):
         rows = np.asarray(confirm(index), dtype=np.float32)
-        at_a, at_b = np.searchsorted(index, a), np.searchsorted(index, b)
-        sims = np.einsum("ij,ij->i", rows[at_a], rows[at_b]).astype(np.float32)
+        at_a, at_b = np.searchsorted(index, a[band]), np.searchsorted(index, b[band])
+        sims[band] = np.einsum("ij,ij->i", rows[at_a], rows[at_b])
     kept = np.ones((len(thresholds), n), dtype=bool)
     removed_by = np.full(n, -1, dtype=np.int64)
     removed_sim = np.full(n, np.nan, dtype=np.float64)
@@ -144,4 +152,4 @@ def confirm_pairs(
     parent = np.arange(n, dtype=np.int64)
     linked = sims > thresholds[0]
     union_pairs(parent, a[linked], b[linked])
-    return Confirmed(kept, removed_by, removed_sim, parent, near, sims, len(index))
+    return Confirmed(kept, removed_by, removed_sim, parent, near, sims, len(index), len(a) - len(band))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -89,10 +89,7 @@ def decide(
     km, assignment, sample, sample_index = _cluster(vectors, facts, opts, dim, step, out)
     labels, sims = assignment.labels, assignment.sims
     k = int(out.counts["clusters"])
-    if confirm is None:
-        dups = _near_duplicates(vectors, assignment, k, facts.features, opts, step, out)
-    else:
-        dups = _confirmed_near_duplicates(vectors, assignment, k, facts.features, opts, step, out, confirm)
+    dups = _near_duplicates(vectors, assignment, k, facts.features, opts, step, out, confirm)
     if opts.dry_run:
         _dry_run_report(dups, n, opts, out)
 
@@ -203,30 +200,97 @@ def _near_duplicates(
     opts: SemanticOptions,
     step: Callable[[str], None],
     out: PhaseResult,
+    confirm: Confirm | None = None,
 ) -> _NearDuplicates:
-    """Near-duplicates cluster by cluster, then across cluster boundaries."""
+    """Near-duplicates within clusters and across their boundaries, by ``vectors`` alone or by the cascade.
+
+    Without ``confirm``, every pair of a cluster (and of its boundary guests) is compared
+    by ``vectors``. With it, ``vectors`` propose candidate pairs and ``confirm``'s vectors
+    decide the uncertain ones (:mod:`curate.semantic.cascade`).
+    """
     t0 = time.perf_counter()
     n = len(assignment.labels)
-    sims = assignment.sims
     threshold = opts.similarity
     thresholds = [threshold]
     if opts.dry_run:
         thresholds += sorted({float(t) for t in opts.dry_run_thresholds} - {threshold})
-    margin = 1.0 - min(thresholds) if opts.probe_margin == "auto" else float(opts.probe_margin)
+    rank = np.empty(n, dtype=np.int64)
+    rank[preference(opts.keep, assignment.sims, features.lengths, features.quality)] = np.arange(n)
+    if confirm is None:
+        margin = 1.0 - min(thresholds) if opts.probe_margin == "auto" else float(opts.probe_margin)
+        found = _compared(vectors, assignment, k, features, opts, thresholds, margin, rank, step)
+    else:
+        loose = opts.loose_similarity(min(thresholds))
+        margin = 1.0 - loose if opts.probe_margin == "auto" else float(opts.probe_margin)
+        found = _confirmed(vectors, assignment, k, opts, thresholds, loose, margin, rank, step, confirm)
+    removed_by = found.removed_by
+    gone = np.flatnonzero(removed_by >= 0)
+    group_root = roots(found.parent)
+    root_sizes = np.bincount(group_root, minlength=n)
+    out.report["dedup"] = {
+        "enabled": opts.dedup,
+        "threshold": threshold,
+        "epsilon": round(1.0 - threshold, 6),
+        "keep": opts.keep,
+        "removed": len(gone),
+        "groups": int((root_sizes > 1).sum()),
+        "across_clusters": found.across,
+        "probe_margin": round(margin, 4),
+        "boundary_records": found.guests,
+        "pairs_compared": found.compared,
+        "all_pairs": n * (n - 1) // 2,
+        "largest_cluster": int(np.bincount(assignment.labels, minlength=k).max()),
+        "peak_block_mb": round(found.peak / 2**20, 2),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+    if found.cascade:
+        out.report["dedup"]["cascade"] = found.cascade
+    return _NearDuplicates(thresholds, found.kept, removed_by, found.removed_sim, group_root, root_sizes, found.near)
+
+
+@dataclass
+class _Found:
+    """What one way of finding near-duplicates found, before the groups and the report."""
+
+    kept: np.ndarray
+    removed_by: np.ndarray
+    removed_sim: np.ndarray
+    parent: np.ndarray
+    near: list[list[Near]]
+    compared: int
+    guests: int
+    #: Records removed across a cluster boundary.
+    across: int
+    peak: int = 0
+    #: The cascade's own facts (empty without one).
+    cascade: dict[str, Any] = field(default_factory=dict)
+
+
+def _compared(
+    vectors: Vectors,
+    assignment: Assignment,
+    k: int,
+    features: Features,
+    opts: SemanticOptions,
+    thresholds: list[float],
+    margin: float,
+    rank: np.ndarray,
+    step: Callable[[str], None],
+) -> _Found:
+    """Every pair of each cluster compared by ``vectors``, then the pairs across cluster boundaries."""
+    n = len(assignment.labels)
     # records near a cluster boundary also meet the records of their second-closest cluster
-    guests = int(is_guest(sims, assignment.second_sims, margin).sum())
+    guests = int(is_guest(assignment.sims, assignment.second_sims, margin).sum())
     work = ClusterWork(tuple(thresholds), opts.keep, opts.examples)
     # with dedup = false too: the near-duplicate groups still guide the split
     step(f"comparing records within {k:,} clusters")
     merged = merge(vectors.clusters(assignment, margin, k, work, features), n, len(thresholds), vectors.index_of)
     kept, removed_by, removed_sim, parent = merged.kept, merged.removed_by, merged.removed_sim, merged.parent
     near = [closest_examples(found, opts.examples) for found in merged.near]
-    boundary = 0
     ea, eb, es = merged.edges
+    boundary = 0
     if len(ea):
-        rank = np.empty(n, dtype=np.int64)
-        rank[preference(opts.keep, sims, features.lengths, features.quality)] = np.arange(n)
-        linked = es > threshold
+        linked = es > thresholds[0]
         union_pairs(parent, ea[linked], eb[linked])
         for j, t in enumerate(thresholds):
             gone, survivor, similarity = greedy_over_pairs(ea, eb, es, rank, kept[j], t)
@@ -235,83 +299,53 @@ def _near_duplicates(
                 removed_by[gone] = survivor
                 removed_sim[gone] = similarity
         _repoint(removed_by, removed_sim, kept[0], vectors)
-    group_root = roots(parent)
-    root_sizes = np.bincount(group_root, minlength=n)
-    removed = int((removed_by >= 0).sum())
-    out.report["dedup"] = {
-        "enabled": opts.dedup,
-        "threshold": threshold,
-        "epsilon": round(1.0 - threshold, 6),
-        "keep": opts.keep,
-        "removed": removed,
-        "groups": int((root_sizes > 1).sum()),
-        "across_clusters": int(boundary),
-        "probe_margin": round(margin, 4),
-        "boundary_records": guests,
-        "pairs_compared": int(merged.compared),
-        "all_pairs": n * (n - 1) // 2,
-        "largest_cluster": int(np.bincount(assignment.labels, minlength=k).max()),
-        "peak_block_mb": round(merged.peak / 2**20, 2),
-        "seconds": round(time.perf_counter() - t0, 3),
-    }
-    return _NearDuplicates(thresholds, kept, removed_by, removed_sim, group_root, root_sizes, near)
+    compared = int(merged.compared)
+    return _Found(kept, removed_by, removed_sim, parent, near, compared, guests, boundary, peak=merged.peak)
 
 
-def _confirmed_near_duplicates(
+def _confirmed(
     vectors: Vectors,
     assignment: Assignment,
     k: int,
-    features: Features,
     opts: SemanticOptions,
+    thresholds: list[float],
+    loose: float,
+    margin: float,
+    rank: np.ndarray,
     step: Callable[[str], None],
-    out: PhaseResult,
     confirm: Confirm,
-) -> _NearDuplicates:
-    """Near-duplicates by the cascade: candidate pairs by ``vectors``, decided by ``confirm``'s vectors."""
-    t0 = time.perf_counter()
+) -> _Found:
+    """The cascade: candidate pairs by ``vectors``, the uncertain band decided by ``confirm``'s vectors."""
     n = len(assignment.labels)
-    threshold = opts.similarity
-    thresholds = [threshold]
-    if opts.dry_run:
-        thresholds += sorted({float(t) for t in opts.dry_run_thresholds} - {threshold})
-    loose = opts.loose_similarity(min(thresholds))
-    margin = 1.0 - loose if opts.probe_margin == "auto" else float(opts.probe_margin)
+    accept = opts.accept_similarity(thresholds[0])
     step(f"finding candidate pairs within {k:,} clusters (similarity > {loose:.2f})")
     candidates = candidate_pairs(vectors, assignment, k, loose, margin, opts.candidates_per_record)
-    rank = np.empty(n, dtype=np.int64)
-    rank[preference(opts.keep, assignment.sims, features.lengths, features.quality)] = np.arange(n)
-    step(f"confirming {len(candidates.a):,} candidate pairs")
+    step(f"confirming the candidate pairs with similarity {loose:.2f}-{accept:.2f} of {len(candidates.a):,}")
     t1 = time.perf_counter()
-    done = confirm_pairs(candidates, n, thresholds, rank, confirm, opts.examples)
-    confirm_seconds = time.perf_counter() - t1
+    done = confirm_pairs(candidates, n, thresholds, rank, confirm, opts.examples, accept)
     gone = np.flatnonzero(done.removed_by >= 0)
-    group_root = roots(done.parent)
-    root_sizes = np.bincount(group_root, minlength=n)
-    out.report["dedup"] = {
-        "enabled": opts.dedup,
-        "threshold": threshold,
-        "epsilon": round(1.0 - threshold, 6),
-        "keep": opts.keep,
-        "removed": int((done.removed_by >= 0).sum()),
-        "groups": int((root_sizes > 1).sum()),
-        "across_clusters": int((assignment.labels[gone] != assignment.labels[done.removed_by[gone]]).sum()),
-        "probe_margin": round(margin, 4),
-        "boundary_records": candidates.guests,
-        "pairs_compared": int(candidates.compared),
-        "all_pairs": n * (n - 1) // 2,
-        "largest_cluster": int(np.bincount(assignment.labels, minlength=k).max()),
-        "peak_block_mb": 0.0,
-        "seconds": round(time.perf_counter() - t0, 3),
-        "cascade": {
-            "candidate_threshold": round(loose, 4),
-            "candidates_per_record": opts.candidates_per_record,
-            "candidate_pairs": len(candidates.a),
-            "confirmed_pairs": int((done.sims > threshold).sum()),
-            "records_confirmed": done.records,
-            "seconds": round(confirm_seconds, 3),
-        },
+    across = int((assignment.labels[gone] != assignment.labels[done.removed_by[gone]]).sum())
+    cascade = {
+        "candidate_threshold": round(loose, 4),
+        "accept_threshold": round(accept, 4),
+        "candidates_per_record": opts.candidates_per_record,
+        "candidate_pairs": len(candidates.a),
+        "accepted_pairs": done.accepted,
+        "confirmed_pairs": int((done.sims > thresholds[0]).sum()) - done.accepted,
+        "records_confirmed": done.records,
+        "seconds": round(time.perf_counter() - t1, 3),
     }
-    return _NearDuplicates(thresholds, done.kept, done.removed_by, done.removed_sim, group_root, root_sizes, done.near)
+    return _Found(
+        done.kept,
+        done.removed_by,
+        done.removed_sim,
+        done.parent,
+        done.near,
+        int(candidates.compared),
+        candidates.guests,
+        across,
+        cascade=cascade,
+    )
 
 
 def _repoint(removed_by: np.ndarray, removed_sim: np.ndarray, kept: np.ndarray, vectors: Vectors) -> None:

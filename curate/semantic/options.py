@@ -19,6 +19,10 @@ DEFAULT_THRESHOLD = 0.95
 #: The cascade's candidate threshold when none is given: this much below the threshold
 #: (calibrated on bench/data/paraphrase_eval.jsonl: bench/RESULTS.md, "Static cascade").
 CANDIDATE_GAP = 0.15
+#: The cascade accepts a candidate pair without confirming it when the fast similarity is
+#: this much above the threshold (chosen on the DEV half of bench/data/paraphrase_eval.jsonl:
+#: bench/RESULTS.md, "Static cascade: the uncertain band").
+ACCEPT_GAP = 0.05
 DRY_RUN_THRESHOLDS = [0.80, 0.85, 0.88, 0.90, 0.92, 0.94, 0.96, 0.98]
 
 
@@ -41,6 +45,13 @@ class SemanticOptions:
     candidate_threshold: float | None = _option(
         default=None,
         metadata={"help": f"with confirm: the fast embedder's similarity for candidates (threshold - {CANDIDATE_GAP})"},
+    )
+    accept_threshold: float | None = _option(
+        default=None,
+        metadata={
+            "help": "with confirm: candidate pairs more similar than this by the fast embedder are near-duplicates "
+            f"without confirming; only the band between is confirmed (threshold + {ACCEPT_GAP}; 1.0: confirm all)"
+        },
     )
     candidates_per_record: int = _option(
         default=32, metadata={"help": "with confirm: a record's most similar candidates kept, at most"}
@@ -133,6 +144,11 @@ class SemanticOptions:
             raise bad(f"epsilon is 1 - similarity, in [0, 1), got {self.epsilon}", "e.g. epsilon = 0.1")
         if self.candidate_threshold is not None and not -1.0 < self.candidate_threshold <= 1.0:
             raise bad(f"candidate_threshold is a cosine similarity in (-1, 1], got {self.candidate_threshold}")
+        if self.accept_threshold is not None and not -1.0 < self.accept_threshold <= 1.0:
+            raise bad(
+                f"accept_threshold is a cosine similarity in (-1, 1], got {self.accept_threshold}",
+                "e.g. accept_threshold = 0.95, or 1.0 to confirm every candidate pair",
+            )
         for name in ("batch_size", "iterations", "embed_chunk", "candidates_per_record"):
             if getattr(self, name) < 1:
                 raise bad(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -167,6 +183,11 @@ class SemanticOptions:
     def loose_similarity(self, lowest: float) -> float:
         """The cascade's candidate threshold, given the lowest threshold decided on."""
         return self.candidate_threshold if self.candidate_threshold is not None else lowest - CANDIDATE_GAP
+
+    def accept_similarity(self, threshold: float) -> float:
+        """The cascade's similarity above which a candidate pair is accepted unconfirmed (never below ``threshold``)."""
+        accept = self.accept_threshold if self.accept_threshold is not None else threshold + ACCEPT_GAP
+        return max(accept, threshold)
 
     @property
     def similarity(self) -> float:

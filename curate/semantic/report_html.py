@@ -40,7 +40,8 @@ def report_section(rep: dict[str, Any]) -> str:
             (
                 "confirmed by",
                 f"{confirmer.get('model_id', '?')}: {num(cascade.get('candidate_pairs', 0))} candidate pairs above "
-                f"{cascade.get('candidate_threshold')}, {num(confirmer.get('records', 0))} records "
+                f"{cascade.get('candidate_threshold')} ({num(cascade.get('accepted_pairs', 0))} accepted above "
+                f"{cascade.get('accept_threshold', 1.0)} unconfirmed), {num(confirmer.get('records', 0))} records "
                 f"({num(confirmer.get('embedded', 0))} new, {confirmer.get('seconds', 0)} s)",
             )
         )

@@ -125,8 +125,9 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     if confirmer and cascade:
         rate = f", {confirmer['rate']:,.0f} texts/s" if confirmer.get("rate") else ""
         lines.append(
-            f"semantic: {cascade['candidate_pairs']:,} candidate pairs (similarity > {cascade['candidate_threshold']})"
-            f" confirmed with {confirmer.get('model_id', '?')}: {confirmer.get('records', 0):,} records"
+            f"semantic: {cascade['candidate_pairs']:,} candidate pairs (similarity > {cascade['candidate_threshold']}),"
+            f" {cascade.get('accepted_pairs', 0):,} accepted above {cascade.get('accept_threshold', 1.0)},"
+            f" the rest confirmed with {confirmer.get('model_id', '?')}: {confirmer.get('records', 0):,} records"
             f" ({confirmer.get('embedded', 0):,} new, {confirmer.get('cached', 0):,} from the cache,"
             f" {confirmer.get('seconds', 0):.1f} s{rate})"
         )
