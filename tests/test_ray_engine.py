@@ -17,6 +17,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -289,6 +290,31 @@ def test_strict_fails_on_the_same_input(ray_cluster: Any, corpus: Path, tmp_path
         assert not (tmp_path / engine / "train.jsonl").exists()
     assert messages[0] == messages[1]
     assert "a.jsonl:line 5" in messages[0]
+
+
+def test_a_failed_build_closes_its_reads_of_the_cluster(
+    ray_cluster: Any, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The driver's iteration over the decided rows is closed when the build fails, not whenever it is collected.
+
+    Ray stops a dataset's executor when its ``iter_batches`` generator closes; one left to the
+    garbage collector can be closed after the cluster is gone (an error in Ray's object store).
+    """
+    opened: list[Any] = []
+    each_batch = ray_engine.each_batch
+
+    @contextmanager
+    def watched(dataset: Any, batch_format: Any) -> Iterator[Any]:
+        with each_batch(dataset, batch_format) as batches:
+            opened.append(batches)
+            yield batches
+
+    monkeypatch.setattr(ray_engine, "each_batch", watched)
+    with pytest.raises(BuildFailed) as info:
+        _build("ray", _config(corpus, strict=True, batch_size=1), tmp_path / "out")
+    assert info.value.__traceback__ is not None  # the failed build's frames are still alive here
+    assert len(opened) == 1
+    assert opened[0].gi_frame is None, "the iteration over the cluster's rows was left open"
 
 
 def test_cli_and_api_choose_the_engine(ray_cluster: Any, corpus: Path, tmp_path: Path, cli: Any) -> None:

@@ -29,9 +29,6 @@ from curate.semantic.testing import HashingEmbedder, synthetic_corpus
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning:ray"),
-    # Known open defect (issue 13 note): Ray's DataIterator generator over a phase's offload
-    # dataset can be collected unclosed at teardown (KeyError in Ray's object store).
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
 pytest.importorskip("torch")
 

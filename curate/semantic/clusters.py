@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -391,8 +391,11 @@ class Vectors(Protocol):
 
     def clusters(
         self, assignment: Assignment, margin: float, k: int, work: ClusterWork, features: Features
-    ) -> Iterator[ClusterResult]:
-        """Run :func:`cluster_pass` on every cluster with members, guests chosen by :func:`is_guest`."""
+    ) -> Generator[ClusterResult, None, None]:
+        """Run :func:`cluster_pass` on every cluster with members, guests chosen by :func:`is_guest`.
+
+        A generator: the caller closes it when it stops early, which frees what it holds at once.
+        """
         ...
 
     index_of: IndexOf
@@ -425,7 +428,7 @@ class MatrixVectors:
 
     def clusters(
         self, assignment: Assignment, margin: float, k: int, work: ClusterWork, features: Features
-    ) -> Iterator[ClusterResult]:
+    ) -> Generator[ClusterResult, None, None]:
         labels = assignment.labels
         order = np.argsort(labels, kind="stable")
         bounds = np.concatenate([[0], np.cumsum(np.bincount(labels, minlength=k))])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -284,7 +285,8 @@ def _compared(
     work = ClusterWork(tuple(thresholds), opts.keep, opts.examples)
     # with dedup = false too: the near-duplicate groups still guide the split
     step(f"comparing records within {k:,} clusters")
-    merged = merge(vectors.clusters(assignment, margin, k, work, features), n, len(thresholds), vectors.index_of)
+    with closing(vectors.clusters(assignment, margin, k, work, features)) as results:  # stopped at once on errors
+        merged = merge(results, n, len(thresholds), vectors.index_of)
     kept, removed_by, removed_sim, parent = merged.kept, merged.removed_by, merged.removed_sim, merged.parent
     near = [closest_examples(found, opts.examples) for found in merged.near]
     ea, eb, es = merged.edges

@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import copy
 import pickle
-from collections.abc import Iterator
+from collections.abc import Generator
+from contextlib import closing
 from dataclasses import replace
 from functools import partial
 from typing import Any
 
 from curate.engines.local import drain
 from curate.engines.ray.cluster import connected, data_context, import_ray
+from curate.engines.ray.iterate import each_batch
 from curate.engines.ray.phases import Offload, run_phase
 from curate.engines.ray.read import Dataset, decided_rows
 from curate.engines.ray.semantic import run_semantic_on_ray
@@ -56,17 +58,20 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
         if files:
             make = decider_factory(plan)
             rows = decided_rows(files, make, shard_bytes=config.shard_bytes, chunk=config.batch_size, debug=debug)
-        return drain(plan, ledger, reporter, in_order(tasks, rows), decide=partial(run_phase, offloads=OFFLOADS))
+        with closing(in_order(tasks, rows)) as outcomes:  # a failed build stops the cluster's reads at once
+            return drain(plan, ledger, reporter, outcomes, decide=partial(run_phase, offloads=OFFLOADS))
 
 
-def in_order(tasks: list[Any], rows: Dataset | None) -> Iterator[list[Outcome]]:
+def in_order(tasks: list[Any], rows: Dataset | None) -> Generator[list[Outcome], None, None]:
     """The decided chunks, each file's task (or source error) before its outcomes."""
     started = 0
     if rows is not None:
-        for batch in rows.iter_batches(batch_format="pyarrow", batch_size=None):
-            for index, blob in zip(batch.column("file").to_pylist(), batch.column("outcomes").to_pylist(), strict=True):
-                if index >= started:
-                    yield tasks[started : index + 1]
-                    started = index + 1
-                yield pickle.loads(blob)
+        with each_batch(rows, "pyarrow") as batches:
+            for batch in batches:
+                files, blobs = batch.column("file").to_pylist(), batch.column("outcomes").to_pylist()
+                for index, blob in zip(files, blobs, strict=True):
+                    if index >= started:
+                        yield tasks[started : index + 1]
+                        started = index + 1
+                    yield pickle.loads(blob)
     yield tasks[started:]

@@ -30,12 +30,13 @@ from __future__ import annotations
 
 import pickle
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from curate.engines.ray.iterate import each_batch
 from curate.engines.ray.phases import in_sorted, phase_records, signed64
 from curate.errors import CurateError
 from curate.records import Record
@@ -104,10 +105,8 @@ def embed_on_cluster(phase: Any, texts: Dataset) -> dict[str, Any]:
 
     started = time.perf_counter()
     cache = EmbeddingCache(phase.cache_dir / "embeddings", phase.embedder.model_id)
-    keys = [
-        np.asarray(batch["key"], dtype=np.int64)
-        for batch in texts.select_columns(["key"]).iter_batches(batch_format="numpy", batch_size=None)
-    ]
+    with each_batch(texts.select_columns(["key"]), "numpy") as batches:
+        keys = [np.asarray(batch["key"], dtype=np.int64) for batch in batches]
     unique = np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *keys]).view(np.uint64))
     shard, _ = cache.lookup(unique)
     missing = np.sort(unique[shard < 0].view(np.int64))
@@ -127,13 +126,14 @@ def embed_on_cluster(phase: Any, texts: Dataset) -> dict[str, Any]:
             fn_constructor_kwargs={"embedder": pickle.dumps(phase.embedder)},
         )
         stored: set[int] = set()
-        for batch in vectors.iter_batches(batch_format="numpy", batch_size=None):
-            batch_keys = np.asarray(batch["key"], dtype=np.int64).view(np.uint64)
-            batch_keys, first = np.unique(batch_keys, return_index=True)
-            new = np.array([int(k) not in stored for k in batch_keys.tolist()], dtype=bool)
-            if new.any():
-                cache.add(batch_keys[new], np.stack(batch["vector"][first[new]]).astype(np.float32))
-                stored.update(batch_keys[new].tolist())
+        with each_batch(vectors, "numpy") as batches:
+            for batch in batches:
+                batch_keys = np.asarray(batch["key"], dtype=np.int64).view(np.uint64)
+                batch_keys, first = np.unique(batch_keys, return_index=True)
+                new = np.array([int(k) not in stored for k in batch_keys.tolist()], dtype=bool)
+                if new.any():
+                    cache.add(batch_keys[new], np.stack(batch["vector"][first[new]]).astype(np.float32))
+                    stored.update(batch_keys[new].tolist())
         done["embedded"] = len(stored)
     done["seconds"] = round(time.perf_counter() - started, 3)
     return done
@@ -201,10 +201,8 @@ class RayVectors:
     def __init__(self, texts: Dataset, keys: np.ndarray, cache_root: Path, model_id: str) -> None:
         """``texts``: the phase's records as ``texts_and_keys`` rows (without the text); ``keys``: the driver's."""
         started = time.perf_counter()
-        narrow = [
-            (np.asarray(b["pos"], np.int64), np.asarray(b["key"], np.int64))
-            for b in texts.select_columns(["pos", "key"]).iter_batches(batch_format="numpy", batch_size=None)
-        ]
+        with each_batch(texts.select_columns(["pos", "key"]), "numpy") as batches:
+            narrow = [(np.asarray(b["pos"], np.int64), np.asarray(b["key"], np.int64)) for b in batches]
         positions = np.concatenate([np.zeros(0, np.int64), *(p for p, _ in narrow)])
         dataset_keys = np.concatenate([np.zeros(0, np.int64), *(k for _, k in narrow)])
         order = np.argsort(positions, kind="stable")
@@ -229,13 +227,10 @@ class RayVectors:
     def rows(self, index: np.ndarray) -> np.ndarray:
         started = time.perf_counter()
         wanted = self.positions[np.asarray(index, dtype=np.int64)]
-        parts = [
-            (np.asarray(b.column("pos").to_numpy(), np.int64), _matrix(b.column("vector")))
-            for b in self.dataset.map_batches(
-                only_positions, batch_format="pyarrow", fn_kwargs={"wanted": wanted}
-            ).iter_batches(batch_format="pyarrow", batch_size=None)
-            if len(b)
-        ]
+        found = self.dataset.map_batches(only_positions, batch_format="pyarrow", fn_kwargs={"wanted": wanted})
+        with each_batch(found, "pyarrow") as batches:
+            parts = [(np.asarray(b.column("pos").to_numpy(), np.int64), _matrix(b.column("vector"))) for b in batches]
+        parts = [(p, v) for p, v in parts if len(p)]
         if not parts:
             return np.zeros((0, 0), np.float32)
         positions = np.concatenate([p for p, _ in parts])
@@ -250,15 +245,15 @@ class RayVectors:
         ).materialize()
         out = Assignment.empty(len(self.positions))
         columns = ["pos", "label", "sim", "second", "second_sim"]
-        for b in self.dataset.select_columns(columns).iter_batches(batch_format="numpy", batch_size=None):
-            at = self.index_of(b["pos"])
-            out.put(at, Assignment(b["label"], b["sim"], b["second"], b["second_sim"]))
+        with each_batch(self.dataset.select_columns(columns), "numpy") as batches:
+            for b in batches:
+                out.put(self.index_of(b["pos"]), Assignment(b["label"], b["sim"], b["second"], b["second_sim"]))
         self._tick("assign", started)
         return out
 
     def clusters(
         self, assignment: Assignment, margin: float, k: int, work: ClusterWork, features: Features
-    ) -> Iterator[ClusterResult]:
+    ) -> Generator[ClusterResult, None, None]:
         """As :meth:`~curate.semantic.clusters.MatrixVectors.clusters`, from the dataset's own columns.
 
         The assignment, lengths and quality scores in the rows were computed on the
@@ -269,9 +264,10 @@ class RayVectors:
         started = time.perf_counter()
         groups = self.dataset.map_batches(host_and_guest_rows, batch_format="pyarrow", fn_kwargs={"margin": margin})
         results = groups.groupby("group").map_groups(cluster_group, batch_format="pyarrow", fn_kwargs={"work": work})
-        for batch in results.iter_batches(batch_format="pyarrow", batch_size=None):
-            for blob in batch.column("result").to_pylist():
-                yield pickle.loads(blob)
+        with each_batch(results, "pyarrow") as batches:
+            for batch in batches:
+                for blob in batch.column("result").to_pylist():
+                    yield pickle.loads(blob)
         self._tick("clusters", started)
 
     def _tick(self, step: str, started: float) -> None:
