@@ -19,6 +19,7 @@ from curate.errors import ConfigError
 from curate.formats import FormatOptions, PromptTemplate
 from curate.ledger import ErrorEntry
 from curate.registry import Registry
+from curate.semantic.phase import SemanticPhase
 from curate.sources import FileTask, check_sources
 from curate.stages.base import Filter, Phase, Stage
 from curate.stages.dedup import ExactDedup
@@ -146,6 +147,4 @@ def _filter_factory(cls: Any, options: dict[str, Any]) -> Callable[[], Stage]:
 
 
 def _semantic_phase(table: dict[str, Any]) -> Phase:
-    from curate.semantic.phase import SemanticPhase
-
     return SemanticPhase.from_config(table, cache_dir=cache_dir())

@@ -4,10 +4,10 @@ The semantic phase compares records only within their K-means cluster, and the r
 near a cluster boundary (*guests*) with the records of their second-closest cluster.
 Each cluster's work needs nothing but that cluster's rows, so it runs anywhere: in a
 loop on one machine (:class:`MatrixVectors`), or in one Ray ``map_groups`` call per
-cluster (:mod:`curate.engines.ray_semantic`). Records are named by any ascending integer
-(their index on one machine, their position in the canonical order on Ray); :func:`merge`
-gathers every cluster's result into arrays indexed by record, in a way that does not
-depend on where, or in which order, the clusters ran.
+cluster (the vector store the Ray engine's compute lends). Records are named by any
+ascending integer (their index on one machine, their position in the canonical order on
+Ray); :func:`merge` gathers every cluster's result into arrays indexed by record, in a
+way that does not depend on where, or in which order, the clusters ran.
 
 The K-means side follows the same split: the centroids are fitted on a seeded sample
 chosen by text key (:func:`fit_sample`), the same records on every engine; every record

@@ -26,6 +26,7 @@ import numpy as np
 from curate.errors import CurateError, MissingDependency
 from curate.options import parse_options
 from curate.records import Record
+from curate.registry import get_registry
 from curate.semantic import report_html, summary
 from curate.semantic.clusters import Features, MatrixVectors, Vectors
 from curate.semantic.decide import RecordFacts, decide
@@ -61,8 +62,6 @@ class SemanticPhase(Phase):
         device = None if options.device == "auto" else options.device
 
         def build(spec: str | None) -> Embedder:
-            from curate.registry import get_registry
-
             embedders = get_registry().embedders
             if not embedders:
                 raise MissingDependency(
