@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -30,7 +31,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from curate.records import Record, Source
 from curate.semantic.embed import EmbeddingCache, embedding_text
-from curate.semantic.phase import SemanticPhase, _Run
+from curate.semantic.phase import SemanticPhase, _Run, record_text
 from curate.semantic.testing import synthetic_corpus
 
 
@@ -88,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             started = time.perf_counter()
             cache = EmbeddingCache(cache_dir / "embeddings", embedder.model_id)
-            phase._read_and_embed(lambda: iter(recs), _Run(phase.options), cache, counts)
+            text = partial(record_text, field=phase.options.field, quality_key=phase.options.quality_key)
+            phase._read_and_embed(lambda: iter(recs), _Run(phase.options), cache, counts, text)
             total = time.perf_counter() - started
         finally:
             model.encode = raw_encode

@@ -178,13 +178,14 @@ def run_phase(texts: list[str], cache_root: Path, threshold: float, clusters: in
     from curate.plugins.embedders import SentenceTransformerEmbedder
     from curate.records import Record, Source
     from curate.semantic.phase import SemanticPhase
+    from curate.stages.compute import Compute
 
     records = [Record.create(Source("bench", "corpus.txt", f"line {i + 1}"), text=t) for i, t in enumerate(texts)]
     table = {"threshold": threshold, "seed": seed, **({"clusters": clusters} if clusters else {})}
     phase = SemanticPhase.from_config(table, cache_root, embedder=SentenceTransformerEmbedder())
     tracemalloc.start()
     started = time.perf_counter()
-    result = phase.run(lambda: iter(records))
+    result = phase.run(lambda: iter(records), Compute())
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     report = result.report

@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("CURATE_CACHE_DIR", str(args.work))
     from curate.semantic.phase import SemanticPhase
+    from curate.stages.compute import Compute
 
     texts, meaning, _ = load_pairs()
     if args.split != "all":
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             with tempfile.TemporaryDirectory():
                 phase = SemanticPhase.from_config({"threshold": t, **table}, cache)
                 started = time.perf_counter()
-                result = phase.run(lambda: iter(records))
+                result = phase.run(lambda: iter(records), Compute())
                 seconds = time.perf_counter() - started
             removed = result.rejected
             right = sum(meaning[index[rid]] == meaning[index[d["duplicate_of"]]] for rid, (_, d) in removed.items())

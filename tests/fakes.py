@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
 
 from curate.importing import Importer, InputFile, Problem
 from curate.records import Record
-from curate.stages.base import BatchResult, Filter
+from curate.semantic.embed import EmbeddingCache, embedding_text, text_keys
+from curate.semantic.testing import HashingEmbedder
+from curate.stages.base import BatchResult, Filter, Phase, PhaseResult
+from curate.stages.compute import Compute
 
 
 @dataclass(frozen=True)
@@ -66,3 +73,45 @@ def published(out) -> dict[str, bytes]:
     from pathlib import Path
 
     return {p.name: p.read_bytes() for p in sorted(Path(out).iterdir()) if not p.name.startswith(".") and p.exists()}
+
+
+def whole_text(record: Record) -> tuple[str, float]:
+    """:class:`DownPhase`'s ``RecordText``: the record's whole text, no score."""
+    return embedding_text(record, "auto"), float("nan")
+
+
+class DownPhase(Phase):
+    """A third-party phase on the compute seam: embeds every record, rejects those whose vector points "down".
+
+    It asks its compute to embed ahead (the Ray engine does, on the cluster), embeds what
+    the cache still lacks as it reads, and reads its vectors back from the compute's store.
+    ``seen`` collects the class of each compute it got.
+    """
+
+    name = "down"
+    seen: ClassVar[list[str]] = []
+
+    def __init__(self, cache: Path) -> None:
+        self.cache = cache
+        self.embedder = HashingEmbedder("16")
+
+    def run(self, records: Callable[[], Iterator[Record]], compute: Compute) -> PhaseResult:
+        DownPhase.seen.append(type(compute).__name__)
+        ahead = compute.embed(whole_text, self.embedder, self.cache, step=self.step)
+        cache = EmbeddingCache(self.cache, self.embedder.model_id)
+        ids, texts = [], []
+        for record in records():
+            ids.append(record.id)
+            texts.append(whole_text(record)[0])
+        keys = text_keys(texts)
+        embedded = cache.fill(self.embedder, keys, texts) if texts else 0
+        result = PhaseResult(report={"records": len(ids), "embedded": ahead.embedded + embedded})
+        if not ids:
+            return result
+        with compute.vectors(keys, cache, whole_text, memory_limit_mb=64, tmp_dir=self.cache / "tmp") as store:
+            rows = store.rows(np.arange(len(ids)))
+        for record_id, row in zip(ids, rows, strict=True):
+            if row[0] < 0:
+                result.rejected[record_id] = ("down", {"x": round(float(row[0]), 4)})
+                result.counts["down"] += 1
+        return result

@@ -15,7 +15,6 @@ import gzip
 import json
 import os
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +27,6 @@ from curate import Pipeline
 from curate.config import BuildConfig, SourceSpec, config_from_mapping
 from curate.engines import local
 from curate.engines import ray as ray_engine
-from curate.engines.ray.phases import phase_records
 from curate.errors import BuildFailed, ConfigError, MissingDependency
 from curate.importing import InputFile, Problem, Shard
 from curate.ledger import OUTPUT_FILES, Ledger, iter_jsonl
@@ -39,7 +37,9 @@ from curate.registry import get_registry
 from curate.sources import FileTask, plan_shards, read_file, resolve_sources
 from curate.stages.base import BatchResult, Filter, Phase, PhaseResult
 from curate.writer import SplitWriter
+from tests import fakes
 from tests.conftest import plugin_namespace
+from tests.fakes import DownPhase
 
 pytestmark = [
     # Ray's own deprecations (DataContext fields), raised inside Ray; not ours to fix.
@@ -56,10 +56,12 @@ def ray_cluster() -> Iterator[Any]:
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     # Classes defined here (a test filter, test phases) travel to the workers by value.
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    ray.cloudpickle.register_pickle_by_value(fakes)
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
     yield ray
     ray.shutdown()
     ray.cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    ray.cloudpickle.unregister_pickle_by_value(fakes)
 
 
 @pytest.fixture(scope="module")
@@ -173,35 +175,17 @@ def test_filters_and_changes_match(
 
 
 class ThirdsPhase(Phase):
-    """Rejects a third of the records by id, groups the rest by the id's first digit."""
+    """Rejects a third of the records by id, groups the rest by the id's first digit.
+
+    Written against ``run(records)``, as phases were before the compute seam: engines still run it.
+    """
 
     name = "thirds"
 
-    def run(self, records: Callable[[], Iterator[Record]]) -> PhaseResult:
+    def run(self, records: Callable[[], Iterator[Record]]) -> PhaseResult:  # type: ignore[override]
         first = [r.id for r in records()]
         assert first == [r.id for r in records()], "a phase may read its records twice, in the same order"
         return _thirds(first, "driver")
-
-
-class RayThirdsPhase(ThirdsPhase):
-    """The same decisions, taken on the cluster (:func:`thirds_on_ray`, offloaded by the engine)."""
-
-    name = "ray_thirds"
-
-
-def thirds_on_ray(phase: Phase, dataset: Any, records: Callable[[], Iterator[Record]]) -> PhaseResult:
-    ids = dataset.map_batches(_ids_in_order, batch_format="pyarrow").sort("pos").take_all()
-    return _thirds([row["id"] for row in ids], "ray")
-
-
-@pytest.fixture(autouse=True)
-def _offload_thirds(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(ray_engine.OFFLOADS, "ray_thirds", thirds_on_ray)
-
-
-def _ids_in_order(batch: Any) -> dict[str, list[Any]]:
-    records = phase_records(batch)
-    return {"pos": batch["pos"].to_pylist(), "id": [r.id for r in records]}
 
 
 def _thirds(ids: list[str], how: str) -> PhaseResult:
@@ -216,33 +200,21 @@ def _thirds(ids: list[str], how: str) -> PhaseResult:
     return result
 
 
-def test_phases_on_the_driver_and_on_the_cluster(ray_cluster: Any, corpus: Path, tmp_path: Path) -> None:
-    manifest = _assert_same(tmp_path, _config(corpus, batch_size=7), phases=(ThirdsPhase(), RayThirdsPhase()))
-    assert manifest["counts"]["rejected_by"]["thirds"]["third"] > 0
-    assert manifest["reports"]["thirds"]["seen"] > manifest["reports"]["ray_thirds"]["seen"] > 0
-
-
-def test_an_offloaded_phase_gets_a_dataset(
-    ray_cluster: Any, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls = Counter[str]()
-
-    class Spy(RayThirdsPhase):
-        def run(self, records: Callable[[], Iterator[Record]]) -> PhaseResult:
-            calls["run"] += 1
-            return super().run(records)
-
-    def spy_on_ray(phase: Phase, dataset: Any, records: Callable[[], Iterator[Record]]) -> PhaseResult:
-        calls["run_ray"] += 1
-        return thirds_on_ray(phase, dataset, records)
-
-    monkeypatch.setitem(ray_engine.OFFLOADS, "ray_thirds", spy_on_ray)
-    plan = build_plan(_config(corpus), get_registry())
-    plan.phases.append(Spy())
-    with Ledger(tmp_path / "out") as ledger:
-        ray_engine.run(plan, ledger, NullReporter())
-        ledger.commit({})
-    assert calls == {"run_ray": 1}
+def test_phases_on_the_driver_and_on_the_compute_of_the_cluster(ray_cluster: Any, corpus: Path, tmp_path: Path) -> None:
+    """A phase written before the compute seam (``run(records)``), then a third-party phase that embeds
+    and reads vectors through the compute the engine lends: the cluster's, on Ray."""
+    DownPhase.seen.clear()
+    config = _config(corpus, batch_size=7)
+    expected = _build("local", config, tmp_path / "local", (ThirdsPhase(), DownPhase(tmp_path / "cache-local")))
+    got = _build("ray", config, tmp_path / "ray", (ThirdsPhase(), DownPhase(tmp_path / "cache-ray")))
+    assert DownPhase.seen == ["Compute", "RayCompute"]
+    for name in OUTPUT_FILES:
+        assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
+    for key in ("counts", "reports"):
+        assert got[key] == expected[key], key
+    assert got["counts"]["rejected_by"]["thirds"]["third"] > 0
+    assert got["counts"]["rejected_by"]["down"]["down"] > 0
+    assert got["reports"]["down"]["embedded"] > 0  # on the cluster, by the compute (locally, as the phase read)
 
 
 def test_output_follows_the_canonical_order(ray_cluster: Any, corpus: Path, tmp_path: Path) -> None:

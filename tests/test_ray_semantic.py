@@ -26,6 +26,7 @@ from curate.plan import NullReporter, build_plan
 from curate.registry import get_registry
 from curate.semantic.phase import SemanticPhase
 from curate.semantic.testing import HashingEmbedder, synthetic_corpus
+from curate.stages import compute
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning:ray"),
@@ -91,7 +92,7 @@ def test_ray_gives_the_local_decisions(
     def no_matrix(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the ray engine gathered the vectors on the driver")
 
-    monkeypatch.setattr(SemanticPhase, "_matrix", no_matrix)
+    monkeypatch.setattr(compute, "gather_matrix", no_matrix)
     got = _build("ray", corpus, tmp_path / "ray", table, tmp_path / "cache-ray")
     for output in OUTPUT_FILES:
         assert (tmp_path / "ray" / output).read_bytes() == (tmp_path / "local" / output).read_bytes(), output

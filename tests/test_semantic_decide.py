@@ -11,6 +11,7 @@ from curate.semantic.embed import text_key
 from curate.semantic.options import SemanticOptions
 from curate.semantic.phase import SemanticPhase
 from curate.semantic.testing import HashingEmbedder, synthetic_corpus
+from curate.stages.compute import Compute
 from tests.test_semantic_phase import make_records
 
 pytest.importorskip("torch")
@@ -75,7 +76,7 @@ def test_the_phase_decides_as_the_function(tmp_path):
     texts, _ = synthetic_corpus(200, seed=4)
     records = make_records(texts)
     phase = SemanticPhase.from_config({"threshold": 0.9, "clusters": 5}, tmp_path, embedder=HashingEmbedder())
-    through_phase = phase.run(lambda: iter(records))
+    through_phase = phase.run(lambda: iter(records), Compute())
     vectors = HashingEmbedder().embed(texts)
     facts = RecordFacts(
         [r.id for r in records],
@@ -97,8 +98,8 @@ def test_the_cascade_confirms_candidates_with_the_second_embedder(tmp_path):
     cascade = SemanticPhase(
         alone.options.__class__(**table), tmp_path, HashingEmbedder("64"), confirmer=HashingEmbedder("512")
     )
-    by_fine = alone.run(lambda: iter(records))
-    by_cascade = cascade.run(lambda: iter(records))
+    by_fine = alone.run(lambda: iter(records), Compute())
+    by_cascade = cascade.run(lambda: iter(records), Compute())
     info = by_cascade.report["confirmer"]
     assert info["model_id"] == "hashing:512" and 0 < info["records"] < len(records)
     assert by_cascade.report["dedup"]["cascade"]["candidate_pairs"] > 0
@@ -144,7 +145,7 @@ def test_the_phase_reports_the_band(tmp_path):
         table = {"threshold": 0.9, "clusters": 4, "keep": "first", "candidate_threshold": 0.8}
         options = SemanticOptions(**table, accept_threshold=accept)
         phase = SemanticPhase(options, tmp_path, HashingEmbedder("64"), confirmer=HashingEmbedder("512"))
-        reports[accept] = phase.run(lambda: iter(records)).report
+        reports[accept] = phase.run(lambda: iter(records), Compute()).report
     band, full = reports[0.95]["dedup"]["cascade"], reports[1.0]["dedup"]["cascade"]
     assert band["accept_threshold"] == 0.95 and band["accepted_pairs"] > 0 and full["accepted_pairs"] == 0
     assert band["records_confirmed"] < full["records_confirmed"]

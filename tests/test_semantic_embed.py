@@ -19,6 +19,7 @@ from curate.semantic.embed import (
     text_keys,
 )
 from curate.semantic.testing import HashingEmbedder
+from curate.stages.compute import Compute
 from tests.conftest import plugin_namespace
 
 SRC = Source("test", "f.jsonl", "line 1")
@@ -339,18 +340,18 @@ def test_semantic_phase_resumes_after_a_crash_and_counts_what_it_reused(tmp_path
     # pieces of 4 texts; the chunk of the first two pieces is committed, the third is lost
     crashing = SemanticPhase.from_config({"threshold": 0.9}, tmp_path, embedder=FailingEmbedder(batch_size=1))
     with pytest.raises(KeyboardInterrupt):
-        crashing.run(lambda: iter(records))
+        crashing.run(lambda: iter(records), Compute())
     cache = EmbeddingCache(tmp_path / "embeddings", HashingEmbedder().model_id)
     assert len(cache) == 8
     reused = int((cache.lookup(text_keys(texts))[0] >= 0).sum())
     resumed = SemanticPhase.from_config({"threshold": 0.9}, tmp_path, embedder=HashingEmbedder()).run(
-        lambda: iter(records)
+        lambda: iter(records), Compute()
     )
     assert reused >= 8
     assert resumed.counts["cached"] == reused and resumed.counts["embedded"] == len(set(texts)) - 8
     assert resumed.report["embedder"]["cached"] == reused
     fresh = SemanticPhase.from_config({"threshold": 0.9}, tmp_path / "fresh", embedder=HashingEmbedder()).run(
-        lambda: iter(records)
+        lambda: iter(records), Compute()
     )
     assert resumed.rejected == fresh.rejected and resumed.groups == fresh.groups
 

@@ -18,6 +18,7 @@ from curate.semantic.phase import SemanticPhase
 from curate.semantic.summary import format_dry_run, summary_lines
 from curate.semantic.testing import HashingEmbedder, synthetic_corpus
 from curate.split import side
+from curate.stages.compute import Compute
 from tests.conftest import plugin_namespace
 
 pytest.importorskip("torch")
@@ -37,7 +38,7 @@ def corpus(n: int = 240, seed: int = 0) -> tuple[list[Record], list[tuple[int, i
 
 def run(records: list[Record], cache: Path, **table) -> tuple[SemanticPhase, object]:
     phase = SemanticPhase.from_config(table, cache, embedder=HashingEmbedder())
-    return phase, phase.run(lambda: iter(records))
+    return phase, phase.run(lambda: iter(records), Compute())
 
 
 def cosine(a: Record, b: Record) -> float:
@@ -241,7 +242,7 @@ def test_second_pass_must_see_the_same_order(tmp_path):
 
     phase = SemanticPhase.from_config({}, tmp_path, embedder=HashingEmbedder())
     with pytest.raises(CurateError, match="different order"):
-        phase.run(source)
+        phase.run(source, Compute())
 
 
 @pytest.mark.parametrize(
@@ -406,7 +407,7 @@ def test_pairs_split_by_the_clustering_are_still_found(tmp_path):
     assert sims[("p", "q")] > 0.96 and sims[("p", "r")] > 0.96 and sims[("q", "r")] < 0.96
     table = {"threshold": 0.96, "clusters": 2, "keep": "first"}
     only_inside = SemanticPhase.from_config({**table, "probe_margin": 0}, tmp_path, embedder=LookupEmbedder())
-    result = only_inside.run(lambda: iter(records))
+    result = only_inside.run(lambda: iter(records), Compute())
     cluster = {t: result.meta[r.id]["cluster"] for t, r in by_text.items() if r.id in result.meta}
     # p and q straddle the boundary: compared within clusters only, q survives and p removes r
     assert by_text["q"].id not in result.rejected and by_text["p"].id not in result.rejected
@@ -414,7 +415,7 @@ def test_pairs_split_by_the_clustering_are_still_found(tmp_path):
     assert cluster["p"] != cluster["q"]
     # a margin of sqrt(2 (1 - t)) = 0.28 guarantees that one record of any such pair is probed
     probing = SemanticPhase.from_config({**table, "probe_margin": 0.3}, tmp_path, embedder=LookupEmbedder())
-    probed = probing.run(lambda: iter(records))
+    probed = probing.run(lambda: iter(records), Compute())
     assert probed.report["dedup"]["across_clusters"] == 1
     reason, details = probed.rejected[by_text["p"].id]
     assert reason == "near_duplicate" and details["duplicate_of"] == by_text["q"].id

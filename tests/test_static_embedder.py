@@ -13,6 +13,7 @@ import pytest
 from curate.errors import MissingDependency
 from curate.semantic.embed import EmbedderError
 from curate.semantic.summary import embed_rate, summary_lines
+from curate.stages.compute import Compute
 from tests.conftest import plugin_namespace
 
 needs_static = pytest.mark.skipif(
@@ -210,7 +211,7 @@ def test_the_phase_spinner_gives_the_rate_and_the_tip_while_embedding(tmp_path, 
     for embedder in (HashingEmbedder(device="cpu"), Static(device="cpu")):
         phase = SemanticPhase.from_config({"embed_chunk": 40}, tmp_path / embedder.name, embedder=embedder)
         phase.progress = said.setdefault(embedder.name, []).append
-        report = phase.run(lambda: iter(records)).report
+        report = phase.run(lambda: iter(records), Compute()).report
         assert report["embedder"]["rate"] > 0 and report["embedder"]["suggest_static"] is (embedder.name != "static")
     rates = [m for m in said["hashing"] if "embedded," in m]
     assert len(rates) == 3 and rates[0].startswith("reading and embedding the records (40 embedded, ")

@@ -18,7 +18,8 @@ from curate.engines.stream import Outcome, Sink
 from curate.engines.workers import StagePool, available_cores
 from curate.ledger import Ledger, Spill
 from curate.plan import Plan, Reporter
-from curate.stages.base import Phase, PhaseResult, apply_phase
+from curate.stages.base import apply_phase, run_phase
+from curate.stages.compute import Compute
 from curate.writer import SplitWriter
 
 
@@ -35,14 +36,22 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
         return drain(plan, ledger, reporter, outcomes)
 
 
+def in_process(spill: Spill) -> Compute:
+    """What the local engine lends a phase for its heavy steps: this process."""
+    return Compute()
+
+
 def drain(
     plan: Plan,
     ledger: Ledger,
     reporter: Reporter,
     outcomes: Iterator[list[Outcome]],
-    decide: Callable[[Phase, Spill], PhaseResult] | None = None,
+    compute: Callable[[Spill], Compute] = in_process,
 ) -> tuple[SplitWriter, dict[str, Any]]:
-    """Consume ``outcomes`` (chunks in input order) into the sink, then run the phases; the engines' common end."""
+    """Consume ``outcomes`` (chunks in input order) into the sink, then run the phases; the engines' common end.
+
+    ``compute(spill)`` is what the engine lends a phase that reads ``spill`` (default: this process).
+    """
     config = plan.config
     writer = SplitWriter(
         ledger,
@@ -57,7 +66,7 @@ def drain(
     for chunk in outcomes:
         sink.take(chunk)
     sink.close()
-    reports = run_phases(plan, ledger, reporter, writer, spill, decide) if spill is not None else {}
+    reports = run_phases(plan, ledger, reporter, writer, spill, compute) if spill is not None else {}
     writer.finish()
     return writer, reports
 
@@ -72,12 +81,11 @@ def run_phases(
     reporter: Reporter,
     writer: SplitWriter,
     spill: Spill,
-    decide: Callable[[Phase, Spill], PhaseResult] | None = None,
+    compute: Callable[[Spill], Compute] = in_process,
 ) -> dict[str, Any]:
     """Run the plan's phases over ``spill``, applying each one's decisions in input order; returns their reports.
 
-    ``decide(phase, spill)`` lets an engine compute a phase's decisions its own way; by
-    default the phase reads the spill.
+    Each phase reads its spill and gets ``compute(spill)`` for its heavy steps.
     """
     reports: dict[str, Any] = {}
     current = spill
@@ -85,7 +93,7 @@ def run_phases(
         reporter.phase_started(phase.name)
         phase.progress = partial(_phase_step, reporter, phase.name)
         try:
-            result = decide(phase, current) if decide is not None else phase.run(partial(iter, current))
+            result = run_phase(phase, partial(iter, current), compute(current))
         finally:
             phase.progress = None
         ledger.count(phase.name, result.counts)

@@ -398,7 +398,10 @@ class Vectors(Protocol):
         """
         ...
 
-    index_of: IndexOf
+    @property
+    def index_of(self) -> IndexOf:
+        """Turns the names of records in cluster results into record indices."""
+        ...
 
 
 class MatrixVectors:

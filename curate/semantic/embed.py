@@ -228,7 +228,9 @@ class EmbeddingCache:
     def __init__(self, root: Path, model_id: str) -> None:
         slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model_id)[:60].strip("_") or "model"
         digest = hashlib.blake2b(model_id.encode(), digest_size=6).hexdigest()
-        self.dir = Path(root) / f"{slug}-{digest}"
+        #: The folder of every model's cache (``dir`` is this model's, inside it).
+        self.root = Path(root)
+        self.dir = self.root / f"{slug}-{digest}"
         self.model_id = model_id
         self.dim: int | None = None
         self.shards: list[np.ndarray] = []

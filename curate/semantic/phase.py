@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import importlib.util
 import time
-import uuid
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +28,14 @@ from curate.options import parse_options
 from curate.records import Record
 from curate.registry import get_registry
 from curate.semantic import report_html, summary
-from curate.semantic.clusters import Features, MatrixVectors, Vectors
+from curate.semantic.clusters import Features
 from curate.semantic.decide import RecordFacts, decide
 from curate.semantic.embed import Embedder, EmbeddingCache, embedding_text, resolve_embedder, text_key
 from curate.semantic.options import SemanticOptions
 from curate.semantic.report import fill_texts, jsonable
 from curate.semantic.summary import embed_rate
 from curate.stages.base import Phase, PhaseResult
+from curate.stages.compute import Compute, RecordText
 
 __all__ = ["SemanticOptions", "SemanticPhase"]
 
@@ -79,26 +80,27 @@ class SemanticPhase(Phase):
 
     # -- the run -------------------------------------------------------------------
 
-    def run(
-        self,
-        records: Callable[[], Iterator[Record]],
-        *,
-        vectors: Callable[[np.ndarray], Vectors] | None = None,
-    ) -> PhaseResult:
-        """Decide on ``records`` (see the module docstring).
+    def run(self, records: Callable[[], Iterator[Record]], compute: Compute) -> PhaseResult:
+        """Decide on ``records`` (see the module docstring), with ``compute`` embedding and holding the vectors.
 
-        ``vectors``, given the records' text keys, returns where their vectors are when
-        they are not to be gathered into a matrix in this process (the Ray engine passes
-        its dataset of vectors); the decisions are the same.
+        The decisions are the same whatever the compute: on the Ray engine the texts are
+        embedded, and the vector passes run, on the cluster.
         """
         opts = self.options
         started = time.perf_counter()
         result = PhaseResult()
         counts: Counter[str] = result.counts
         run = _Run(opts)
+        text = partial(record_text, field=opts.field, quality_key=opts.quality_key)
+        ahead = compute.embed(text, self.embedder, self.cache_dir / "embeddings", step=self.step)
         cache = EmbeddingCache(self.cache_dir / "embeddings", self.embedder.model_id)
         self.step("reading and embedding the records")
-        embed_seconds = self._read_and_embed(records, run, cache, counts)
+        embed_seconds = self._read_and_embed(records, run, cache, counts, text)
+        # what the compute embedded ahead, the read found in the cache: it counts as embedded
+        moved = min(ahead.embedded, counts["cached"])
+        if moved:
+            counts["embedded"] += moved
+            counts["cached"] -= moved
         n = len(run.ids)
         counts["records"] = n
         report: dict[str, Any] = {
@@ -109,34 +111,28 @@ class SemanticPhase(Phase):
                 "field": opts.field,
                 "embedded": counts["embedded"],
                 "cached": counts["cached"],
-                "seconds": round(embed_seconds, 3),
+                "seconds": round(embed_seconds + ahead.seconds, 3),
             },
         }
         report["embedder"].update(embed_rate(report["embedder"], n))
+        if ahead.report:
+            report["embedder"][compute.where] = ahead.report
         result.report = report
         if n == 0:
             report["seconds"] = round(time.perf_counter() - started, 3)
             report["counts"] = dict(counts)
             return result
         keys = np.frombuffer(run.keys, dtype=np.uint64)
-        tmp_path = None
-        if vectors is None:
-            matrix, tmp_path = self._matrix(keys, cache, self.cache_dir / "tmp")
-            store: Vectors = MatrixVectors(matrix)
-        else:
-            store = vectors(keys)
         facts = RecordFacts(
             run.ids,
             keys,
             Features(np.frombuffer(run.lengths, dtype=np.int64), np.frombuffer(run.quality, dtype=np.float64)),
         )
-        try:
+        tmp_dir = self.cache_dir / "tmp"
+        with compute.vectors(keys, cache, text, memory_limit_mb=opts.memory_limit_mb, tmp_dir=tmp_dir) as store:
             confirm = self._confirmer(records, run, report) if self.confirmer is not None else None
             decided = decide(store, facts, opts, dim=int(cache.dim or 0), step=self.step, confirm=confirm)
-        finally:
-            del store
-            if tmp_path is not None:
-                tmp_path.unlink(missing_ok=True)
+        del store
         result.rejected, result.groups, result.meta = (
             decided.result.rejected,
             decided.result.groups,
@@ -151,7 +147,12 @@ class SemanticPhase(Phase):
         return result
 
     def _read_and_embed(
-        self, records: Callable[[], Iterator[Record]], run: _Run, cache: EmbeddingCache, counts: Counter[str]
+        self,
+        records: Callable[[], Iterator[Record]],
+        run: _Run,
+        cache: EmbeddingCache,
+        counts: Counter[str],
+        text_of: RecordText,
     ) -> float:
         """First pass: the key of each record's text; embed what the cache lacks, chunk by chunk."""
         opts = self.options
@@ -175,14 +176,13 @@ class SemanticPhase(Phase):
             chunk_keys.clear()
             chunk_texts.clear()
 
-        quality_key = opts.quality_key
         for record in records():
-            text = embedding_text(record, opts.field)
+            text, quality = text_of(record)
             key = text_key(text)
             run.ids.append(record.id)
             run.keys.append(key)
             run.lengths.append(len(text))
-            run.quality.append(quality_score(record, quality_key))
+            run.quality.append(quality)
             chunk_keys.append(key)
             chunk_texts.append(text)
             if len(chunk_keys) >= opts.embed_chunk:
@@ -245,21 +245,6 @@ class SemanticPhase(Phase):
 
         return confirm
 
-    def _matrix(self, keys: np.ndarray, cache: EmbeddingCache, tmp_dir: Path) -> tuple[np.ndarray, Path | None]:
-        """The run's vectors in record order: float32 in memory, or a float16 memmap when large."""
-        shard, row = cache.lookup(keys)
-        dim = int(cache.dim or 0)
-        n = len(keys)
-        if n * dim * 4 <= self.options.memory_limit_mb * 2**20:
-            matrix = np.empty((n, dim), dtype=np.float32)
-            path = None
-        else:
-            tmp_dir.mkdir(parents=True, exist_ok=True)
-            path = tmp_dir / f"vectors-{uuid.uuid4().hex[:12]}.f16"
-            matrix = np.lib.format.open_memmap(path, mode="w+", dtype=np.float16, shape=(n, dim))
-        cache.gather(shard, row, matrix)
-        return matrix, path
-
     # -- rendering ------------------------------------------------------------------
 
     def summary_lines(self, report: dict[str, Any]) -> list[str]:
@@ -281,6 +266,11 @@ class _Run:
     keys: array[int] = field(default_factory=lambda: array("Q"))
     lengths: array[int] = field(default_factory=lambda: array("q"))
     quality: array[float] = field(default_factory=lambda: array("d"))
+
+
+def record_text(record: Record, *, field: str, quality_key: str) -> tuple[str, float]:
+    """What the phase embeds of ``record``, and its quality score (the phase's ``RecordText``)."""
+    return embedding_text(record, field), quality_score(record, quality_key)
 
 
 def quality_score(record: Record, key: str) -> float:

@@ -10,13 +10,17 @@ order; a stage that needs a key shared by the whole input (exact dedup) declares
 
 from __future__ import annotations
 
+import inspect
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from curate.options import NoOptions, parse_options
 from curate.records import Record
+
+if TYPE_CHECKING:
+    from curate.stages.compute import Compute
 
 
 @dataclass(slots=True)
@@ -237,14 +241,17 @@ class Phase:
     ``run`` receives a callable that returns a fresh iterator over all records that
     survived the streaming stages, in the build's deterministic order; it may iterate
     more than once (the local engine reads them back from a spill file). It must not
-    hold every record's text in memory at once when it can avoid it.
+    hold every record's text in memory at once when it can avoid it. It also receives
+    the engine's :class:`~curate.stages.compute.Compute`: the heavy steps (embedding, the
+    passes over vectors) go through it, so that they run where the engine runs.
     """
 
     name: ClassVar[str]
     #: Set by the engine while the phase runs (see :meth:`step`).
     progress: Callable[[str], None] | None = None
 
-    def run(self, records: Callable[[], Iterator[Record]]) -> PhaseResult:
+    def run(self, records: Callable[[], Iterator[Record]], compute: Compute) -> PhaseResult:
+        """Decide on ``records`` (see the class docstring), with ``compute`` for the heavy steps."""
         raise NotImplementedError
 
     def step(self, what: str) -> None:
@@ -268,6 +275,23 @@ class Phase:
         Placed after the length histograms, in the order of the phases. Default: none.
         """
         return None
+
+
+def run_phase(phase: Phase, records: Callable[[], Iterator[Record]], compute: Compute) -> PhaseResult:
+    """``phase.run(records, compute)``; a phase written before the compute seam, ``run(records)``, gets none."""
+    if _takes_compute(phase.run):
+        return phase.run(records, compute)
+    return phase.run(records)  # type: ignore[call-arg]  # the older signature, still accepted
+
+
+def _takes_compute(run: Callable[..., Any]) -> bool:
+    """Whether a bound ``run`` accepts a second positional argument."""
+    try:
+        parameters = list(inspect.signature(run).parameters.values())
+    except (TypeError, ValueError):  # no signature to read: assume the current one
+        return True
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in parameters)
 
 
 def apply_phase(result: PhaseResult, stage: str, batch: Iterable[Record]) -> tuple[list[Record], list[Rejection]]:

@@ -14,7 +14,9 @@ How a build runs:
 3. The driver streams the chunks in input order (``preserve_order``) into the local
    engine's :class:`~curate.engines.stream.Sink` (exact dedup, the ledger): the
    outputs are the local engine's, byte for byte, by construction.
-4. Phases run over the driver's spill; one in ``OFFLOADS`` works on the cluster.
+4. Phases run over the driver's spill and decide on the driver; the compute the engine
+   lends them (:class:`~curate.engines.ray.compute.RayCompute`) does their heavy steps
+   (embedding, the passes over vectors) on the cluster.
 """
 
 from __future__ import annotations
@@ -29,20 +31,16 @@ from typing import Any
 
 from curate.engines.local import drain
 from curate.engines.ray.cluster import connected, data_context, import_ray
+from curate.engines.ray.compute import RayCompute
 from curate.engines.ray.iterate import each_batch
-from curate.engines.ray.phases import Offload, run_phase
 from curate.engines.ray.read import Dataset, decided_rows
-from curate.engines.ray.semantic import run_semantic_on_ray
 from curate.engines.stream import Outcome, decider_factory
 from curate.ledger import Ledger
 from curate.plan import Plan, Reporter
 from curate.sources import FileTask, resolve_sources
 from curate.writer import SplitWriter
 
-__all__ = ["OFFLOADS", "run"]
-
-#: The phases this engine spreads over the cluster, by name (see :mod:`.phases`).
-OFFLOADS: dict[str, Offload] = {"semantic": run_semantic_on_ray}
+__all__ = ["run"]
 
 
 def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) -> tuple[SplitWriter, dict[str, Any]]:
@@ -59,7 +57,7 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
             make = decider_factory(plan)
             rows = decided_rows(files, make, shard_bytes=config.shard_bytes, chunk=config.batch_size, debug=debug)
         with closing(in_order(tasks, rows)) as outcomes:  # a failed build stops the cluster's reads at once
-            return drain(plan, ledger, reporter, outcomes, decide=partial(run_phase, offloads=OFFLOADS))
+            return drain(plan, ledger, reporter, outcomes, compute=RayCompute)
 
 
 def in_order(tasks: list[Any], rows: Dataset | None) -> Generator[list[Outcome], None, None]:

@@ -1,41 +1,27 @@
-"""Phases on the Ray engine: a phase the engine knows how to spread gets its records as a dataset.
+"""A phase's records on the Ray cluster: the driver's spill put in the object store, and helpers over it.
 
-Phases run after the streaming pass, over the driver's spill, as on the local engine. For
-a phase named in the engine's ``OFFLOADS`` the engine also puts the spill's records in the object
-store (:func:`spill_dataset`: columns ``pos``, the record's place among the phase's
-records, and ``record``, pickled) and calls the offload with that dataset and the usual
-``records`` callable; the semantic phase embeds, assigns and compares there
-(:mod:`curate.engines.ray.semantic`). Its decisions are applied on the driver, in
-input order, like any phase's.
+Phases run after the streaming pass, over the driver's spill, as on the local engine.
+When a phase asks the engine's compute (:mod:`curate.engines.ray.compute`) for a heavy
+step, the spill's records go to the object store (:func:`spill_dataset`: columns ``pos``,
+the record's place among the phase's records, and ``record``, pickled); the phase's
+decisions are applied on the driver, in input order, like any phase's.
 """
 
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from curate.ledger import Spill
 from curate.records import Record
-from curate.stages.base import Phase, PhaseResult
 
 if TYPE_CHECKING:
     import numpy as np
 
 Dataset = Any
-#: How the Ray engine runs a phase on the cluster: ``offload(phase, dataset, records)``.
-Offload = Callable[[Any, Dataset, Callable[[], Iterator[Record]]], PhaseResult]
 #: Records a block of a phase's dataset.
 ROWS_PER_BLOCK = 4096
-
-
-def run_phase(phase: Phase, spill: Spill, *, offloads: dict[str, Offload]) -> PhaseResult:
-    """``phase``'s decisions: on the cluster when ``offloads`` has one for its name, else on the driver."""
-    offload = offloads.get(phase.name)
-    if offload is None:
-        return phase.run(lambda: iter(spill))
-    return offload(phase, spill_dataset(spill), lambda: iter(spill))
 
 
 def spill_dataset(spill: Spill) -> Dataset:

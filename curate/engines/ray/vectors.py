@@ -1,36 +1,28 @@
-"""The semantic phase on a Ray cluster: embedding, K-means assignment and near-duplicates on the workers.
+"""The Ray engine's heavy steps for phases: embedding in actors, and the vectors in a dataset.
 
-:func:`run_semantic_on_ray` runs :class:`~curate.semantic.phase.SemanticPhase` with
-its heavy steps on the cluster and its decisions on the driver:
+What :class:`~curate.engines.ray.compute.RayCompute` runs on the cluster:
 
-1. **Embedding.** The texts the phase's embedding cache lacks are embedded in a pool
-   of actors, one model per actor (one actor per GPU when the cluster has GPUs, else
-   one per CPU but one); the driver stores the vectors in the cache.
-2. **Vectors.** Each worker reads its records' vectors from the cache (on a multi-node
-   cluster, put ``CURATE_CACHE_DIR`` on storage every node mounts, like the sources)
-   into a dataset of ``(pos, vector, length, quality)`` rows kept in the object store.
-3. **K-means.** The driver fits the centroids on a seeded sample of records chosen by
-   text key (the sample the local engine fits on, see
-   :func:`curate.semantic.clusters.fit_sample`); the workers then assign every record
-   to its closest and second-closest centroid (``map_batches``).
-4. **Near-duplicates.** Rows are grouped by cluster (``groupby().map_groups()``), a
-   record near a boundary also joining its second-closest cluster as a guest; each
-   group runs :func:`curate.semantic.clusters.cluster_pass`, exactly the local
-   engine's work on that cluster.
-5. **Decisions.** The driver merges the clusters' results (arrays of a few bytes per
-   record; of the vectors it only sees the fit sample and the few whose survivor the
-   boundary pass re-measures) and decides as the local engine does:
-   the same ``train.jsonl``, ``val.jsonl`` and ``rejects.jsonl``.
-
-The Ray engine offloads the phase named ``semantic`` here (``OFFLOADS`` in
-:mod:`curate.engines.ray`).
+1. **Texts.** :func:`texts_and_keys` turns the phase's records (a dataset of the spill)
+   into rows of position, text key, text, length and score, by the phase's ``RecordText``.
+2. **Embedding.** :func:`embed_missing`: the texts the embedding cache lacks are
+   embedded in a pool of actors (:class:`EmbedActor`, one model per actor; one actor per
+   GPU when the cluster has GPUs, else one per CPU but one); the driver stores the
+   vectors in the cache.
+3. **Vectors.** :class:`RayVectors`: each worker reads its records' vectors from the cache
+   (on a multi-node cluster, put ``CURATE_CACHE_DIR`` on storage every node mounts, like
+   the sources) into a dataset kept in the object store, where the records are assigned
+   to centroids (``map_batches``) and compared cluster by cluster
+   (``groupby().map_groups()``, a record near a boundary also joining its second-closest
+   cluster as a guest), by :func:`curate.semantic.clusters.cluster_pass`, exactly the
+   local engine's work on that cluster. The driver only sees small per-record arrays and
+   the few vectors it asks for.
 """
 
 from __future__ import annotations
 
 import pickle
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +31,6 @@ import numpy as np
 from curate.engines.ray.iterate import each_batch
 from curate.engines.ray.phases import in_sorted, phase_records, signed64
 from curate.errors import CurateError
-from curate.records import Record
 from curate.semantic.clusters import (
     Assignment,
     ClusterResult,
@@ -50,8 +41,9 @@ from curate.semantic.clusters import (
     is_guest,
     unit_rows,
 )
+from curate.semantic.embed import Embedder, EmbeddingCache, text_key
 from curate.semantic.kmeans import blas_threads
-from curate.stages.base import PhaseResult
+from curate.stages.compute import Embedded, RecordText
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -62,49 +54,16 @@ Dataset = Any  # a ray.data.Dataset
 TEXTS_PER_CALL = 1024
 
 
-def run_semantic_on_ray(phase: Any, dataset: Dataset, records: Callable[[], Iterator[Record]]) -> PhaseResult:
-    """Run ``phase`` with its embedding, assignment and near-duplicate search on the cluster."""
-    opts = phase.options
-    texts = dataset.map_batches(
-        texts_and_keys, batch_format="pyarrow", fn_kwargs={"field": opts.field, "quality_key": opts.quality_key}
-    ).materialize()
-    done = embed_on_cluster(phase, texts)
-    narrow = texts.drop_columns(["text"]).materialize()
-    del texts  # the texts leave the object store; the phase's vectors replace them
-    steps: list[dict[str, float]] = []
-
-    def vectors(keys: np.ndarray) -> RayVectors:
-        store = RayVectors(narrow, keys, phase.cache_dir / "embeddings", phase.embedder.model_id)
-        steps.append(store.seconds)  # the phase drops the store, and its dataset, when it is done
-        return store
-
-    result: PhaseResult = phase.run(records, vectors=vectors)
-    # Vectors embedded on the cluster count as embedded, as the local engine counts them.
-    moved = min(done["embedded"], result.counts.get("cached", 0))
-    if moved:
-        result.counts["embedded"] += moved
-        result.counts["cached"] -= moved
-    embedder = result.report.get("embedder")
-    if isinstance(embedder, dict):
-        embedder["embedded"] = embedder.get("embedded", 0) + moved
-        embedder["cached"] = embedder.get("cached", 0) - moved
-        embedder["cluster"] = {"actors": done["actors"], "gpus": done["gpus"], "seconds": done["seconds"]}
-        if steps:
-            embedder["cluster"]["steps"] = steps[0]
-    return result
-
-
 # -- embedding -----------------------------------------------------------------------
 
 
-def embed_on_cluster(phase: Any, texts: Dataset) -> dict[str, Any]:
-    """Fill ``phase``'s embedding cache with every text of ``texts`` it lacks; returns what was done."""
+def embed_missing(
+    texts: Dataset, embedder: Embedder, cache: EmbeddingCache, *, step: Callable[[str], None]
+) -> Embedded:
+    """Put in ``cache`` the vector of every text of ``texts`` (:func:`texts_and_keys` rows) that it lacks."""
     import ray
 
-    from curate.semantic.embed import EmbeddingCache
-
     started = time.perf_counter()
-    cache = EmbeddingCache(phase.cache_dir / "embeddings", phase.embedder.model_id)
     with each_batch(texts.select_columns(["key"]), "numpy") as batches:
         keys = [np.asarray(batch["key"], dtype=np.int64) for batch in batches]
     unique = np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *keys]).view(np.uint64))
@@ -113,9 +72,9 @@ def embed_on_cluster(phase: Any, texts: Dataset) -> dict[str, Any]:
     resources = ray.cluster_resources()
     gpus = int(resources.get("GPU", 0))
     actors = gpus or max(1, int(resources.get("CPU", 1)) - 1)
-    done = {"embedded": 0, "actors": actors, "gpus": gpus, "seconds": 0.0}
+    stored: set[int] = set()
     if len(missing):
-        phase.step(f"embedding {len(missing):,} texts on {actors} actor{'s' if actors > 1 else ''}")
+        step(f"embedding {len(missing):,} texts on {actors} actor{'s' if actors > 1 else ''}")
         todo = texts.map_batches(only_missing, batch_format="pyarrow", fn_kwargs={"missing": missing})
         vectors = todo.map_batches(
             EmbedActor,
@@ -123,9 +82,8 @@ def embed_on_cluster(phase: Any, texts: Dataset) -> dict[str, Any]:
             batch_size=TEXTS_PER_CALL,
             compute=ray.data.ActorPoolStrategy(size=actors),
             num_gpus=1 if gpus else 0,
-            fn_constructor_kwargs={"embedder": pickle.dumps(phase.embedder)},
+            fn_constructor_kwargs={"embedder": pickle.dumps(embedder)},
         )
-        stored: set[int] = set()
         with each_batch(vectors, "numpy") as batches:
             for batch in batches:
                 batch_keys = np.asarray(batch["key"], dtype=np.int64).view(np.uint64)
@@ -134,27 +92,22 @@ def embed_on_cluster(phase: Any, texts: Dataset) -> dict[str, Any]:
                 if new.any():
                     cache.add(batch_keys[new], np.stack(batch["vector"][first[new]]).astype(np.float32))
                     stored.update(batch_keys[new].tolist())
-        done["embedded"] = len(stored)
-    done["seconds"] = round(time.perf_counter() - started, 3)
-    return done
+    seconds = round(time.perf_counter() - started, 3)
+    return Embedded(len(stored), seconds, {"actors": actors, "gpus": gpus, "seconds": seconds})
 
 
-def texts_and_keys(batch: pa.Table, *, field: str, quality_key: str) -> pa.Table:
-    """``map_batches`` function: position, cache key, embedded text (UTF-8), its length and quality score."""
+def texts_and_keys(batch: pa.Table, *, text: RecordText) -> pa.Table:
+    """``map_batches`` function: position, cache key, text to embed (UTF-8), its length and score, by ``text``."""
     import pyarrow as pa
 
-    from curate.semantic.embed import embedding_text, text_key
-    from curate.semantic.phase import quality_score
-
-    records = phase_records(batch)
-    texts = [embedding_text(r, field) for r in records]
+    read = [text(r) for r in phase_records(batch)]
     return pa.table(
         {
             "pos": batch.column("pos"),
-            "key": pa.array([signed64(text_key(t)) for t in texts], pa.int64()),
-            "text": pa.array([t.encode("utf-8", "surrogatepass") for t in texts], pa.large_binary()),
-            "length": pa.array([len(t) for t in texts], pa.int64()),
-            "quality": pa.array([quality_score(r, quality_key) for r in records], pa.float64()),
+            "key": pa.array([signed64(text_key(t)) for t, _ in read], pa.int64()),
+            "text": pa.array([t.encode("utf-8", "surrogatepass") for t, _ in read], pa.large_binary()),
+            "length": pa.array([len(t) for t, _ in read], pa.int64()),
+            "quality": pa.array([q for _, q in read], pa.float64()),
         }
     )
 
@@ -281,8 +234,6 @@ _CACHES: dict[tuple[str, str], Any] = {}
 def with_vectors(batch: pa.Table, *, cache_root: str, model_id: str) -> pa.Table:
     """``map_batches`` function: each record's vector from the embedding cache (float16)."""
     import pyarrow as pa
-
-    from curate.semantic.embed import EmbeddingCache
 
     keys = np.asarray(batch.column("key").to_numpy(), dtype=np.int64).view(np.uint64)
     cache = _CACHES.get((cache_root, model_id))
