@@ -44,7 +44,10 @@ Columns and rows (tables, JSON)
 Filters and stages
     :class:`Filter` (a :class:`Stage` that keeps or drops), :class:`BatchResult`,
     :class:`Rejection`, :class:`Phase` and :class:`PhaseResult` (stages that need every
-    record first). ``Filter.check(record, counts)`` returns a :data:`Verdict`: ``None``
+    record first; ``Phase.run(records, compute)`` gets the engine's :class:`Compute` for
+    its heavy steps: :meth:`Compute.embed` ahead of its read, :meth:`Compute.vectors`
+    for the passes over vectors, results in :class:`Embedded`, records read by a
+    :data:`RecordText`). ``Filter.check(record, counts)`` returns a :data:`Verdict`: ``None``
     (keep), a :class:`Record` (keep this one instead) or a :class:`Drop` (reason, details).
     A filter's optional ``manifest_section(counts)`` receives the build's :class:`Counts`.
 
@@ -115,6 +118,7 @@ from curate.references import ReferenceSet, fingerprint, read_references, record
 from curate.rows import detect_row_format, drop_nulls, fields_from_row, is_small_scalar
 from curate.semantic.embed import Embedder, EmbedderError, EmbeddingCache, auto_device
 from curate.stages.base import BatchResult, Drop, Filter, Phase, PhaseResult, Rejection, Stage, Verdict
+from curate.stages.compute import Compute, Embedded, RecordText
 from curate.toolcalls import tools_from, turn_text
 
 __all__ = [
@@ -128,11 +132,13 @@ __all__ = [
     "BatchResult",
     "ColumnMapping",
     "CompressedDataError",
+    "Compute",
     "ConfigError",
     "ContaminationIndex",
     "Counts",
     "CurateError",
     "Drop",
+    "Embedded",
     "Embedder",
     "EmbedderError",
     "EmbedderOptions",
@@ -149,6 +155,7 @@ __all__ = [
     "Problem",
     "Record",
     "RecordError",
+    "RecordText",
     "ReferenceSet",
     "Rejection",
     "Shard",
