@@ -8,7 +8,10 @@ then how much the peak grew per added record, beside the exact-dedup index's own
 unique records).
 
     .venv/bin/python bench/memory_scaling.py --records 100000 1000000
-    .venv/bin/python bench/memory_scaling.py --records 100000 1000000 --build "--no-filters"
+    .venv/bin/python bench/memory_scaling.py --records 100000 1000000 --build=--no-filters
+    .venv/bin/python bench/memory_scaling.py --records 100000 1000000 --build="--workers 1"
+
+(``--build=...`` with the ``=``: argparse reads a separate ``--no-filters`` as an option of its own.)
 
 The issue's goal: peak RSS flat from 100k to 1M records apart from the exact-dedup index,
 which may take at most 40 bytes a record.
@@ -65,12 +68,12 @@ def peak_build(source: Path, out: Path, extra: list[str]) -> tuple[float, int, d
 
 def index_bytes(unique: int) -> int:
     """Bytes held by the exact-dedup key table after ``unique`` distinct keys."""
-    from curate.stages.dedup import KeyTable
+    from curate.keytable import KeyTable
 
     table = KeyTable()
     for key in range(1, unique + 1):
         table.setdefault(key * 0x9E3779B97F4A7C15 % (1 << 64), key)
-    return sum(a.nbytes for a in vars(table).values() if hasattr(a, "nbytes"))
+    return table.nbytes
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from curate.lengths import sorted_lengths
+
 PALETTE = (
     "#4e79a7",
     "#f28e2b",
@@ -85,10 +89,10 @@ def num(value: Any) -> str:
 def write_report(
     path: Path,
     manifest: dict[str, Any],
-    lengths: Mapping[str, Sequence[int]],
+    lengths: Mapping[str, Sequence[int] | np.ndarray],
     sections: Sequence[str] = (),
     *,
-    token_lengths: Mapping[str, Sequence[int]] | None = None,
+    token_lengths: Mapping[str, Sequence[int] | np.ndarray] | None = None,
 ) -> None:
     """Write ``report.html`` for a build to ``path``.
 
@@ -105,10 +109,10 @@ def write_report(
 
 def render_report(
     manifest: dict[str, Any],
-    lengths: Mapping[str, Sequence[int]],
+    lengths: Mapping[str, Sequence[int] | np.ndarray],
     sections: Sequence[str] = (),
     *,
-    token_lengths: Mapping[str, Sequence[int]] | None = None,
+    token_lengths: Mapping[str, Sequence[int] | np.ndarray] | None = None,
 ) -> str:
     """The HTML text of the report (see :func:`write_report`)."""
     counts = manifest.get("counts") or {}
@@ -195,42 +199,42 @@ def _stage_events(stages: dict[str, dict[str, int]]) -> str:
     return f'<h2 id="stages">Stage events</h2><table>{head}{rows}</table>'
 
 
-def _lengths(lengths: Mapping[str, Sequence[int]], unit: str = "characters", tokenizer: str | None = None) -> str:
+def _lengths(
+    lengths: Mapping[str, Sequence[int] | np.ndarray], unit: str = "characters", tokenizer: str | None = None
+) -> str:
     panels = []
     for name in ("train", "val"):
-        values = list(lengths.get(name) or [])
+        ordered = sorted_lengths(lengths.get(name))
         panels.append(
-            f'<div class="panel"><h3>{name}: {num(len(values))} records</h3>{_length_stats(values)}'
-            f"{_histogram(values, name)}</div>"
+            f'<div class="panel"><h3>{name}: {num(len(ordered))} records</h3>{_length_stats(ordered)}'
+            f"{_histogram(ordered, name)}</div>"
         )
     anchor = "lengths" if unit == "characters" else f"lengths-{unit}"
     title = f"Lengths ({unit}{f', {tokenizer}' if tokenizer else ''})"
     return f'<h2 id="{anchor}">{esc(title)}</h2><div class="grid">' + "".join(panels) + "</div>"
 
 
-def _length_stats(values: list[int]) -> str:
-    if not values:
+def _length_stats(ordered: np.ndarray) -> str:
+    n = len(ordered)
+    if not n:
         return '<p class="muted">no records</p>'
-    ordered = sorted(values)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    pick = lambda q: int(ordered[min(n - 1, int(q * n))])  # noqa: E731
     stats = [
-        ("min", ordered[0]),
+        ("min", int(ordered[0])),
         ("median", pick(0.5)),
-        ("mean", round(sum(ordered) / len(ordered))),
+        ("mean", round(int(ordered.sum(dtype=np.int64)) / n)),
         ("p95", pick(0.95)),
-        ("max", ordered[-1]),
+        ("max", int(ordered[-1])),
     ]
     return '<p class="muted">' + " · ".join(f"{k} {num(v)}" for k, v in stats) + "</p>"
 
 
-def _histogram(values: list[int], kind: str) -> str:
+def _histogram(ordered: np.ndarray, kind: str) -> str:
     edges = list(LENGTH_BINS)
-    counts = [0] * len(edges)
-    for v in values:
-        i = 0
-        while i + 1 < len(edges) and v >= edges[i + 1]:
-            i += 1
-        counts[i] += 1
+    # bin i holds edges[i] <= v < edges[i + 1] (the first also anything lower, the last anything higher)
+    inner = np.array(edges[1:], dtype=ordered.dtype if np.iinfo(ordered.dtype).max >= edges[-1] else np.int64)
+    below = np.searchsorted(ordered, inner, side="left").tolist()  # edges of the values' type: no widened copy
+    counts = [hi - lo for lo, hi in zip([0, *below], [*below, len(ordered)], strict=True)]
     while len(counts) > 1 and counts[-1] == 0:
         counts.pop()
     top = max(counts) or 1

@@ -141,3 +141,42 @@ def test_renders_in_headless_chromium(tmp_path):
     shot = screenshot(page, tmp_path / "report.png", width=1200, height=2000)
     assert png_size(shot) == (1200, 2000)
     assert shot.stat().st_size > 20_000  # a blank page compresses to a few KiB
+
+
+def _fixture_lengths():
+    """Lengths on both sides of every histogram edge, long tails, and an empty split."""
+    import random
+    from array import array
+
+    rng = random.Random(7)
+    edges = [0, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768]
+    train = array(
+        "I",
+        [int(10 ** rng.uniform(0, 5)) for _ in range(5000)] + [e + d for e in edges for d in (-1, 0, 1) if e + d >= 0],
+    )
+    val = array("I", [int(10 ** rng.uniform(1, 3)) for _ in range(37)])
+    tokens = {"train": array("I", [v // 4 for v in train]), "val": array("I")}
+    return {"train": train, "val": val}, tokens
+
+
+def test_length_sections_are_byte_identical_to_the_list_based_report():
+    # tests/data/report/lengths.html was rendered by the report before it used numpy (Python lists, sorted())
+    lengths, tokens = _fixture_lengths()
+    page = render_report(dict(MANIFEST, token_lengths={"tokenizer": "tok/x"}), lengths, token_lengths=tokens)
+    expected = (Path(__file__).parent / "data" / "report" / "lengths.html").read_text(encoding="utf-8")
+    assert page == expected
+    # plain lists and arrays give the same page
+    as_lists = {k: list(v) for k, v in lengths.items()}
+    assert render_report(dict(MANIFEST, token_lengths={"tokenizer": "tok/x"}), as_lists, token_lengths=tokens) == page
+
+
+def test_length_statistics_hold_no_python_int_per_record():
+    import tracemalloc
+    from array import array
+
+    lengths = {"train": array("I", range(200_000)), "val": array("I", range(1000))}
+    tracemalloc.start()
+    render_report(MANIFEST, lengths)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 2 * 4 * 200_000  # the sorted copy of the largest array, and little else

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
+from curate.keytable import KeyTable
 from curate.records import Record
 from curate.stages.base import Drop, Stage, Verdict
 from curate.toolcalls import turn_text
@@ -50,65 +51,11 @@ def collapse_spaces(text: str) -> str:
     return " ".join(text.split())
 
 
-class KeyTable:
-    """A set of 64-bit keys, each with a 64-bit value: 32 bytes a key, in two numpy arrays.
-
-    Open addressing with linear probing, kept at most half full. A Python dict of ints
-    costs about 120 bytes an entry; at a million records that is the difference between
-    30 MB and 120 MB of state.
-
-    >>> table = KeyTable(capacity=4)
-    >>> [table.setdefault(k, v) for k, v in ((7, 70), (8, 80), (7, 71), (2**64 - 1, 2**64 - 2), (0, 0))]
-    [None, None, 70, None, None]
-    >>> table.setdefault(0, 5), len(table)
-    (0, 4)
-    """
-
-    def __init__(self, capacity: int = 1 << 16) -> None:
-        import numpy as np
-
-        self._np = np
-        size = 1 << max(2, (capacity - 1).bit_length())
-        self._keys = np.zeros(size, dtype=np.uint64)
-        self._values = np.zeros(size, dtype=np.uint64)
-        self._count = 0
-
-    def __len__(self) -> int:
-        return self._count
-
-    def setdefault(self, key: int, value: int) -> int | None:
-        """The value stored for ``key``; when there is none, store ``value`` and return ``None``."""
-        key = key or 1  # 0 marks an empty slot; keys 0 and 1 share a slot (odds 2**-64)
-        keys = self._keys
-        mask = len(keys) - 1
-        i = key & mask
-        while True:
-            found = int(keys[i])
-            if found == key:
-                return int(self._values[i])
-            if found == 0:
-                break
-            i = (i + 1) & mask
-        keys[i] = key
-        self._values[i] = value
-        self._count += 1
-        if 2 * self._count > len(keys):
-            self._grow()
-        return None
-
-    def _grow(self) -> None:
-        old_keys, old_values = self._keys, self._values
-        used = old_keys != 0
-        self.__init__(capacity=2 * len(old_keys))  # type: ignore[misc]
-        for key, value in zip(old_keys[used].tolist(), old_values[used].tolist(), strict=True):
-            self.setdefault(key, value)
-
-
 class ExactDedup(Stage):
     """The ``exact_dedup`` stage, a keyed stage (see :class:`~curate.stages.base.KeyedStage`).
 
-    Holds one 64-bit key and the survivor's id per unique record (32 bytes in a
-    :class:`KeyTable`), so memory does not grow with the text. Stateful across batches:
+    Holds one 64-bit key and the survivor's id per unique record (20 to 40 bytes in a
+    :class:`~curate.keytable.KeyTable`), so memory does not grow with the text. Stateful across batches:
     engines compute :meth:`key` anywhere and call :meth:`admit` in input order, in one place.
     """
 
