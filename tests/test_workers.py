@@ -6,7 +6,10 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import multiprocessing
 import random
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -180,3 +183,22 @@ def test_read_through_gives_the_whole_reads_warning_and_digest(tmp_path: Path) -
     assert again.meter.finish(path) == digest
     binary = InputFile(path, "x")
     assert read_through(binary, None) == [] and binary.meter.finish(path) == digest
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_a_forked_worker_does_not_keep_the_output_folder_locked(tmp_path: Path) -> None:
+    from curate.outdir import OutputFolder
+
+    folder = OutputFolder.open(tmp_path / "out")
+    child = multiprocessing.get_context("fork").Process(target=_sleep, args=(5,))
+    child.start()
+    try:
+        folder.release()
+        OutputFolder.open(tmp_path / "out").release()  # the child still runs: the lock is free all the same
+    finally:
+        child.kill()
+        child.join()
