@@ -185,7 +185,8 @@ def test_read_through_gives_the_whole_reads_warning_and_digest(tmp_path: Path) -
     assert read_through(binary, None) == [] and binary.meter.finish(path) == digest
 
 
-def _sleep(seconds: float) -> None:
+def _sleep(started: Any, seconds: float) -> None:
+    started.set()
     time.sleep(seconds)
 
 
@@ -194,9 +195,12 @@ def test_a_forked_worker_does_not_keep_the_output_folder_locked(tmp_path: Path) 
     from curate.outdir import OutputFolder
 
     folder = OutputFolder.open(tmp_path / "out")
-    child = multiprocessing.get_context("fork").Process(target=_sleep, args=(5,))
+    fork = multiprocessing.get_context("fork")
+    started = fork.Event()
+    child = fork.Process(target=_sleep, args=(started, 5))
     child.start()
     try:
+        assert started.wait(10)
         folder.release()
         OutputFolder.open(tmp_path / "out").release()  # the child still runs: the lock is free all the same
     finally:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from curate.engines.stream import Decider, FileDigest, Item, Outcome, chunked, merge
+from curate.engines.transport import pack, unpack
 from curate.engines.units import Job, Local, Part, Tail, Unit, part_items, tail_items
 from curate.records import Record
 from curate.sources import read_file
@@ -81,13 +82,13 @@ def _call(fn: Callable[..., Any], *args: Any) -> Any:
 # -- what a worker runs (``fn(decider, *args)``; in the engine's process for a build of one job) --
 
 
-def _read_unit(decider: Decider, parts: tuple[Part, ...], size: int, debug: bool) -> list[list[Outcome]]:
-    """Each part read and its records decided ``size`` at a time."""
+def _read_unit(decider: Decider, parts: tuple[Part, ...], size: int, debug: bool) -> list[list[Any]]:
+    """Each part read and its records decided ``size`` at a time, packed (:func:`~.transport.pack`)."""
     out = []
     for part in parts:
-        outcomes: list[Outcome] = []
+        outcomes: list[Any] = []
         for chunk in chunked(part_items(part, debug=debug), size):
-            outcomes.extend(decider.outcomes(chunk))
+            outcomes.extend(pack(decider.outcomes(chunk)))
         out.append(outcomes)
     return out
 
@@ -97,7 +98,8 @@ def _read_tail(decider: Decider, tail: Tail) -> list[Item]:
 
 
 def _decide(decider: Decider, records: list[Record]) -> Any:
-    return decider(records)
+    decided, counts = decider(records)
+    return pack(decided), counts  # type: ignore[arg-type]
 
 
 @dataclass
@@ -225,7 +227,8 @@ class _Merge:
     chunk: list[Item]
 
     def __call__(self, decided: Any) -> list[Outcome]:
-        return merge(self.chunk, *decided)
+        packed, counts = decided
+        return merge(self.chunk, unpack(packed), counts)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,12 +237,12 @@ class _UnitOutcomes:
 
     parts: tuple[Part, ...]
 
-    def __call__(self, decided: list[list[Outcome]]) -> list[Outcome]:
+    def __call__(self, decided: list[list[Any]]) -> list[Outcome]:
         out: list[Outcome] = []
         for part, outcomes in zip(self.parts, decided, strict=True):
             if part.shard is None or part.shard.index == 0:
                 out.append(part.task)
-            out.extend(outcomes)
+            out.extend(unpack(outcomes))
             meter = part.task.file.meter
             meter.bytes_read = part.shard.end if part.shard is not None else max(meter.bytes_read, _file_size(part))
         return out
@@ -250,4 +253,3 @@ def _file_size(part: Part) -> int:
         return part.task.file.path.stat().st_size
     except OSError:
         return 0
-
