@@ -206,3 +206,36 @@ def test_a_forked_worker_does_not_keep_the_output_folder_locked(tmp_path: Path) 
     finally:
         child.kill()
         child.join()
+
+
+def test_packed_outcomes_are_what_the_sink_would_consume() -> None:
+    import pickle
+
+    from curate.engines import stream
+    from curate.engines.stream import Kept, RejectedLine
+    from curate.engines.transport import PackedRecord, pack, unpack
+    from curate.jsonl import dumps
+    from curate.records import Record, Source
+    from curate.stages.base import Rejection
+
+    plan = Pipeline().source(".").format("messages").set(val_ratio=0.3).plan()
+    decider = stream.local_decider(plan.stages, stream.early_render(plan))
+    rows = _rows(60, 7)
+    records = [
+        Record.create(Source("json", "x.jsonl", f"line {i}"), messages=r["messages"])
+        if "messages" in r
+        else Record.create(Source("json", "x.jsonl", f"line {i}"), input=r["prompt"], output=r["response"])
+        for i, r in enumerate(rows)
+    ]
+    decided, _ = decider(records)
+    assert {type(o) for o in decided} == {Kept, Rejection}
+    back = unpack(pickle.loads(pickle.dumps(pack(decided))))  # type: ignore[arg-type]
+    for before, after in zip(decided, back, strict=True):
+        if isinstance(before, Rejection):
+            assert after == RejectedLine(before.stage, before.reason, dumps(before.to_dict()))
+            continue
+        assert isinstance(after, Kept) and isinstance(after.record, PackedRecord)
+        assert (after.key, after.rendered) == (before.key, before.rendered)
+        assert after.record.id == before.record.id and hasattr(after.record, "_blob")  # the id alone: not unpickled
+        assert after.record.to_dict() == before.record.to_dict() and not hasattr(after.record, "_blob")
+        assert pickle.loads(pickle.dumps(after.record)) == before.record
