@@ -7,6 +7,7 @@ import csv
 import gzip
 import json
 import multiprocessing
+import os
 import random
 import sys
 import time
@@ -20,8 +21,11 @@ from curate.config import SourceSpec
 from curate.engines.units import Local, Tail, Unit, plan_jobs
 from curate.errors import BuildFailed, SourceError
 from curate.importing import InputFile
+from curate.records import Record
 from curate.registry import get_registry
 from curate.sources import resolve_sources
+from curate.stages.base import BatchResult, Filter
+from tests.conftest import plugin_namespace
 from tests.fakes import published
 
 WORDS = (
@@ -239,3 +243,28 @@ def test_packed_outcomes_are_what_the_sink_would_consume() -> None:
         assert after.record.id == before.record.id and hasattr(after.record, "_blob")  # the id alone: not unpickled
         assert after.record.to_dict() == before.record.to_dict() and not hasattr(after.record, "_blob")
         assert pickle.loads(pickle.dumps(after.record)) == before.record
+
+
+class _ExitInWorker(Filter):
+    """Ends the process it runs in, unless that is the build's own (a worker killed by the OS, say)."""
+
+    name = "exit_in_worker"
+    parent = os.getpid()
+
+    def process(self, batch: list[Record]) -> BatchResult:
+        if os.getpid() != self.parent:
+            os._exit(3)
+        return BatchResult(kept=list(batch))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test filter reaches forked workers only")
+def test_a_worker_that_dies_fails_the_build_with_a_hint(tmp_path: Path, register_plugin: Any) -> None:
+    register_plugin(plugin_namespace(register_filters=lambda register: register(_ExitInWorker)), "test-exit")
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(_jsonl(_rows(200, 3)))
+    with pytest.raises(BuildFailed, match="worker process ended abruptly") as failed:
+        Pipeline().source(src).filters("exit_in_worker").set(workers=2, shard_mb=0.004, report=False).run(
+            tmp_path / "out"
+        )
+    assert "--workers 1" in (failed.value.hint or "")
+    assert not (tmp_path / "out" / "train.jsonl").exists()

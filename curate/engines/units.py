@@ -101,7 +101,7 @@ def plan_jobs(tasks: Iterable[FileTask | SourceError], target_bytes: int = UNIT_
         if group:
             yield Unit(tuple(group))
             group, size = [], 0
-        shards = plan_shards(task, target_bytes)
+        shards = plan_shards(task, shard_bytes(nbytes, target_bytes))
         if shards is None:
             yield Local(task)
             continue
@@ -110,6 +110,13 @@ def plan_jobs(tasks: Iterable[FileTask | SourceError], target_bytes: int = UNIT_
         yield Tail(task, shards[0].encoding)
     if group:
         yield Unit(tuple(group))
+
+
+def shard_bytes(size: int, target_bytes: int) -> int:
+    """The shard size for a file of ``size`` bytes: ``target_bytes``, down to a quarter of it so that the file
+    gives about 16 shards (the last units of a build then keep every worker busy). It depends on the file alone,
+    never on the number of workers."""
+    return min(target_bytes, max(target_bytes // 4, size // 16, 1))
 
 
 def _size(task: FileTask) -> int:

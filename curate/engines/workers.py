@@ -18,21 +18,25 @@ starts no process.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
 from curate.engines.stream import Decider, FileDigest, Item, Outcome, chunked, merge
 from curate.engines.transport import pack, unpack
 from curate.engines.units import Job, Local, Part, Tail, Unit, part_items, tail_items
+from curate.errors import BuildFailed
 from curate.records import Record
 from curate.sources import read_file
 
@@ -61,6 +65,9 @@ def start_method(spawn_possible: bool = True) -> str:
 
 def _init(decider: Decider | Callable[[], Decider], parent: int) -> None:
     global _DECIDER
+    # What the worker inherited lives as long as it does: the collector need not walk it again
+    # (each walk would also copy every page it touches from the engine's process).
+    gc.freeze()
     # Ctrl-C reaches the whole process group: the engine's process handles it and stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="curate-parent-watch").start()
@@ -158,11 +165,22 @@ class WorkerPool:
         if slot.future is None:  # the one job of the build: decided here
             fn, *args = slot.send
             return slot.finish(fn(self.decider, *args))
-        return slot.finish(slot.future.result())
+        try:
+            return slot.finish(slot.future.result())
+        except BrokenProcessPool as exc:
+            raise BuildFailed(
+                f"a worker process ended abruptly ({exc})",
+                hint="it may have run out of memory: run with fewer --workers, or --workers 1",
+            ) from exc
 
     def _submit(self, slot: _Slot) -> None:
         assert slot.send is not None
-        slot.future = self._start().submit(_call, *slot.send)
+        executor = self._start()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns of fork() in a process with threads (a progress bar's); the
+            # workers use none of the locks those threads hold.
+            warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
+            slot.future = executor.submit(_call, *slot.send)
 
     def _slots(self, jobs: Iterable[Job], size: int, debug: bool) -> Iterator[_Slot]:
         """Each job as slots, in order: what to send to a worker and how to turn its answer into outcomes."""
