@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -27,6 +28,8 @@ from curate.sources import resolve_sources
 from curate.stages.base import BatchResult, Filter
 from tests.conftest import plugin_namespace
 from tests.fakes import published
+
+PARQUET = importlib.util.find_spec("pyarrow") is not None
 
 WORDS = (
     "the model answers questions about gardens rivers engines history music cooking travel code "
@@ -93,6 +96,13 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
             if "prompt" in row:
                 writer.writerow([row["prompt"], row["response"]])
     (root / "f_array.json").write_text(json.dumps(_rows(120, 4)), encoding="utf-8")
+    if PARQUET:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pairs = [r for r in _rows(300, 5) if "prompt" in r]
+        table = pa.table({"prompt": [r["prompt"] for r in pairs], "response": [r["response"] for r in pairs]})
+        pq.write_table(table, root / "h_rows.parquet", row_group_size=25)  # cut at row groups
     late = {330: b'{"prompt": "\xff\xfe late", "response": "Bytes that are not UTF-8, after the part sniffed."}'}
     (root / "g_tail.jsonl").write_bytes(_jsonl(_rows(340, 1), late))  # duplicates of a_big across files
     return root
@@ -119,7 +129,7 @@ def test_workers_read_units_with_identical_outputs(corpus: Path, tmp_path: Path,
     assert builds[3] == builds[1]
     manifest = builds[1]["manifest"]
     assert manifest["counts"]["rejected_by"]["exact_dedup"]
-    assert len(manifest["inputs"]) == 17
+    assert len(manifest["inputs"]) == 17 + PARQUET
     errors = {(e["path"], e["locator"]) for e in manifest["errors"]}
     assert ("a_big.jsonl", "line 41") in {(Path(p).name, loc) for p, loc in errors}
     assert any("U+FFFD" in w["message"] for w in manifest["warnings"]), "the decoding's warning of a sharded file"
@@ -136,11 +146,12 @@ def test_jobs_cut_large_files_group_small_ones_and_leave_the_rest_to_the_engine(
     jobs = list(plan_jobs(tasks, 4096))
     kinds = [type(j).__name__ for j in jobs]
     shards = [j for j in jobs if isinstance(j, Unit) and j.parts[0].shard is not None]
-    assert len({j.parts[0].task.file.path.name for j in shards}) == 2  # a_big.jsonl, g_tail.jsonl
+    cut = {"a_big.jsonl", "g_tail.jsonl"} | ({"h_rows.parquet"} if PARQUET else set())
+    assert {j.parts[0].task.file.path.name for j in shards} == cut
     assert [j.parts[0].shard.index for j in shards if j.parts[0].task.file.path.name == "a_big.jsonl"] == list(
         range(sum(1 for j in shards if j.parts[0].task.file.path.name == "a_big.jsonl"))
     )
-    assert sum(isinstance(j, Tail) for j in jobs) == 2
+    assert [j.encoding for j in jobs if isinstance(j, Tail)] == ["cp1252", "utf-8", None][: 2 + PARQUET]
     groups = [j for j in jobs if isinstance(j, Unit) and j.parts[0].shard is None]
     assert sum(len(j.parts) for j in groups) == 12 and len(groups) < 12  # the small files, grouped
     local = {j.task.file.path.name for j in jobs if isinstance(j, Local)}

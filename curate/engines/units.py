@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from curate.engines.stream import FileDigest, Item
 from curate.errors import SourceError
-from curate.importing import Shard, read_through
+from curate.importing import Importer, InputFile, Shard, read_through
 from curate.sources import FileTask, plan_shards, read_file, read_shard
 
 #: The size of a unit a worker reads: small enough that a unit's outcomes, held at once,
@@ -38,10 +39,33 @@ MAX_FILES_PER_UNIT = 64
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """A file read whole (``shard`` ``None``) or one shard of it."""
+    """A file read whole (``shard`` ``None``) or one shard of it.
+
+    Pickled with its importer's class and options, not the importer: an importer may hold
+    what does not pickle (a module, a compiled parser); the worker builds its own, once.
+    """
 
     task: FileTask
     shard: Shard | None = None
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        importer = self.task.importer
+        return _part, (self.task.file, type(importer), importer.options, self.shard)
+
+
+#: The importers a worker built, by class and options.
+_IMPORTERS: dict[tuple[type[Importer], Any], Importer] = {}
+
+
+def _part(file: InputFile, cls: type[Importer], options: Any, shard: Shard | None) -> Part:
+    """The inverse of :meth:`Part.__reduce__`."""
+    try:
+        importer = _IMPORTERS.get((cls, options))
+        if importer is None:
+            importer = _IMPORTERS[cls, options] = cls(options)
+    except TypeError:  # options that cannot be a key
+        importer = cls(options)
+    return Part(FileTask(file, importer), shard)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +79,7 @@ class Unit:
 class Tail:
     """The end of a file read in shards: its decoding's warning and its digest (``encoding`` of its text)."""
 
-    task: FileTask
+    file: InputFile
     encoding: str | None
 
 
@@ -107,7 +131,7 @@ def plan_jobs(tasks: Iterable[FileTask | SourceError], target_bytes: int = UNIT_
             continue
         for shard in shards:
             yield Unit((Part(task, shard),))
-        yield Tail(task, shards[0].encoding)
+        yield Tail(task.file, shards[0].encoding)
     if group:
         yield Unit(tuple(group))
 
@@ -138,6 +162,6 @@ def part_items(part: Part, *, debug: bool = False) -> Iterator[Item]:
 
 def tail_items(tail: Tail) -> list[Item]:
     """What reading ``tail``'s file whole ends with: the decoding's warning, if any, then the digest."""
-    file = tail.task.file
+    file = tail.file
     problems = read_through(file, tail.encoding)
     return [*problems, FileDigest(*file.meter.finish(file.path))]
