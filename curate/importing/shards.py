@@ -205,7 +205,8 @@ def read_through(file: InputFile, encoding: str | None) -> list[Problem]:
     name = codecs.lookup(encoding).name if encoding is not None else None
     try:
         with file.open() as raw:
-            stream: IO[bytes] | _Decoded = raw if name in (None, "cp1252") else _Decoded(raw, encoding or "", file.meter)
+            checked = name not in (None, "cp1252")  # cp1252 maps every byte: nothing to count
+            stream: IO[bytes] | _Decoded = _Decoded(raw, encoding or "", file.meter) if checked else raw
             with stream:
                 while stream.read(SHARD_SCAN_BYTES):
                     pass
