@@ -93,7 +93,9 @@ class BuildConfig:
     #: core this process may use, 1 runs everything in one process. Outputs do not depend on it.
     workers: int | None = None
     #: Ray engine: files larger than this many MiB are cut into shards read in parallel,
-    #: where their importer can (JSON Lines; text split by paragraph); 0 never cuts.
+    #: where their importer can (JSON Lines; text split by paragraph); 0 never cuts. The local
+    #: engine's workers read units of at most 1 MiB, or of this size when smaller (0: the
+    #: engine's process reads every file and the workers only decide its records).
     shard_mb: float = 128
     report: bool = True
     #: Publish the outputs even when no record reaches train or val (else the build fails

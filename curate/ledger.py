@@ -123,8 +123,12 @@ class Ledger:
 
     def reject(self, rejection: Rejection) -> None:
         """Write one rejected record, with its stage and reason, to rejects.jsonl."""
-        self.counts.rejected_by[rejection.stage][rejection.reason] += 1
-        self._files["rejects.jsonl"].write(dumps(rejection.to_dict()) + "\n")
+        self.reject_line(rejection.stage, rejection.reason, dumps(rejection.to_dict()))
+
+    def reject_line(self, stage: str, reason: str, line: str) -> None:
+        """Write one rejection already serialised by :func:`dumps` (``line``, without its newline)."""
+        self.counts.rejected_by[stage][reason] += 1
+        self._files["rejects.jsonl"].write(line + "\n")
 
     def reject_all(self, rejections: Iterable[Rejection]) -> None:
         for rejection in rejections:

@@ -55,6 +55,22 @@ try:  # POSIX; elsewhere the lock is a plain exclusive-create file
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
+#: The descriptors of the locks this process holds. A forked child (a stage worker) closes its
+#: copies at once: a flock lasts while any copy is open, and a worker outliving a killed build
+#: must not keep the folder locked.
+_HELD: set[int] = set()
+
+
+def _close_held_in_child() -> None:
+    for fd in _HELD:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_held_in_child)
+
 
 def describe_os_error(exc: OSError) -> str:
     """``exc`` as one line a user can act on: the path and the system's reason."""
@@ -129,6 +145,7 @@ class OutputFolder:
         with contextlib.suppress(OSError):
             lock.seek(0)
             lock.truncate()
+        _HELD.discard(lock.fileno())
         lock.close()  # closing the descriptor drops the flock
 
     def __enter__(self) -> OutputFolder:
@@ -257,6 +274,7 @@ def _take_lock(lock_path: Path, out: Path) -> IO[str]:
             f"another build is writing to {str(out)!r}: {holder}",
             hint="wait for it to finish, or build into another folder with -o",
         ) from None
+    _HELD.add(fh.fileno())
     return fh
 
 

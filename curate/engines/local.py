@@ -1,23 +1,24 @@
 """The local engine: the in-process producer of the outcome stream (see :mod:`curate.engines.stream`).
 
 Records flow from the importers through the stages in chunks straight into the sink:
-memory does not grow with the input. With ``workers`` above 1 the chunks are decided in
-worker processes (:mod:`curate.engines.workers`). Phases read the kept records back from
-a spill file, and their decisions are applied in input order.
+memory does not grow with the input. With ``workers`` above 1 worker processes read the
+input in units (small files, shards of large ones) and decide them (:mod:`curate.engines.workers`).
+Phases read the kept records back from a spill file, and their decisions are applied in input order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
 from functools import partial
 from typing import Any
 
 from curate.engines import stream
 from curate.engines.stream import Outcome, Sink
-from curate.engines.workers import StagePool, available_cores
+from curate.engines.units import UNIT_BYTES, plan_jobs
+from curate.engines.workers import WorkerPool, available_cores
 from curate.ledger import Ledger, Spill
 from curate.plan import Plan, Reporter
+from curate.sources import resolve_sources
 from curate.stages.base import apply_phase, run_phase
 from curate.stages.compute import Compute
 from curate.writer import SplitWriter
@@ -25,15 +26,18 @@ from curate.writer import SplitWriter
 
 def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) -> tuple[SplitWriter, dict[str, Any]]:
     """Run ``plan`` into ``ledger``; returns the writer (for lengths) and the phases' reports."""
-    chunks = stream.chunked(stream.read_items(plan, debug=debug), plan.config.batch_size)
-    workers = plan.config.workers or available_cores()
+    config = plan.config
+    workers = config.workers or available_cores()
+    decider = stream.local_decider(plan.stages, stream.early_render(plan))
     head = plan.stages[: stream.split_stages(plan.stages)]
-    costly = any(not stage.cheap for stage in head)
-    pool = StagePool(stream.decider_factory(plan), workers) if workers > 1 and costly and plan.stage_factories else None
-    with pool or nullcontext():
-        decider = stream.local_decider(plan.stages, stream.early_render(plan))
-        outcomes: Iterator[list[Outcome]] = pool.map(chunks, decider) if pool else map(decider.outcomes, chunks)
-        return drain(plan, ledger, reporter, outcomes)
+    target = min(config.shard_bytes, UNIT_BYTES) if config.shard_bytes else 0
+    if workers < 2 or all(stage.cheap for stage in head):
+        chunks = stream.chunked(stream.read_items(plan, debug=debug), config.batch_size)
+        return drain(plan, ledger, reporter, map(decider.outcomes, chunks))
+    make = stream.decider_factory(plan) if plan.stage_factories else None
+    jobs = plan_jobs(resolve_sources(config.sources, plan.registry, exclude=plan.exclude), target)
+    with WorkerPool(decider, make, workers) as pool:
+        return drain(plan, ledger, reporter, pool.outcomes(jobs, batch_size=config.batch_size, debug=debug))
 
 
 def in_process(spill: Spill) -> Compute:

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import cast
+from typing import NamedTuple, cast
 
 from curate.errors import BuildFailed, SourceError
 from curate.importing import Problem, Skipped
@@ -63,10 +63,18 @@ class Counted:
     counts: dict[str, Counter[str]]
 
 
+class RejectedLine(NamedTuple):
+    """A :class:`~curate.stages.base.Rejection` already serialised (by a worker process): its line in rejects.jsonl."""
+
+    stage: str
+    reason: str
+    line: str
+
+
 #: What a producer reads, before its records are decided.
 Item = FileTask | SourceError | FileDigest | Problem | Record
 #: What the sink consumes, in input order.
-Outcome = FileTask | SourceError | FileDigest | Problem | Kept | Rejection | Counted
+Outcome = FileTask | SourceError | FileDigest | Problem | Kept | Rejection | RejectedLine | Counted
 
 
 class Decider:
@@ -198,6 +206,9 @@ class Sink:
             elif isinstance(o, Rejection):
                 self._record()
                 ledger.reject(o)
+            elif isinstance(o, RejectedLine):
+                self._record()
+                ledger.reject_line(*o)
             elif isinstance(o, Counted):
                 for stage, events in o.counts.items():
                     ledger.count(stage, events)

@@ -15,7 +15,8 @@ a FIFO, follows each folder once (link loops end) and skips curate output folder
 An importer may also cut a large file into :class:`Shard` objects that workers read in
 parallel (:meth:`Importer.shards` and :meth:`Importer.read_shard`, optional);
 :func:`line_shards` and :func:`open_shard_text` do the work for line-based text formats,
-:func:`start_shard` opens one with the problems its reading starts with.
+:func:`start_shard` opens one with the problems its reading starts with, and
+:func:`read_through` gives what reading the whole file ends with (digest, decoding warning).
 
 The pieces live in modules of their own, one concept each, and are all importable from
 here: :mod:`~curate.importing.importer` (the base class), :mod:`~curate.importing.problem`,
@@ -53,6 +54,7 @@ from curate.importing.shards import (
     line_shards,
     open_shard_text,
     read_in_shards,
+    read_through,
     shardable_head,
     start_shard,
 )
@@ -87,6 +89,7 @@ __all__ = [
     "open_shard_text",
     "open_text",
     "read_in_shards",
+    "read_through",
     "shardable_head",
     "start_shard",
     "walk",

@@ -78,8 +78,9 @@ class Importer(Generic[OptionsT]):
 
         Optional: the default returns ``None``, and the file is read whole by :meth:`read`.
         The Ray engine asks, for each uncompressed file larger than ``target_bytes``
-        (``[build] shard_mb``), and reads each shard in a task of its own; the local
-        engine never asks. The contract:
+        (``[build] shard_mb``), and reads each shard in a task of its own; so does the
+        local engine's worker pool (``--workers`` 2 or more), with shards of 1 MiB. The
+        contract:
 
         - The shards cover the file: see :class:`Shard` and :func:`check_shards`.
         - :meth:`read_shard` over the shards, in order, yields exactly what :meth:`read`

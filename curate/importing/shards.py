@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
+from curate.errors import SourceError
 from curate.importing.compression import DECOMPRESSION_ERRORS
-from curate.importing.decoding import _LINE_SAFE_ENCODINGS, detect_encoding, is_probably_binary
+from curate.importing.decoding import _LINE_SAFE_ENCODINGS, _Decoded, detect_encoding, is_probably_binary
 from curate.importing.files import InputFile
 from curate.importing.problem import Problem
 from curate.records import Record
@@ -190,6 +191,30 @@ def start_shard(file: InputFile, shard: Shard, newline: str | None = None) -> tu
         locator = None if shard.index == 0 else f"line {shard.first_line}"
         problems.append(Problem(locator, f"cannot read on from here ({type(exc).__name__}: {exc})"))
         return problems, None
+
+
+def read_through(file: InputFile, encoding: str | None) -> list[Problem]:
+    """Read ``file`` whole once, as :func:`open_text` would decode it, for its :class:`ReadMeter` alone.
+
+    For a file read in shards: afterwards ``file.meter.finish(file.path)`` gives the size and
+    digest, and the returned list the warning about replaced bytes, that reading the file
+    whole gives (``encoding``: the shards' text encoding; ``None``, a binary format, only
+    hashes). Nothing is parsed; a read that fails stops the pass, which the shards report.
+    """
+    file.meter.reset()
+    name = codecs.lookup(encoding).name if encoding is not None else None
+    try:
+        with file.open() as raw:
+            checked = name not in (None, "cp1252")  # cp1252 maps every byte: nothing to count
+            stream: IO[bytes] | _Decoded = _Decoded(raw, encoding or "", file.meter) if checked else raw
+            with stream:
+                while stream.read(SHARD_SCAN_BYTES):
+                    pass
+    except SourceError:
+        pass
+    except DECOMPRESSION_ERRORS:
+        pass
+    return file.meter.problems()
 
 
 def read_in_shards(importer: Importer, file: InputFile, target_bytes: int) -> list[Record | Problem] | None:
