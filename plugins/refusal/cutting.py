@@ -34,6 +34,8 @@ _ABBREVIATION = re.compile(
     r"|(?<![\w.])[a-z])\.$"
 )
 _ABBREVIATION_WINDOW = 8
+#: The letters an abbreviation can end with (before its period): the test before the search.
+_ABBREVIATION_LAST = frozenset("abcdefghijklmnopqrstuvwxyz")
 #: ... or that follows the number of a numbered line ("12."), which runs from the line's start.
 _LINE_NUMBER = re.compile(r"[ \t]*\d{1,3}\.")
 
@@ -44,10 +46,10 @@ def _abbreviation(folded: str, line_start: int, end: int) -> bool:
     Only the last characters before the period are searched: a search from the line's
     start at every period made long lines quadratic.
     """
-    return (
-        _ABBREVIATION.search(folded, max(line_start, end - _ABBREVIATION_WINDOW), end) is not None
-        or _LINE_NUMBER.fullmatch(folded, line_start, end) is not None
-    )
+    before = folded[end - 2] if end - 2 >= line_start else ""
+    if before in _ABBREVIATION_LAST:
+        return _ABBREVIATION.search(folded, max(line_start, end - _ABBREVIATION_WINDOW), end) is not None
+    return before.isdigit() and _LINE_NUMBER.fullmatch(folded, line_start, end) is not None
 
 
 _MARKER = re.compile(
@@ -76,6 +78,8 @@ _CONNECTIVE = re.compile(
 #: ``_MARKER`` without its branches that need a ``:``, ``：`` or ``[``: the same match on a
 #: line that holds none of them, found several times faster.
 _PLAIN_MARKER = re.compile(r"[ \t]*(?:[-*•+>]+[ \t]+|\d{1,3}[.)][ \t]+|#{1,6}[ \t]+)?(?:\*\*|__|\*|_)?")
+#: The characters other than digits that ``_PLAIN_MARKER`` can start with: elsewhere it matches nothing.
+_MARKER_FIRST = frozenset(" \t-*•+>#_")
 
 
 class _Unit(NamedTuple):
@@ -98,8 +102,12 @@ def units(folded: str) -> list[_Unit]:
 
 @lru_cache(maxsize=16)
 def _units(folded: str) -> list[_Unit]:
-    # (start, end, tail, clause) of each unit; a unit's tail grows when blank lines follow it.
+    # [start, end, tail, clause] of each unit; a unit's tail grows when blank lines follow it.
     out: list[list[int]] = []
+    # Sentence ends never hold a line break: find them all at once, and take each line's in turn.
+    ends = [(m.start(), m.end(), m.group()) for m in _BOUNDARY.finditer(folded)]
+    e = 0
+    ascii_text = folded.isascii()
     for line in _LINE.finditer(folded):
         lstart, lend_all = line.span()
         if lstart == lend_all:
@@ -111,13 +119,15 @@ def _units(folded: str) -> list[_Unit]:
             continue
         s = lstart
         line_first = len(out)
-        for m in _BOUNDARY.finditer(folded, lstart, content_end):
-            punct_end = m.start() + len(m.group().rstrip(" \t"))
-            if folded[m.start()] == "." and _abbreviation(folded, lstart, m.start() + 1):
+        while e < len(ends) and ends[e][0] < content_end:
+            m_start, m_end, punct = ends[e]
+            e += 1
+            if punct[0] == "." and _abbreviation(folded, lstart, m_start + 1):
                 continue
+            punct_end = m_start + len(punct.rstrip(" \t"))
             if punct_end > s:
-                out.append([s, punct_end, m.end(), s])
-                s = m.end()
+                out.append([s, punct_end, m_end, s])
+                s = m_end
         if s < content_end:
             out.append([s, content_end, lend_all, s])
         elif out:
@@ -126,12 +136,13 @@ def _units(folded: str) -> list[_Unit]:
             first = out[line_first]
             start, end = first[0], first[1]
             plain = folded.find(":", start, end) < 0 and folded.find("[", start, end) < 0
-            if plain and not folded.isascii():
+            if plain and not ascii_text:
                 plain = folded.find("：", start, end) < 0
-            mk = (_PLAIN_MARKER if plain else _MARKER).match(folded, start, end)
-            if mk:
-                first[3] = mk.end()
-    return [_Unit(*u) for u in out]
+            if plain and folded[start] not in _MARKER_FIRST and not folded[start].isdigit():
+                continue  # no marker (the usual case)
+            first[3] = (_PLAIN_MARKER if plain else _MARKER).match(folded, start, end).end()  # type: ignore[union-attr]
+    new = tuple.__new__
+    return [new(_Unit, u) for u in out]
 
 
 #: Texts whose useful words a :class:`Cutter` remembers.
