@@ -9,6 +9,7 @@ more help, referrals, questions back, short justifications, reasoning traces.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -102,47 +103,53 @@ def units(folded: str) -> list[_Unit]:
 
 @lru_cache(maxsize=16)
 def _units(folded: str) -> list[_Unit]:
-    # [start, end, tail, clause] of each unit; a unit's tail grows when blank lines follow it.
-    out: list[list[int]] = []
-    # Sentence ends never hold a line break: find them all at once, and take each line's in turn.
-    ends = [(m.start(), m.end(), m.group()) for m in _BOUNDARY.finditer(folded)]
-    e = 0
+    return list(_split(folded))
+
+
+def _split(folded: str) -> Iterator[_Unit]:
+    """The units of ``folded`` one by one: each line's once the next line with words begins (its tail known)."""
+    new = tuple.__new__
     ascii_text = folded.isascii()
+    # Sentence ends never hold a line break: one scan of the text, each line taking its own.
+    ends = _BOUNDARY.finditer(folded)
+    end_match = next(ends, None)
+    pending: list[list[int]] = []  # [start, end, tail, clause] of the last line's units; the last tail may grow
     for line in _LINE.finditer(folded):
         lstart, lend_all = line.span()
         if lstart == lend_all:
             continue
         content_end = lstart + len(line.group().rstrip("\n"))
         if not folded[lstart:content_end].strip():
-            if out:
-                out[-1][2] = lend_all
+            if pending:
+                pending[-1][2] = lend_all
             continue
+        for u in pending:
+            yield new(_Unit, u)
+        pending = []
         s = lstart
-        line_first = len(out)
-        while e < len(ends) and ends[e][0] < content_end:
-            m_start, m_end, punct = ends[e]
-            e += 1
+        while end_match is not None and end_match.start() < content_end:
+            m_start, m_end = end_match.span()
+            punct = end_match.group()
+            end_match = next(ends, None)
             if punct[0] == "." and _abbreviation(folded, lstart, m_start + 1):
                 continue
             punct_end = m_start + len(punct.rstrip(" \t"))
             if punct_end > s:
-                out.append([s, punct_end, m_end, s])
+                pending.append([s, punct_end, m_end, s])
                 s = m_end
         if s < content_end:
-            out.append([s, content_end, lend_all, s])
-        elif out:
-            out[-1][2] = lend_all
-        if len(out) > line_first:
-            first = out[line_first]
-            start, end = first[0], first[1]
-            plain = folded.find(":", start, end) < 0 and folded.find("[", start, end) < 0
-            if plain and not ascii_text:
-                plain = folded.find("：", start, end) < 0
-            if plain and folded[start] not in _MARKER_FIRST and not folded[start].isdigit():
-                continue  # no marker (the usual case)
+            pending.append([s, content_end, lend_all, s])
+        else:  # the line ends with a sentence end: its unit was added above
+            pending[-1][2] = lend_all
+        first = pending[0]
+        start, end = first[0], first[1]
+        plain = folded.find(":", start, end) < 0 and folded.find("[", start, end) < 0
+        if plain and not ascii_text:
+            plain = folded.find("：", start, end) < 0
+        if not plain or folded[start] in _MARKER_FIRST or folded[start].isdigit():  # else no marker (the usual)
             first[3] = (_PLAIN_MARKER if plain else _MARKER).match(folded, start, end).end()  # type: ignore[union-attr]
-    new = tuple.__new__
-    return [new(_Unit, u) for u in out]
+    for u in pending:
+        yield new(_Unit, u)
 
 
 #: Texts whose useful words a :class:`Cutter` remembers.
@@ -302,13 +309,14 @@ class Cutter:
             words = memo[text] = self._useful_words(text)
         return words
 
-    def _useful_words(self, text: str) -> float:
+    def _useful_words(self, text: str, enough: float | None = None) -> float:
+        """:meth:`useful_words`; with ``enough``, a sum that stops once it is at least ``enough`` and above 0."""
         folded, _ = fold(text)
         if "<think>" in folded:
             folded = _THINK.sub(lambda m: " " * len(m.group()), folded)
         total = 0.0
         offer_list = False
-        for u in units(folded):
+        for u in units(folded) if enough is None else _split(folded):
             body = folded[u.clause : u.end]
             if offer_list and u.clause > u.start:
                 continue  # an item of the list an offer introduced
@@ -325,11 +333,15 @@ class Cutter:
             if words <= 30 and self.justification is not None and self.justification.find(body):
                 continue  # "Accessing someone else's account is illegal."
             total += words
+            if enough is not None and total >= enough and total > 0:
+                break  # the words of the units left can only add to it
         return total
 
     def useful(self, text: str) -> bool:
         """Whether ``text`` still answers: enough words outside filler (and at least one)."""
-        words = self.useful_words(text)
+        words = self._useful_memo.get(text)
+        if words is None:  # counted only until there are enough
+            words = self._useful_words(text, enough=self.min_words)
         return words > 0 and words >= self.min_words
 
 
