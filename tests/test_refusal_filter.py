@@ -814,3 +814,22 @@ def test_useful_stops_counting_only_when_the_answer_is_known(text, min_words):
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
 def test_word_count_on_ascii_matches_the_word_expression(text):
     assert text_stats.word_count(text) == len(re.findall(r"[^\W_]+", text))
+
+
+def _nearest_opening_by_loop(folded: str, line_start: int, start: int) -> int | None:
+    """The nearest opening quote before ``start``, by the character loop that quotes.quoted ran before."""
+    for i in range(start - 1, max(line_start, start - 150) - 1, -1):
+        if folded[i] in quotes._QUOTE_PAIRS and not (i > 0 and folded[i - 1] not in " \t\n(["):
+            return i
+    return None
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab '\"“«「『‘(\n[\t.")), max_size=200), st.integers(0, 200))
+def test_nearest_opening_quote_matches_the_character_loop(text, start):
+    start = min(start, len(text))
+    line_start = text.rfind("\n", 0, start) + 1
+    last = None
+    for last in quotes._OPENING.finditer(text, max(line_start, start - 150), start):  # noqa: B007
+        pass
+    assert (last.start() if last else None) == _nearest_opening_by_loop(text, line_start, start)
