@@ -3,7 +3,7 @@
 The corpus is :mod:`pipeline_vs_datatrove`'s (real replies from ``bench/data/``, 2% led by a
 real refusal). Each round runs, in fresh subprocesses: datatrove bare read+write, curate
 ``--no-filters``, curate ``--filter refusal`` with the stage in worker processes
-(``Stage.cheap`` forced False) and in-process (``cheap`` True, its default), and, with
+(``Stage.cheap`` False, its default) and in-process (``cheap`` forced True), and, with
 ``--before DIR``, the same two refusal builds with the ``curate.plugins.refusal`` package found
 in ``DIR/plugins`` (e.g. ``git archive <commit> plugins/refusal | tar -x -C DIR``). Each run's
 ratio to datatrove is taken per round (so that the load of a shared machine falls on both

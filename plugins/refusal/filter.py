@@ -131,10 +131,6 @@ class RefusalFilter(Filter):
     description = "refusals, AI self-references, disclaimers, knowledge-cutoff notes, vendor names, chat artifacts"
     default = True
     order: ClassVar[int] = 20
-    #: Run in the engine's own process when no costlier stage needs the worker pool: on 2
-    #: cores a ``--filter refusal`` build took 2.1x datatrove's read+write in-process
-    #: against 3.0x with the records sent to workers (bench/RESULTS.md).
-    cheap: ClassVar[bool] = True
 
     def __init__(self, options: RefusalOptions) -> None:
         super().__init__(options)
