@@ -2,10 +2,10 @@
 
 The corpus is :mod:`pipeline_vs_datatrove`'s (real replies from ``bench/data/``, 2% led by a
 real refusal). Each round runs, in fresh subprocesses: datatrove bare read+write, curate
-``--no-filters``, curate ``--filter refusal`` with the stage in worker processes (its
-default: ``Stage.cheap`` is False) and in-process (``cheap`` set True), and, with
-``--before DIR``, the refusal build with the ``curate.plugins.refusal`` package found in
-``DIR/plugins`` (e.g. ``git archive <commit> plugins/refusal | tar -x -C DIR``). Each run's
+``--no-filters``, curate ``--filter refusal`` with the stage in worker processes
+(``Stage.cheap`` False, its default) and in-process (``cheap`` forced True), and, with
+``--before DIR``, the same two refusal builds with the ``curate.plugins.refusal`` package found
+in ``DIR/plugins`` (e.g. ``git archive <commit> plugins/refusal | tar -x -C DIR``). Each run's
 ratio to datatrove is taken per round (so that the load of a shared machine falls on both
 alike) and the median over rounds is printed.
 
@@ -32,9 +32,11 @@ from pipeline_vs_datatrove import DATATROVE, make_corpus
 
 HERE = Path(__file__).resolve().parent
 
-IN_PROCESS = (
-    "import sys; import curate.plugins.refusal.filter as f; f.RefusalFilter.cheap = True; "
+#: The refusal stage forced in-process (``cheap`` True) or into the worker pool (False).
+IN_PROCESS, IN_WORKERS = (
+    f"import sys; import curate.plugins.refusal.filter as f; f.RefusalFilter.cheap = {cheap}; "
     "from curate.cli import main; sys.argv[0] = 'curate'; sys.exit(main())"
+    for cheap in (True, False)
 )
 SITE = """import os
 if os.environ.get("CURATE_REFUSAL_BEFORE"):
@@ -72,7 +74,10 @@ def main(argv: list[str] | None = None) -> int:
             env,
         ),
         "curate --no-filters": (curate("nf", ["--no-filters"]), env),
-        "curate --filter refusal (workers)": (curate("rf", ["--filter", "refusal"]), env),
+        "curate --filter refusal (workers)": (
+            curate("rf", ["--filter", "refusal"], [sys.executable, "-c", IN_WORKERS]),
+            env,
+        ),
         "curate --filter refusal (in-process)": (
             curate("rfc", ["--filter", "refusal"], [sys.executable, "-c", IN_PROCESS]),
             env,
@@ -80,10 +85,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.before:
         runs["curate --filter refusal, before (workers)"] = (curate("rfo", ["--filter", "refusal"]), before_env)
+        runs["curate --filter refusal, before (in-process)"] = (
+            curate("rfoc", ["--filter", "refusal"], [sys.executable, "-c", IN_PROCESS]),
+            before_env,
+        )
     times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(args.rounds):
         for name, (command, run_env) in runs.items():
-            for out in ("dt", "dt-logs", "nf", "rf", "rfc", "rfo"):
+            for out in ("dt", "dt-logs", "nf", "rf", "rfc", "rfo", "rfoc"):
                 shutil.rmtree(work / out, ignore_errors=True)
             start = time.perf_counter()
             done = subprocess.run(command, env=run_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

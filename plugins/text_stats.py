@@ -22,6 +22,8 @@ import numpy as np
 CJK = "\u2e80-\u2fff\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _CJK_CHAR = re.compile(f"[{CJK}]")
 _WORD = re.compile(rf"[^\W_{CJK}]+")
+#: Bytes that are not ASCII letters or digits made spaces (for counting words in ASCII text).
+_NOT_ALNUM_TO_SPACE = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
 _TOKEN = re.compile(rf"[{CJK}]|[^\s{CJK}]+")
 _FENCE = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.DOTALL | re.MULTILINE)
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
@@ -39,10 +41,9 @@ def word_count(text: str) -> float:
     >>> word_count("我不能为你编写")
     3.5
     """
-    words = len(_WORD.findall(text))
-    if text.isascii():
-        return float(words)
-    return words + len(_CJK_CHAR.findall(text)) / 2
+    if text.isascii():  # runs of ASCII letters and digits: split where everything else is a space
+        return float(len(text.encode("ascii").translate(_NOT_ALNUM_TO_SPACE).split()))
+    return len(_WORD.findall(text)) + len(_CJK_CHAR.findall(text)) / 2
 
 
 def tokens(text: str) -> list[str]:

@@ -702,3 +702,134 @@ def test_sentence_splitting_is_linear_on_long_lines():
     start = time.perf_counter()
     assert len(cutting.units(line)) == 20_000
     assert time.perf_counter() - start < 2.0  # the full-line search took minutes
+
+
+# The sentence splitter as it was written before it was made faster (one boundary search per
+# line, the full list-marker expression on every line): the fast one must split alike.
+_LINE_BY_LINE_BOUNDARY = re.compile(
+    rf"[.!?…]+[\"')\]」』]*(?:[ \t]+|(?=[{text_stats.CJK}]))|[。]+[\"')\]」』]*[ \t]*|[!?]+(?=[{text_stats.CJK}])"
+)
+
+
+def _units_line_by_line(folded: str) -> list[tuple[int, int, int, int]]:
+    out: list[list[int]] = []
+    for line in re.finditer(r"[^\n]*\n*", folded):
+        lstart, lend_all = line.span()
+        if lstart == lend_all:
+            continue
+        content_end = lstart + len(line.group().rstrip("\n"))
+        if not folded[lstart:content_end].strip():
+            if out:
+                out[-1][2] = lend_all
+            continue
+        s = lstart
+        line_first = len(out)
+        for m in _LINE_BY_LINE_BOUNDARY.finditer(folded, lstart, content_end):
+            punct_end = m.start() + len(m.group().rstrip(" \t"))
+            if folded[m.start()] == "." and _FULL_LINE_ABBREVIATION.search(folded, lstart, m.start() + 1):
+                continue
+            if punct_end > s:
+                out.append([s, punct_end, m.end(), s])
+                s = m.end()
+        if s < content_end:
+            out.append([s, content_end, lend_all, s])
+        elif out:
+            out[-1][2] = lend_all
+        if len(out) > line_first:
+            first = out[line_first]
+            first[3] = cutting._MARKER.match(folded, first[0], first[1]).end()
+    return [tuple(u) for u in out]
+
+
+_SPLIT_PIECES = [
+    *".!?…。\"')]」』 \t\n:：[]-*•+>#_中aZ7",
+    "e.g.",
+    "dr.",
+    "12.",
+    " 3. ",
+    "**dan:** ",
+    "[🔒x] ",
+    "p.s.",
+    "注意：",
+    "\n\n",
+    "  \n",
+    "note: ",
+    "word",
+]
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_SPLIT_PIECES), max_size=30).map("".join))
+def test_sentence_split_matches_the_line_by_line_reference(text):
+    folded, _ = fold(text)
+    assert [tuple(u) for u in cutting.units(folded)] == _units_line_by_line(folded)
+    assert [tuple(u) for u in cutting._split(folded)] == _units_line_by_line(folded)
+
+
+def test_sentence_split_matches_the_reference_on_the_bench_replies():
+    for path in sorted((Path(__file__).resolve().parent.parent / "bench" / "data").glob("*.jsonl"))[:3]:
+        for line in path.read_text(encoding="utf-8").splitlines()[:300]:
+            for value in json.loads(line).values():
+                if isinstance(value, str):
+                    folded, _ = fold(value)
+                    assert [tuple(u) for u in cutting.units(folded)] == _units_line_by_line(folded)
+
+
+_WORDS = [
+    "I",
+    "can",
+    "help",
+    "with",
+    "that",
+    "If you want,",
+    "Let me know.",
+    "It is illegal.",
+    "Sure!",
+    "the",
+    "answer",
+    "is",
+    "42.",
+    "Do you?",
+    "\n",
+    "\n\n",
+    "- ",
+    "1. ",
+    "<think>hm</think>",
+    "Feel free to ask.",
+    "—.",
+    "...",
+    "** ",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=40).map(" ".join), st.integers(min_value=0, max_value=12))
+def test_useful_stops_counting_only_when_the_answer_is_known(text, min_words):
+    cutter = RefusalFilter.from_options({"min_words_left": min_words}).cutter
+    words = cutter._useful_words(text)  # every unit counted
+    assert cutter.useful(text) == (words > 0 and words >= min_words)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_word_count_on_ascii_matches_the_word_expression(text):
+    assert text_stats.word_count(text) == len(re.findall(r"[^\W_]+", text))
+
+
+def _nearest_opening_by_loop(folded: str, line_start: int, start: int) -> int | None:
+    """The nearest opening quote before ``start``, by the character loop that quotes.quoted ran before."""
+    for i in range(start - 1, max(line_start, start - 150) - 1, -1):
+        if folded[i] in quotes._QUOTE_PAIRS and not (i > 0 and folded[i - 1] not in " \t\n(["):
+            return i
+    return None
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab '\"“«「『‘(\n[\t.")), max_size=200), st.integers(0, 200))
+def test_nearest_opening_quote_matches_the_character_loop(text, start):
+    start = min(start, len(text))
+    line_start = text.rfind("\n", 0, start) + 1
+    last = None
+    for last in quotes._OPENING.finditer(text, max(line_start, start - 150), start):  # noqa: B007
+        pass
+    assert (last.start() if last else None) == _nearest_opening_by_loop(text, line_start, start)

@@ -9,8 +9,9 @@ more help, referrals, questions back, short justifications, reasoning traces.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from curate.plugins.refusal import catalog
 from curate.plugins.refusal.folding import fold
@@ -21,7 +22,12 @@ from curate.plugins.text_stats import CJK, word_count
 # -- cutting -----------------------------------------------------------------------------------
 
 _LINE = re.compile(r"[^\n]*\n*")
-_BOUNDARY = re.compile(rf"[.!?…]+[\"')\]」』]*(?:[ \t]+|(?=[{CJK}]))|[。]+[\"')\]」』]*[ \t]*|[!?]+(?=[{CJK}])")
+#: Where a sentence ends: ``[.!?…]+`` and closing quotes, then spaces or a CJK character; or ``。+``,
+#: closing quotes and spaces. (Written to start with one character class, which lets the regex
+#: engine skip to the candidates; a ``[!?]+`` run before a CJK character is the first branch's.)
+_BOUNDARY = re.compile(
+    rf"[.!?…。](?:(?<=[.!?…])[.!?…]*[\"')\]」』]*(?:[ \t]+|(?=[{CJK}]))|(?<=。)。*[\"')\]」』]*[ \t]*)"
+)
 #: A period that ends an abbreviation ("e.g.", "Dr.", a single letter), searched in the last
 #: few characters before it (the longest abbreviation is 7 characters with its period) ...
 _ABBREVIATION = re.compile(
@@ -29,6 +35,8 @@ _ABBREVIATION = re.compile(
     r"|(?<![\w.])[a-z])\.$"
 )
 _ABBREVIATION_WINDOW = 8
+#: The letters an abbreviation can end with (before its period): the test before the search.
+_ABBREVIATION_LAST = frozenset("abcdefghijklmnopqrstuvwxyz")
 #: ... or that follows the number of a numbered line ("12."), which runs from the line's start.
 _LINE_NUMBER = re.compile(r"[ \t]*\d{1,3}\.")
 
@@ -39,10 +47,10 @@ def _abbreviation(folded: str, line_start: int, end: int) -> bool:
     Only the last characters before the period are searched: a search from the line's
     start at every period made long lines quadratic.
     """
-    return (
-        _ABBREVIATION.search(folded, max(line_start, end - _ABBREVIATION_WINDOW), end) is not None
-        or _LINE_NUMBER.fullmatch(folded, line_start, end) is not None
-    )
+    before = folded[end - 2] if end - 2 >= line_start else ""
+    if before in _ABBREVIATION_LAST:
+        return _ABBREVIATION.search(folded, max(line_start, end - _ABBREVIATION_WINDOW), end) is not None
+    return before.isdigit() and _LINE_NUMBER.fullmatch(folded, line_start, end) is not None
 
 
 _MARKER = re.compile(
@@ -68,50 +76,84 @@ _CONNECTIVE = re.compile(
 )
 
 
-@dataclass
-class _Unit:
+#: ``_MARKER`` without its branches that need a ``:``, ``：`` or ``[``: the same match on a
+#: line that holds none of them, found several times faster.
+_PLAIN_MARKER = re.compile(r"[ \t]*(?:[-*•+>]+[ \t]+|\d{1,3}[.)][ \t]+|#{1,6}[ \t]+)?(?:\*\*|__|\*|_)?")
+#: The characters other than digits that ``_PLAIN_MARKER`` can start with: elsewhere it matches nothing.
+_MARKER_FIRST = frozenset(" \t-*•+>#_")
+
+
+class _Unit(NamedTuple):
     """A sentence (or line) of a text: content [start, end), then whitespace up to ``tail``."""
 
     start: int
     end: int
     tail: int
     clause: int  # where the words begin, after a list marker or "Note:"
-    keep_from: int | None = None  # set when only the end of the unit is kept
-    removed: bool = False
 
 
 def units(folded: str) -> list[_Unit]:
-    """Split a folded text into sentences, never across lines."""
-    out: list[_Unit] = []
+    """Split a folded text into sentences, never across lines.
+
+    The last few texts' splits are kept (a reply is split several times while it is
+    judged): the list returned is shared, and must not be changed.
+    """
+    return _units(folded)
+
+
+@lru_cache(maxsize=16)
+def _units(folded: str) -> list[_Unit]:
+    return list(_split(folded))
+
+
+def _split(folded: str) -> Iterator[_Unit]:
+    """The units of ``folded`` one by one: each line's once the next line with words begins (its tail known)."""
+    new = tuple.__new__
+    ascii_text = folded.isascii()
+    # Sentence ends never hold a line break: one scan of the text, each line taking its own.
+    ends = _BOUNDARY.finditer(folded)
+    end_match = next(ends, None)
+    pending: list[list[int]] = []  # [start, end, tail, clause] of the last line's units; the last tail may grow
     for line in _LINE.finditer(folded):
         lstart, lend_all = line.span()
         if lstart == lend_all:
             continue
         content_end = lstart + len(line.group().rstrip("\n"))
         if not folded[lstart:content_end].strip():
-            if out:
-                out[-1].tail = lend_all
+            if pending:
+                pending[-1][2] = lend_all
             continue
+        for u in pending:
+            yield new(_Unit, u)
+        pending = []
         s = lstart
-        line_first = len(out)
-        for m in _BOUNDARY.finditer(folded, lstart, content_end):
-            punct_end = m.start() + len(m.group().rstrip(" \t"))
-            if folded[m.start()] == "." and _abbreviation(folded, lstart, m.start() + 1):
+        while end_match is not None and end_match.start() < content_end:
+            m_start, m_end = end_match.span()
+            punct = end_match.group()
+            end_match = next(ends, None)
+            if punct[0] == "." and _abbreviation(folded, lstart, m_start + 1):
                 continue
+            punct_end = m_start + len(punct.rstrip(" \t"))
             if punct_end > s:
-                out.append(_Unit(s, punct_end, m.end(), s))
-                s = m.end()
+                pending.append([s, punct_end, m_end, s])
+                s = m_end
         if s < content_end:
-            out.append(_Unit(s, content_end, lend_all, s))
-        elif out:
-            out[-1].tail = lend_all
-        first = out[line_first] if len(out) > line_first else None
-        if first is not None:
-            mk = _MARKER.match(folded, first.start, first.end)
-            if mk:
-                first.clause = mk.end()
-    return out
+            pending.append([s, content_end, lend_all, s])
+        else:  # the line ends with a sentence end: its unit was added above
+            pending[-1][2] = lend_all
+        first = pending[0]
+        start, end = first[0], first[1]
+        plain = folded.find(":", start, end) < 0 and folded.find("[", start, end) < 0
+        if plain and not ascii_text:
+            plain = folded.find("：", start, end) < 0
+        if not plain or folded[start] in _MARKER_FIRST or folded[start].isdigit():  # else no marker (the usual)
+            first[3] = (_PLAIN_MARKER if plain else _MARKER).match(folded, start, end).end()  # type: ignore[union-attr]
+    for u in pending:
+        yield new(_Unit, u)
 
+
+#: Texts whose useful words a :class:`Cutter` remembers.
+_MEMO_SIZE = 16
 
 _CONDITIONAL = re.compile(
     "|".join(
@@ -137,6 +179,9 @@ class Cutter:
         self.filler = filler
         self.justification = justification
         self.min_words = min_words
+        # useful_words of the last texts judged: a reply cut for a deflection check is
+        # judged again when the same cut is made.
+        self._useful_memo: dict[str, float] = {}
 
     def cut(self, text: str, folded: str, index: list[int] | None, hits: list[Hit]) -> tuple[str, list[dict[str, Any]]]:
         """``text`` without the parts holding ``hits``; and what was removed, by hit."""
@@ -163,7 +208,9 @@ class Cutter:
                 spans.append((h.start, h.end))
                 removed.append(_entry(h, text[orig(h.start) : orig(h.end)], text[orig(h.start) : orig(h.end)]))
         us = units(folded)
-        for u in us:
+        cut_units: set[int] = set()  # units removed whole
+        keep_froms: dict[int, int] = {}  # unit -> where the part kept begins
+        for n, u in enumerate(us):
             inside = [h for h in sentence_hits if u.start <= h.start < u.tail]
             if not inside:
                 continue
@@ -176,10 +223,10 @@ class Cutter:
             ):
                 keep_from = None  # what is left of the sentence is a short offer or pleasantry
             if keep_from is None or keep_from >= u.end:
-                u.removed = True
+                cut_units.add(n)
                 removed.append(_entry(inside[0], matched(inside[0]), text[orig(u.start) : orig(u.end)].strip(), inside))
             else:
-                u.keep_from = keep_from
+                keep_froms[n] = keep_from
                 removed.append(
                     _entry(inside[0], matched(inside[0]), text[orig(u.clause) : orig(keep_from)].strip(), inside)
                 )
@@ -187,20 +234,21 @@ class Cutter:
         pieces: list[str] = []
         pending_ws = ""
         after_cut = False
-        for u in us:
-            if u.removed:
+        for n, u in enumerate(us):
+            if n in cut_units:
                 pending_ws = _stronger(pending_ws, text[orig(u.end) : orig(u.tail)])
                 after_cut = True
                 continue
             seg_spans = [(s, e) for s, e in spans if s < u.tail and e > u.start]
-            if u.keep_from is not None or after_cut:
+            keep_from = keep_froms.get(n)
+            if keep_from is not None or after_cut:
                 marker = text[orig(u.start) : orig(u.clause)]
-                body_from = u.keep_from if u.keep_from is not None else u.clause
+                body_from = keep_from if keep_from is not None else u.clause
                 piece = marker + _tidy_start(_apply_spans(text, orig, body_from, u.end, seg_spans))
             else:
                 piece = _apply_spans(text, orig, u.start, u.end, seg_spans)
             trailing = text[orig(u.end) : orig(u.tail)]
-            touched = bool(seg_spans) or u.keep_from is not None
+            touched = bool(seg_spans) or keep_from is not None
             if not piece.strip() or (touched and not any(c.isalnum() for c in piece)):
                 pending_ws = _stronger(pending_ws, trailing)
                 continue
@@ -253,12 +301,22 @@ class Cutter:
         takes the list that follows it along; a ``<think>`` block is the model's reasoning, not
         its answer.
         """
+        memo = self._useful_memo
+        words = memo.get(text)
+        if words is None:
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            words = memo[text] = self._useful_words(text)
+        return words
+
+    def _useful_words(self, text: str, enough: float | None = None) -> float:
+        """:meth:`useful_words`; with ``enough``, a sum that stops once it is at least ``enough`` and above 0."""
         folded, _ = fold(text)
         if "<think>" in folded:
             folded = _THINK.sub(lambda m: " " * len(m.group()), folded)
         total = 0.0
         offer_list = False
-        for u in units(folded):
+        for u in units(folded) if enough is None else _split(folded):
             body = folded[u.clause : u.end]
             if offer_list and u.clause > u.start:
                 continue  # an item of the list an offer introduced
@@ -275,11 +333,15 @@ class Cutter:
             if words <= 30 and self.justification is not None and self.justification.find(body):
                 continue  # "Accessing someone else's account is illegal."
             total += words
+            if enough is not None and total >= enough and total > 0:
+                break  # the words of the units left can only add to it
         return total
 
     def useful(self, text: str) -> bool:
         """Whether ``text`` still answers: enough words outside filler (and at least one)."""
-        words = self.useful_words(text)
+        words = self._useful_memo.get(text)
+        if words is None:  # counted only until there are enough
+            words = self._useful_words(text, enough=self.min_words)
         return words > 0 and words >= self.min_words
 
 

@@ -213,7 +213,7 @@ class RefusalFilter(Filter):
             cut_hits = [h for h in f.hits if self.options.action(h.category) == "cut"]
             if not cut_hits:
                 continue
-            new, removed = self.cutter.cut(f.text, f.folded, f.index, cut_hits)
+            new, removed = self._cut(f, cut_hits)
             deflected = f.deflection and any(h.category in catalog.CONDITIONAL_CATEGORIES for h in cut_hits)
             if (self.cutter.useful(new) and not deflected) if f.is_model else new.strip():
                 changes[f.label] = new
@@ -258,7 +258,7 @@ class RefusalFilter(Filter):
             return True
         others = [h for h in f.hits if h.category not in catalog.CONDITIONAL_CATEGORIES]
         if f.is_model:
-            rest, _ = self.cutter.cut(f.text, f.folded, f.index, [h for h in f.hits if h.category != "platform"])
+            rest, _ = self._cut(f, [h for h in f.hits if h.category != "platform"])
             left = self.cutter.useful_words(rest)
             if left < max(self.options.min_words_left, 1) or left < _DEFLECTION_SHARE * self.cutter.useful_words(
                 f.text
@@ -267,6 +267,15 @@ class RefusalFilter(Filter):
                 return True
         f.hits = others
         return bool(others)
+
+    def _cut(self, f: _Found, hits: list[Hit]) -> tuple[str, list[dict[str, Any]]]:
+        """The field ``f`` with ``hits`` cut (made once per field and set of hits), and what was removed."""
+        key = tuple(hits)
+        done = f.cuts.get(key)
+        if done is None:
+            done = f.cuts[key] = self.cutter.cut(f.text, f.folded, f.index, hits)
+        new, removed = done
+        return new, [dict(r) for r in removed]
 
     def _truncate(
         self,
@@ -344,6 +353,7 @@ class _Found:
     index: list[int] | None
     hits: list[Hit]
     deflection: bool = False  # the reply only deflects (see RefusalFilter._settle_conditional)
+    cuts: dict[tuple[Hit, ...], tuple[str, list[dict[str, Any]]]] = field(default_factory=dict)
 
     def original(self, h: Hit) -> str:
         """The matched text as written."""

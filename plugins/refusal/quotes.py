@@ -10,6 +10,9 @@ from curate.plugins.refusal.matching import Hit
 _QUOTE_PAIRS = {"'": "'", '"': '"', "“": "”", "«": "»", "「": "」", "『": "』", "‘": "’"}
 
 
+#: An opening quote at the text's start or after a space, line break or bracket.
+_OPENING = re.compile(r"(?:(?<=[ \t\n(\[])|(?<![\s\S]))[" + "".join(_QUOTE_PAIRS) + "]")
+
 #: A speech tag after a closing quote or a dialogue dash: the quote is a character's line.
 _SPEECH_TAG = re.compile(
     r"(?<!\w)(?:said|says|asked|asks|replied|answered|whispered|murmured|shouted|muttered|added|snapped|sighed"
@@ -37,11 +40,12 @@ def quoted(folded: str, h: Hit) -> bool:
         rest = folded[h.end : min(line_end, h.end + 150)]
         if any(d in rest for d in _DIALOGUE_DASHES) or _SPEECH_TAG.search(rest[:80]):
             return True
-    for i in range(h.start - 1, max(line_start, h.start - 150) - 1, -1):
-        opening = folded[i]
-        closing = _QUOTE_PAIRS.get(opening)
-        if closing is None or (i > 0 and folded[i - 1] not in " \t\n(["):
-            continue
+    last = None  # the nearest opening quote before the phrase
+    for last in _OPENING.finditer(folded, max(line_start, h.start - 150), h.start):  # noqa: B007
+        pass
+    if last is not None:
+        i = last.start()
+        closing = _QUOTE_PAIRS[folded[i]]
         window = folded[h.end : min(h.end + 150, line_end)]
         for j, ch in enumerate(window):
             if ch == closing and (j + 1 == len(window) or not window[j + 1].isalnum()):
