@@ -31,6 +31,17 @@ class _Shard:
         self.count = 0
         self.limit = size * MAX_LOAD_NUM // MAX_LOAD_DEN
 
+    def slot(self, key: int) -> int:
+        """The slot holding ``key``, or the empty slot where it would go (linear probing)."""
+        keys = self.keys
+        mask = len(keys) - 1
+        i = key & mask
+        while True:
+            found = int(keys[i])
+            if found == key or found == 0:
+                return i
+            i = (i + 1) & mask
+
     def grow(self) -> None:
         """Double the size and place every key again, vectorised."""
         used = self.keys != 0
@@ -106,17 +117,10 @@ class KeyTable:
                 return None
             return self._zero
         shard = self._shards[key >> self._shift]
-        keys = shard.keys
-        mask = len(keys) - 1
-        i = key & mask
-        while True:
-            found = int(keys[i])
-            if found == key:
-                return int(shard.values[i])
-            if found == 0:
-                break
-            i = (i + 1) & mask
-        keys[i] = key
+        i = shard.slot(key)
+        if shard.keys[i]:
+            return int(shard.values[i])
+        shard.keys[i] = key
         shard.values[i] = value
         shard.count += 1
         if shard.count > shard.limit:
@@ -128,13 +132,5 @@ class KeyTable:
         if not key:
             return self._zero
         shard = self._shards[key >> self._shift]
-        keys = shard.keys
-        mask = len(keys) - 1
-        i = key & mask
-        while True:
-            found = int(keys[i])
-            if found == key:
-                return int(shard.values[i])
-            if found == 0:
-                return None
-            i = (i + 1) & mask
+        i = shard.slot(key)
+        return int(shard.values[i]) if shard.keys[i] else None
