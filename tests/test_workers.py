@@ -19,13 +19,13 @@ import pytest
 
 from curate import Pipeline
 from curate.config import SourceSpec
-from curate.engines.units import Local, Tail, Unit, plan_jobs
 from curate.errors import BuildFailed, SourceError
 from curate.importing import InputFile
 from curate.records import Record
 from curate.registry import get_registry
 from curate.sources import resolve_sources
 from curate.stages.base import BatchResult, Filter
+from curate.units import Local, Tail, Unit, plan_jobs
 from tests.conftest import plugin_namespace
 from tests.fakes import published
 
@@ -226,12 +226,12 @@ def test_a_forked_worker_does_not_keep_the_output_folder_locked(tmp_path: Path) 
 def test_packed_outcomes_are_what_the_sink_would_consume() -> None:
     import pickle
 
-    from curate.engines import stream
-    from curate.engines.stream import Kept, RejectedLine
+    from curate import stream
     from curate.engines.transport import PackedRecord, pack, unpack
     from curate.jsonl import dumps
     from curate.records import Record, Source
     from curate.stages.base import Rejection
+    from curate.stream import Kept, RejectedLine
 
     plan = Pipeline().source(".").format("messages").set(val_ratio=0.3).plan()
     decider = stream.local_decider(plan.stages, stream.early_render(plan))

@@ -1,4 +1,4 @@
-"""The local engine: the in-process producer of the outcome stream (see :mod:`curate.engines.stream`).
+"""The local engine: the in-process producer of the outcome stream (see :mod:`curate.stream`).
 
 Records flow from the importers through the stages in chunks straight into the sink:
 memory does not grow with the input. With ``workers`` above 1 worker processes read the
@@ -12,15 +12,15 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
-from curate.engines import stream
-from curate.engines.stream import Outcome, Sink
-from curate.engines.units import UNIT_BYTES, plan_jobs
+from curate import stream
 from curate.engines.workers import WorkerPool, available_cores
 from curate.ledger import Ledger, Spill
 from curate.plan import Plan, Reporter
 from curate.sources import resolve_sources
 from curate.stages.base import apply_phase, run_phase
 from curate.stages.compute import Compute
+from curate.stream import Outcome, Sink
+from curate.units import UNIT_BYTES, plan_jobs
 from curate.writer import SplitWriter
 
 

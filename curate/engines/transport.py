@@ -9,7 +9,7 @@ what it decided (:func:`pack`) and the engine unpacks it (:func:`unpack`):
   engine unpickles only if it needs more than the id (a duplicate's line in rejects.jsonl):
   :class:`PackedRecord`;
 * a rejection travels as its rejects.jsonl line, serialised by the worker
-  (:class:`~curate.engines.stream.RejectedLine`);
+  (:class:`~curate.stream.RejectedLine`);
 * everything else as it is.
 
 ``unpack(pack(outcomes))`` gives what the sink would have consumed, line for line.
@@ -21,10 +21,10 @@ import pickle
 from dataclasses import fields
 from typing import Any
 
-from curate.engines.stream import Kept, Outcome, RejectedLine
 from curate.jsonl import dumps
 from curate.records import Record
 from curate.stages.base import Rejection
+from curate.stream import Kept, Outcome, RejectedLine
 from curate.writer import Rendered
 
 _FIELDS = tuple(f.name for f in fields(Record))

@@ -1,13 +1,13 @@
 """A producer of the outcome stream over worker processes: the same outcomes, the same order, more cores.
 
-With ``workers`` above 1 the local engine hands the jobs of :func:`~curate.engines.units.plan_jobs`
+With ``workers`` above 1 the local engine hands the jobs of :func:`~curate.units.plan_jobs`
 to a pool of processes: a worker **reads** a unit (small files whole, or a shard of a large
-one), decides its records (a :class:`~curate.engines.stream.Decider`: the stages before exact
+one), decides its records (a :class:`~curate.stream.Decider`: the stages before exact
 dedup, the dedup key, the rendering) and sends the outcomes back; a file that cannot be cut is
 read by the engine's process and only its chunks are decided in the pool. Results are taken
 back **in input order**, so outputs are byte-identical for any number of workers, and only
 the sink (exact dedup, the ledger, the writer) runs in the engine's process. At most
-``2 x workers`` jobs are in flight (a unit is about :data:`~curate.engines.units.UNIT_BYTES`
+``2 x workers`` jobs are in flight (a unit is about :data:`~curate.units.UNIT_BYTES`
 of input): memory does not grow with the input.
 
 On Linux the workers are forked from the engine's process, which has built the stages
@@ -33,12 +33,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
-from curate.engines.stream import Decider, FileDigest, Item, Outcome, chunked, merge
 from curate.engines.transport import pack, unpack
-from curate.engines.units import Job, Local, Part, Tail, Unit, part_items, tail_items
 from curate.errors import BuildFailed
 from curate.records import Record
 from curate.sources import read_file
+from curate.stream import Decider, FileDigest, Item, Outcome, chunked, merge
+from curate.units import Job, Local, Part, Tail, Unit, part_items, tail_items
 
 #: Modules whose thread pools do not survive ``fork``: with one loaded, workers are spawned.
 FORK_UNSAFE = ("torch", "tensorflow", "jax")

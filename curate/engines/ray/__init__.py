@@ -10,9 +10,9 @@ How a build runs:
 1. The driver resolves the sources as the local engine does; files larger than
    ``[build] shard_mb`` whose importer can cut them are cut into shards (:mod:`.read`).
 2. Each file or shard is one task: it reads, cuts chunks of ``batch_size`` records and
-   decides them with the build's :class:`~curate.engines.stream.Decider`.
+   decides them with the build's :class:`~curate.stream.Decider`.
 3. The driver streams the chunks in input order (``preserve_order``) into the local
-   engine's :class:`~curate.engines.stream.Sink` (exact dedup, the ledger): the
+   engine's :class:`~curate.stream.Sink` (exact dedup, the ledger): the
    outputs are the local engine's, byte for byte, by construction.
 4. Phases run over the driver's spill and decide on the driver; the compute the engine
    lends them (:class:`~curate.engines.ray.compute.RayCompute`) does their heavy steps
@@ -34,10 +34,10 @@ from curate.engines.ray.cluster import connected, data_context, import_ray
 from curate.engines.ray.compute import RayCompute
 from curate.engines.ray.iterate import each_batch
 from curate.engines.ray.read import Dataset, decided_rows
-from curate.engines.stream import Outcome, decider_factory
 from curate.ledger import Ledger
 from curate.plan import Plan, Reporter
 from curate.sources import FileTask, resolve_sources
+from curate.stream import Outcome, decider_factory
 from curate.writer import SplitWriter
 
 __all__ = ["run"]

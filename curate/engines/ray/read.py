@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from curate.engines.stream import Decider, FileDigest, Item, chunked
 from curate.importing import Shard
 from curate.ledger import sha256_file
 from curate.sources import FileTask, plan_shards, read_file, read_shard, splittable
+from curate.stream import Decider, FileDigest, Item, chunked
 
 if TYPE_CHECKING:
     import pyarrow as pa

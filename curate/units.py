@@ -22,10 +22,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from curate.engines.stream import FileDigest, Item
 from curate.errors import SourceError
 from curate.importing import Importer, InputFile, Shard, read_through
 from curate.sources import FileTask, plan_shards, read_file, read_shard
+from curate.stream import FileDigest, Item
 
 #: The size of a unit a worker reads: small enough that a unit's outcomes, held at once,
 #: stay small (a few units are in flight), large enough that a unit outweighs its messages.
