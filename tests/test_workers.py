@@ -277,3 +277,52 @@ def test_a_worker_that_dies_fails_the_build_with_a_hint(tmp_path: Path, register
         )
     assert "--workers 1" in (failed.value.hint or "")
     assert not (tmp_path / "out" / "train.jsonl").exists()
+
+
+class _StallInWorker(Filter):
+    """In a worker, notes its pid in ``CURATE_TEST_STALL`` and then works for a minute (a slow stage)."""
+
+    name = "stall_in_worker"
+
+    def process(self, batch: list[Record]) -> BatchResult:
+        if multiprocessing.parent_process() is not None:
+            with open(os.environ["CURATE_TEST_STALL"], "a") as fh:
+                fh.write(f"{os.getpid()}\n")
+            time.sleep(60)
+        return BatchResult(kept=list(batch))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_ctrl_c_ends_the_workers_at_once(tmp_path: Path, register_plugin: Any, monkeypatch: Any) -> None:
+    """Ctrl-C (under the CLI's SIGTERM handler, which forked workers inherit) ends a build whose workers are busy
+    without waiting for their jobs, and leaves no worker behind."""
+    import signal
+    import threading
+
+    from curate.cli import sigterm_as_interrupt
+
+    register_plugin(plugin_namespace(register_filters=lambda register: register(_StallInWorker)), "test-stall")
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(_jsonl(_rows(200, 3)))
+    pids = tmp_path / "pids"
+    pids.touch()
+    monkeypatch.setenv("CURATE_TEST_STALL", str(pids))
+    main = threading.main_thread().ident
+    assert main is not None
+
+    def interrupt_when_stalled() -> None:
+        deadline = time.monotonic() + 30
+        while not pids.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    threading.Thread(target=interrupt_when_stalled, daemon=True).start()
+    pipeline = Pipeline().source(src).filters("stall_in_worker").set(workers=2, shard_mb=0.004, report=False)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), sigterm_as_interrupt():
+        pipeline.run(tmp_path / "out")
+    assert time.monotonic() - started < 30  # a worker's job alone takes 60 s
+    for pid in map(int, pids.read_text().split()):
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert not (tmp_path / "out" / "train.jsonl").exists()

@@ -68,8 +68,11 @@ def _init(decider: Decider | Callable[[], Decider], parent: int) -> None:
     # What the worker inherited lives as long as it does: the collector need not walk it again
     # (each walk would also copy every page it touches from the engine's process).
     gc.freeze()
-    # Ctrl-C reaches the whole process group: the engine's process handles it and stops the pool.
+    # Ctrl-C reaches the whole process group: the engine's process handles it and stops the pool,
+    # ending its workers with SIGTERM (a forked worker would otherwise keep the CLI's handler, which
+    # only interrupts the job at hand).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="curate-parent-watch").start()
     _DECIDER = decider if isinstance(decider, Decider) else decider()
 
@@ -215,17 +218,22 @@ class WorkerPool:
             )
         return self._executor
 
-    def close(self) -> None:
-        """Stop the workers (waiting for none of the cancelled work)."""
+    def close(self, *, abort: bool = False) -> None:
+        """Stop the workers (waiting for none of the cancelled work); ``abort`` (a failed or interrupted build)
+        ends the ones still at work at once rather than letting them finish their jobs."""
         if self._executor is not None:
+            if abort:
+                # ProcessPoolExecutor lets a started job run to its end (Python 3.14 adds terminate_workers).
+                for process in list((getattr(self._executor, "_processes", None) or {}).values()):
+                    process.terminate()
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
 
     def __enter__(self) -> WorkerPool:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: Any) -> None:
+        self.close(abort=kind is not None)
 
 
 @dataclass(frozen=True, slots=True)
