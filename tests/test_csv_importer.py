@@ -26,8 +26,7 @@ from hypothesis import strategies as st
 
 from curate.errors import ConfigError
 from curate.importing import InputFile, Problem
-from curate.plugins import csv_importer
-from curate.plugins.csv import CsvImporter, limits, sniff_delimiter
+from curate.plugins.csv import CsvImporter, limits, register_importers, sniff_delimiter
 from curate.records import Record
 
 DATA = Path(__file__).parent / "data" / "csv"
@@ -591,7 +590,7 @@ def test_reading_can_stop_early(tmp_path: Path) -> None:
 
 def test_registered_through_the_hook() -> None:
     seen: list[type] = []
-    csv_importer.register_importers(seen.append)
+    register_importers(seen.append)
     assert seen == [CsvImporter]
     assert {".csv", ".tsv", ".tab"} <= set(CsvImporter.suffixes)
 

@@ -23,8 +23,7 @@ from hypothesis import strategies as st
 from curate.errors import ConfigError
 from curate.formats import FORMATS, ROLE_ALIASES, FormatOptions, to_row
 from curate.importing import InputFile, Problem, read_in_shards
-from curate.plugins import json_importer
-from curate.plugins.json import JsonImporter, limits, scanner
+from curate.plugins.json import JsonImporter, limits, register_importers, scanner
 from curate.records import Record
 from tests.importer_helpers import as_dicts, options_for, read_expected, read_items, write_expected
 
@@ -362,7 +361,7 @@ def test_meta_fields_keep_small_scalars_only(tmp_path: Path) -> None:
 
 def test_registered_through_the_hook() -> None:
     registered: list[type] = []
-    json_importer.register_importers(registered.append)
+    register_importers(registered.append)
     assert registered == [JsonImporter]
     assert {".json", ".jsonl", ".ndjson", ".jsonlines"} <= set(JsonImporter.suffixes)
 

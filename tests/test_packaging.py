@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -9,6 +10,8 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
+
+from curate import hookspecs
 
 ROOT = Path(__file__).parent.parent
 
@@ -44,3 +47,26 @@ def test_data_files_of_plugin_packages_are_package_data():
             if file.is_file() and file.suffix not in (".py", ".pyc") and "__pycache__" not in file.parts:
                 rel = file.relative_to(folder)
                 assert any(rel.match(g) for g in globs.get(package, [])), f"{rel} of {package} is not package-data"
+
+
+def test_builtin_entry_points_name_the_module_that_holds_the_plugin():
+    """Built-ins are packaged like a third-party plugin: the entry point is the code, not a shim beside it.
+
+    Whatever a built-in plugin registers is defined in the module its entry point names, or in
+    that module's package (``curate.plugins.csv`` registers ``curate.plugins.csv.importer.CsvImporter``).
+    """
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    hooks = [name for name in dir(hookspecs) if name.startswith("register_")]
+    for name, target in project["entry-points"]["curate"].items():
+        module = importlib.import_module(target)
+        registered: list[type] = []
+        for hook in hooks:
+            if hasattr(module, hook):
+                getattr(module, hook)(registered.append)
+        assert registered, f"entry point {name!r} ({target}) implements no hook"
+        for cls in registered:
+            home = cls.__module__
+            assert home == target or home.startswith(f"{target}."), (
+                f"entry point {name!r} names {target}, but {cls.__name__} lives in {home}: "
+                f"point the entry point at the module (or package) that holds the plugin"
+            )

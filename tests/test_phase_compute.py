@@ -6,6 +6,7 @@ The same third-party phase on the Ray engine is in ``tests/test_ray_engine.py``.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -55,20 +56,64 @@ def test_a_third_party_phase_gets_the_in_process_compute(corpus: Path, tmp_path:
     assert manifest["reports"]["down"] == {"records": 60, "embedded": 60}
 
 
-class OldPhase(Phase):
-    """A phase written against ``run(records)``, before phases got a compute."""
+def _every_other(records: Callable[[], Iterator[Record]]) -> PhaseResult:
+    ids = [r.id for r in records()]
+    return PhaseResult(rejected={i: ("old", {}) for i in ids[::2]}, report={"seen": len(ids)})
+
+
+def _old_phase() -> Phase:
+    """A phase written against ``run(records)``, before phases got a compute.
+
+    A new class each call: the deprecation warning is given once per class.
+    """
+
+    class OldPhase(Phase):
+        name = "old"
+
+        def run(self, records: Callable[[], Iterator[Record]]) -> PhaseResult:  # type: ignore[override]
+            return _every_other(records)
+
+    return OldPhase()
+
+
+class NewPhase(Phase):
+    """What :func:`_old_phase` decides, written as phases are now."""
 
     name = "old"
 
-    def run(self, records: Callable[[], Iterator[Record]]) -> PhaseResult:  # type: ignore[override]
-        ids = [r.id for r in records()]
-        return PhaseResult(rejected={i: ("old", {}) for i in ids[::2]}, report={"seen": len(ids)})
+    def run(self, records: Callable[[], Iterator[Record]], compute: Compute) -> PhaseResult:
+        return _every_other(records)
 
 
-def test_a_phase_written_before_the_compute_still_runs(corpus: Path, tmp_path: Path) -> None:
-    manifest = _build(corpus, tmp_path / "out", OldPhase())
+OLD_RUN = r"phase 'old' \(.*OldPhase\) defines run\(self, records\): write run\(self, records, compute\)"
+
+
+def test_a_phase_written_before_the_compute_still_runs_with_a_deprecation_warning(corpus: Path, tmp_path: Path) -> None:
+    with pytest.warns(DeprecationWarning, match=OLD_RUN) as caught:
+        manifest = _build(corpus, tmp_path / "old", _old_phase())
+    assert len(caught) == 1
+    assert "will be removed" in str(caught[0].message)
+    assert caught[0].filename == __file__  # located at the phase's run, not in curate
     assert manifest["reports"]["old"] == {"seen": 60}
     assert manifest["counts"]["rejected_by"]["old"]["old"] == 30
+    new = _build(corpus, tmp_path / "new", NewPhase())  # filterwarnings = error: any warning fails here
+    for key in ("counts", "reports"):
+        assert manifest[key] == new[key], key
+    for name in ("train.jsonl", "val.jsonl", "rejects.jsonl"):
+        assert (tmp_path / "old" / name).read_bytes() == (tmp_path / "new" / name).read_bytes(), name
+
+
+def test_the_deprecation_warning_is_given_once_per_phase_class() -> None:
+    compute = Compute()
+    first, second = _old_phase(), _old_phase()
+    with pytest.warns(DeprecationWarning, match=OLD_RUN) as caught:
+        for phase in (first, first, type(first)(), second, second):
+            run_phase(phase, lambda: iter([]), compute)
+    assert len(caught) == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run_phase(first, lambda: iter([]), compute)
+        run_phase(NewPhase(), lambda: iter([]), compute)
 
 
 def test_run_phase_passes_the_compute_to_the_signatures_that_take_it() -> None:
@@ -91,7 +136,8 @@ def test_run_phase_passes_the_compute_to_the_signatures_that_take_it() -> None:
     compute = Compute()
     for phase in (Keyword(), Star()):
         run_phase(phase, lambda: iter([]), compute)
-    run_phase(OldPhase(), lambda: iter([]), compute)
+    with pytest.warns(DeprecationWarning, match=OLD_RUN):
+        run_phase(_old_phase(), lambda: iter([]), compute)
     assert got == [compute, compute]
 
 

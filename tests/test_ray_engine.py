@@ -44,6 +44,8 @@ from tests.fakes import DownPhase
 pytestmark = [
     # Ray's own deprecations (DataContext fields), raised inside Ray; not ours to fix.
     pytest.mark.filterwarnings("ignore::DeprecationWarning:ray"),
+    # ThirdsPhase keeps the deprecated run(records) on purpose (tests/test_phase_compute.py tests the warning).
+    pytest.mark.filterwarnings("ignore:phase 'thirds':DeprecationWarning"),
 ]
 
 

@@ -30,8 +30,7 @@ from hypothesis import strategies as st
 from curate import Pipeline
 from curate.errors import ConfigError
 from curate.importing import InputFile, Problem
-from curate.plugins import sql_importer
-from curate.plugins.sql import SqlImporter, detect_dialect, limits, tables
+from curate.plugins.sql import SqlImporter, detect_dialect, limits, register_importers, tables
 from curate.records import Record
 from curate.registry import get_registry
 from tests.importer_helpers import as_dicts, options_for, read_expected, read_items, write_expected
@@ -621,7 +620,7 @@ def test_truncated_gzip_keeps_rows_before(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_registered_through_the_hook() -> None:
     registered: list[type] = []
-    sql_importer.register_importers(registered.append)
+    register_importers(registered.append)
     assert registered == [SqlImporter]
     registry = get_registry()
     assert registry.importer("sql") is SqlImporter

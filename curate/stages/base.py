@@ -11,6 +11,7 @@ order; a stage that needs a key shared by the whole input (exact dedup) declares
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -244,6 +245,9 @@ class Phase:
     hold every record's text in memory at once when it can avoid it. It also receives
     the engine's :class:`~curate.stages.compute.Compute`: the heavy steps (embedding, the
     passes over vectors) go through it, so that they run where the engine runs.
+
+    A ``run(self, records)`` without ``compute`` (phases written before the engines lent
+    one) still runs, with a :class:`DeprecationWarning`; that form will be removed.
     """
 
     name: ClassVar[str]
@@ -278,10 +282,42 @@ class Phase:
 
 
 def run_phase(phase: Phase, records: Callable[[], Iterator[Record]], compute: Compute) -> PhaseResult:
-    """``phase.run(records, compute)``; a phase written before the compute seam, ``run(records)``, gets none."""
+    """``phase.run(records, compute)``; a phase written before the compute seam, ``run(records)``, gets none.
+
+    The older form is deprecated: it warns once per phase class (:func:`_warn_old_run`).
+    """
     if _takes_compute(phase.run):
         return phase.run(records, compute)
+    _warn_old_run(type(phase))
     return phase.run(records)  # type: ignore[call-arg]  # the older signature, still accepted
+
+
+#: The phase classes already warned about their ``run(records)``.
+_warned_old_run: set[type[Phase]] = set()
+
+
+def _warn_old_run(cls: type[Phase]) -> None:
+    """A :class:`DeprecationWarning` that ``cls.run`` takes no compute, once per class.
+
+    The warning is located at the phase's ``run`` (its file and line) and attributed to the
+    phase's module, so warning filters match the phase's code rather than curate's: a phase
+    defined in a script (``__main__``) shows it with Python's default filters, a phase in a
+    package shows it under pytest or ``python -W default::DeprecationWarning``.
+    """
+    if cls in _warned_old_run:
+        return
+    _warned_old_run.add(cls)
+    name = getattr(cls, "name", cls.__name__)
+    message = (
+        f"phase {name!r} ({cls.__module__}.{cls.__qualname__}) defines run(self, records): "
+        "write run(self, records, compute) instead (compute is the engine's curate.Compute; a phase "
+        "that does not need it can ignore it); the form without compute is deprecated and will be removed"
+    )
+    code = getattr(getattr(cls.run, "__func__", cls.run), "__code__", None)
+    if code is None:
+        warnings.warn(message, DeprecationWarning, stacklevel=3)
+        return
+    warnings.warn_explicit(message, DeprecationWarning, code.co_filename, code.co_firstlineno, module=cls.__module__)
 
 
 def _takes_compute(run: Callable[..., Any]) -> bool:

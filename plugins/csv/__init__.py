@@ -65,8 +65,16 @@ the limit), :mod:`.columns` (column names, templates, the mapping from a row to 
 
 from __future__ import annotations
 
+from curate.plugin_api import hookimpl
+
 from .dialect import DELIMITERS, TAB_SUFFIXES, sniff_delimiter
 from .importer import CsvImporter
 from .options import CsvOptions
 
-__all__ = ["DELIMITERS", "TAB_SUFFIXES", "CsvImporter", "CsvOptions", "sniff_delimiter"]
+__all__ = ["DELIMITERS", "TAB_SUFFIXES", "CsvImporter", "CsvOptions", "register_importers", "sniff_delimiter"]
+
+
+@hookimpl
+def register_importers(register):  # type: ignore[no-untyped-def]
+    """Register :class:`CsvImporter` (this package is the plugin of entry point ``csv``)."""
+    register(CsvImporter)

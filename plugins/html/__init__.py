@@ -11,14 +11,16 @@ section (the blocks and their kinds: :mod:`.text`).
 
 ``extractor = "trafilatura"`` uses trafilatura instead (``pip install 'curate[html]'``).
 
-:mod:`.importer` holds :class:`HtmlImporter`; ``curate.plugins.html_importer`` is the plugin
-module (entry point ``html``) that registers it.
+:mod:`.importer` holds :class:`HtmlImporter`; this package is the plugin (entry point ``html``)
+and registers it.
 
 The package exports the names of :mod:`.extract` but not its ``extract`` function, which
 would hide the module.
 """
 
 from __future__ import annotations
+
+from curate.plugin_api import hookimpl
 
 from .decode import Decoded, declared_charset, decode_html, looks_like_html
 from .extract import Page, page_title, parse_html
@@ -38,5 +40,12 @@ __all__ = [
     "markdown_blocks",
     "page_title",
     "parse_html",
+    "register_importers",
     "split_sections",
 ]
+
+
+@hookimpl
+def register_importers(register):  # type: ignore[no-untyped-def]
+    """Register :class:`HtmlImporter` (this package is the plugin of entry point ``html``)."""
+    register(HtmlImporter)

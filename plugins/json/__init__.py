@@ -37,8 +37,16 @@ the sizes.
 
 from __future__ import annotations
 
+from curate.plugin_api import hookimpl
+
 from .importer import JsonImporter
 from .layout import JSONL_SUFFIXES
 from .options import JsonOptions
 
-__all__ = ["JSONL_SUFFIXES", "JsonImporter", "JsonOptions"]
+__all__ = ["JSONL_SUFFIXES", "JsonImporter", "JsonOptions", "register_importers"]
+
+
+@hookimpl
+def register_importers(register):  # type: ignore[no-untyped-def]
+    """Register :class:`JsonImporter` (this package is the plugin of entry point ``json``)."""
+    register(JsonImporter)

@@ -54,6 +54,14 @@ names), :mod:`.inserts`, :mod:`.copy`, :mod:`.reader` (one pass over a dump) and
 
 from __future__ import annotations
 
+from curate.plugin_api import hookimpl
+
 from .importer import SqlImporter, SqlOptions, detect_dialect
 
-__all__ = ["SqlImporter", "SqlOptions", "detect_dialect"]
+__all__ = ["SqlImporter", "SqlOptions", "detect_dialect", "register_importers"]
+
+
+@hookimpl
+def register_importers(register):  # type: ignore[no-untyped-def]
+    """Register :class:`SqlImporter` (this package is the plugin of entry point ``sql``)."""
+    register(SqlImporter)
