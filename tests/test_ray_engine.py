@@ -15,6 +15,7 @@ import gzip
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from curate.records import Record
 from curate.registry import get_registry
 from curate.sources import FileTask, plan_shards, read_file, resolve_sources
 from curate.stages.base import BatchResult, Filter, Phase, PhaseResult
+from curate.units import Local, Unit, plan_jobs
 from curate.writer import SplitWriter
 from tests import fakes
 from tests.conftest import plugin_namespace
@@ -377,10 +379,12 @@ def _sharded_config(root: Path, **settings: Any) -> BuildConfig:
 
 
 def _shard_counts(config: BuildConfig) -> dict[str, int]:
-    """How many shards each file of ``config`` is cut into (1: read whole)."""
-    target = config.shard_bytes
-    tasks = [t for t in resolve_sources(config.sources, get_registry()) if isinstance(t, FileTask)]
-    return {t.file.path.name: len(plan_shards(t, target) or [None]) for t in tasks}
+    """How many shards the unit plan cuts each file of ``config`` into (1: read whole)."""
+    counts: Counter[str] = Counter()
+    for job in plan_jobs(resolve_sources(config.sources, get_registry()), config.shard_bytes):
+        tasks = [p.task for p in job.parts] if isinstance(job, Unit) else [job.task] if isinstance(job, Local) else []
+        counts.update(t.file.path.name for t in tasks)
+    return dict(counts)
 
 
 @pytest.mark.parametrize("batch_size", [5, 1024])
@@ -397,13 +401,31 @@ def test_sharded_files_write_the_same_bytes(ray_cluster: Any, sharded: Path, tmp
     assert [w["path"].rsplit("/", 1)[-1] for w in manifest["warnings"]] == ["c.jsonl"]  # once, from shard 0
 
 
+def test_invalid_utf8_in_shards_gives_the_local_pools_manifest(ray_cluster: Any, tmp_path: Path) -> None:
+    """A large JSON Lines file with bytes that are not UTF-8, cut into shards: the local pool (2 workers)
+    and Ray write the same bytes, and the same manifest: the warning about the replaced bytes included."""
+    rows = []
+    for i in range(300):
+        row = json.dumps({"input": f"Question {i} caf\u00e9", "output": f"Answer {i % 23}."}, ensure_ascii=False)
+        rows.append(row.encode().replace("\u00e9".encode(), b"\xff") if i % 41 == 9 else row.encode())
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "bad.jsonl").write_bytes(b"\n".join(rows) + b"\n")
+    (data / "small.jsonl").write_text(json.dumps({"input": "a small file", "output": "read whole"}) + "\n")
+    config = _config(data, shard_mb=SHARD_MB, workers=2, batch_size=16)
+    assert _shard_counts(config)["bad.jsonl"] > 5
+    manifest = _assert_same(tmp_path, config)
+    assert [w["path"].rsplit("/", 1)[-1] for w in manifest["warnings"]] == ["bad.jsonl"]
+    assert "replaced by U+FFFD" in manifest["warnings"][0]["message"]
+
+
 @dataclass(frozen=True)
 class SpyOptions(JsonOptions):
     trace: str = ""
 
 
 class ShardSpy(JsonImporter):
-    """The JSON importer, noting in a file each read: the Ray task it ran in, and what it read."""
+    """The JSON importer, noting in a file each cut and read: the Ray task it ran in, and what it did."""
 
     name = "json_spy"
     suffixes = ()
@@ -416,6 +438,10 @@ class ShardSpy(JsonImporter):
     def read(self, file: InputFile) -> Iterator[Record | Problem]:
         self._note("whole")
         yield from super().read(file)
+
+    def shards(self, file: InputFile, target_bytes: int) -> list[Shard] | None:
+        self._note("cut")
+        return super().shards(file, target_bytes)
 
     def read_shard(self, file: InputFile, shard: Shard) -> Iterator[Record | Problem]:
         self._note(f"shard-{shard.index}")
@@ -438,10 +464,11 @@ def test_each_shard_is_read_by_a_task_of_its_own(
     config = _config(sharded, sources=[source], shard_mb=SHARD_MB)
     shards = _shard_counts(config)["a.jsonl"]
     assert shards > 5
+    trace.unlink()  # what counting the shards here noted
     _build("ray", config, tmp_path / "ray")
     calls = [line.split() for line in trace.read_text(encoding="utf-8").splitlines()]
-    assert sorted(what for _, what in calls) == sorted(f"shard-{i}" for i in range(shards))
-    assert len({task for task, _ in calls}) == shards and "None" not in {task for task, _ in calls}
+    assert sorted(what for _, what in calls) == sorted(["cut"] + [f"shard-{i}" for i in range(shards)])
+    assert len({task for task, _ in calls}) == shards + 1 and "None" not in {task for task, _ in calls}
 
 
 class _BadCuts(JsonImporter):
