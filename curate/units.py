@@ -119,7 +119,7 @@ def plan_jobs(
         if target_bytes < 1:
             yield Local(task)
             continue
-        nbytes = _size(task)
+        nbytes = file_size(task)
         whole = nbytes * COMPRESSED_RATIO if task.file.compression else nbytes
         if whole <= target_bytes:
             if group and (size + whole > target_bytes or len(group) >= MAX_FILES_PER_UNIT):
@@ -149,11 +149,12 @@ def shard_bytes(size: int, target_bytes: int) -> int:
     return min(target_bytes, max(target_bytes // 4, size // 16, 1))
 
 
-def _size(task: FileTask) -> int:
+def file_size(task: FileTask) -> int:
+    """The size of ``task``'s file; 0 when it cannot be read (reading it says what is wrong)."""
     try:
         return task.file.path.stat().st_size
     except OSError:
-        return 0  # reading it says what is wrong
+        return 0
 
 
 def part_items(part: Part, *, debug: bool = False) -> Iterator[Item]:

@@ -28,7 +28,8 @@ from curate import Pipeline
 from curate.config import BuildConfig, SourceSpec, config_from_mapping
 from curate.engines import local
 from curate.engines import ray as ray_engine
-from curate.errors import BuildFailed, ConfigError, MissingDependency
+from curate.engines.ray import read as ray_read
+from curate.errors import BuildFailed, ConfigError, MissingDependency, SourceError
 from curate.importing import InputFile, Problem, Shard
 from curate.ledger import OUTPUT_FILES, Ledger, iter_jsonl
 from curate.plan import NullReporter, build_plan
@@ -37,7 +38,7 @@ from curate.records import Record
 from curate.registry import get_registry
 from curate.sources import FileTask, plan_shards, read_file, resolve_sources
 from curate.stages.base import BatchResult, Filter, Phase, PhaseResult
-from curate.units import Local, Unit, plan_jobs
+from curate.units import Job, Local, Part, Tail, Unit, plan_jobs
 from curate.writer import SplitWriter
 from tests import fakes
 from tests.conftest import plugin_namespace
@@ -419,6 +420,21 @@ def test_invalid_utf8_in_shards_gives_the_local_pools_manifest(ray_cluster: Any,
     assert "replaced by U+FFFD" in manifest["warnings"][0]["message"]
 
 
+def test_the_driver_starts_each_file_before_its_first_part(tmp_path: Path) -> None:
+    """What the driver puts before each part's chunks (a tail is a part; the last entry: after the last part)."""
+    importer = JsonImporter.from_options({})
+    small, large = (FileTask(InputFile(tmp_path / n, n), importer) for n in ("small.jsonl", "large.jsonl"))
+    before, after = SourceError("x.bin", None, "unread"), SourceError("y.bin", None, "unread")
+    jobs: list[Job] = [
+        before,
+        Unit((Part(small), Part(large, Shard(0, 0, 10)))),
+        Unit((Part(large, Shard(1, 10, 20)),)),
+        Tail(large.file, "utf-8"),
+        after,
+    ]
+    assert ray_read.heads(jobs) == [[before, small], [large], [], [], [after]]
+
+
 @dataclass(frozen=True)
 class SpyOptions(JsonOptions):
     trace: str = ""
@@ -469,6 +485,35 @@ def test_each_shard_is_read_by_a_task_of_its_own(
     calls = [line.split() for line in trace.read_text(encoding="utf-8").splitlines()]
     assert sorted(what for _, what in calls) == sorted(["cut"] + [f"shard-{i}" for i in range(shards)])
     assert len({task for task, _ in calls}) == shards + 1 and "None" not in {task for task, _ in calls}
+
+
+def _layout(jobs: list[Job]) -> list[list[tuple[str, Shard | str | None]]]:
+    """Each job as its parts: (file name, shard; ``None``: whole; ``"tail"``: a cut file's last pass)."""
+    return [
+        [(p.task.file.path.name, p.shard) for p in j.parts]
+        if isinstance(j, Unit)
+        else [(j.task.file.path.name, None)]
+        if isinstance(j, Local)
+        else [(j.file.path.name, "tail")]
+        for j in jobs
+        if not isinstance(j, SourceError)
+    ]
+
+
+def test_units_are_sized_to_the_cluster(
+    ray_cluster: Any, sharded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ray plans the local pool's units, about 4 a CPU (2 here), from 1 MiB (1 KiB here, so that the small test
+    files count as large) up to ``shard_mb``."""
+    monkeypatch.setattr(ray_read, "UNIT_BYTES", 1024)
+    config = _sharded_config(sharded)
+    tasks = list(resolve_sources(config.sources, get_registry()))
+    share = sum(t.file.path.stat().st_size for t in tasks if isinstance(t, FileTask)) // 8
+    for shard_mb, target in ((128, share), (SHARD_MB / 4, 512), (0, 0)):
+        config.shard_mb = shard_mb
+        expected = _layout(list(plan_jobs(tasks, target)))
+        assert _layout(ray_read.plan(tasks, config.shard_bytes)) == expected, shard_mb
+        assert any(parts[0][1] == "tail" for parts in expected) == (target > 0)  # large files cut
 
 
 class _BadCuts(JsonImporter):

@@ -8,8 +8,8 @@ Ray is already initialised in the process, the build uses that connection.
 How a build runs:
 
 1. The driver resolves the sources as the local engine does and plans the units of
-   :mod:`curate.units` with a target of ``[build] shard_mb``: small files grouped, larger
-   ones cut into shards by Ray tasks where their importer can (:mod:`.read`).
+   :mod:`curate.units` (about 4 a CPU, at most ``[build] shard_mb``): small files grouped,
+   larger ones cut into shards by Ray tasks where their importer can (:mod:`.read`).
 2. Each unit is one task (so is each cut file's tail: its decoding's warning, its digest):
    it reads, cuts chunks of ``batch_size`` records and decides them with the build's
    :class:`~curate.stream.Decider`.

@@ -7,28 +7,28 @@ import pickle
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from curate.engines.ray.iterate import Dataset
 from curate.errors import SourceError
 from curate.sources import FileTask, plan_shards
-from curate.stream import Decider, Item, Outcome, chunked
-from curate.units import Job, Local, Part, Tail, Unit, part_items, plan_jobs, tail_items
+from curate.stream import Decider, Outcome, chunked
+from curate.units import UNIT_BYTES, Job, Local, Part, Tail, Unit, file_size, part_items, plan_jobs, tail_items
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-#: At most this many read blocks; beyond, a block holds several read tasks, read in order.
+#: At most this many read blocks; beyond, a block holds several jobs, read in order.
 MAX_READ_BLOCKS = 4096
 
 
-def plan(tasks: Iterable[FileTask | SourceError], target_bytes: int) -> list[Job]:
-    """The build's jobs (:func:`~curate.units.plan_jobs`), the files to cut cut in Ray tasks, all at once.
+def plan(tasks: Iterable[FileTask | SourceError], shard_bytes: int) -> list[Job]:
+    """The build's jobs (:func:`~curate.units.plan_jobs`), paths made absolute (a worker may run elsewhere).
 
-    Finding line ends is a pass over a file, never made by the driver: a first plan (each
-    file to cut read whole) starts one task per file to cut, the second takes their shards.
-    A file that cannot be cut (:class:`~curate.units.Local`) is read whole, by a task. Paths
-    are made absolute, so that a worker with another working folder finds the file.
+    Units hold about a quarter of a CPU's share of the input, from 1 MiB up to ``shard_bytes``
+    (``[build] shard_mb``; 0: files read whole). The driver reads no file: a first plan starts
+    a Ray task per file to cut (a pass over its bytes), the second takes their shards. A file
+    that cannot be cut (:class:`~curate.units.Local`) is read whole by a task.
     """
     import ray
 
@@ -36,11 +36,17 @@ def plan(tasks: Iterable[FileTask | SourceError], target_bytes: int) -> list[Job
         t if isinstance(t, SourceError) else replace(t, file=replace(t.file, path=t.file.path.absolute()))
         for t in tasks
     ]
-    cut = ray.remote(num_cpus=1)(plan_shards)
-    started: list[Any] = []
-    list(plan_jobs(tasks, target_bytes, lambda task, size: started.append(cut.remote(task, size))))  # None: whole
-    shards = iter(ray.get(started))
-    jobs = plan_jobs(tasks, target_bytes, lambda task, size: next(shards))
+    cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    share = sum(file_size(t) for t in tasks if isinstance(t, FileTask)) // (4 * cpus)
+    target_bytes = min(shard_bytes, max(UNIT_BYTES, share))
+    cut, refs = ray.remote(num_cpus=1)(plan_shards), {}
+
+    def ask(task: FileTask, size: int) -> None:  # the first plan's cut: start it, read the file whole for now
+        refs[task.file.path, size] = cut.remote(task, size)
+
+    list(plan_jobs(tasks, target_bytes, ask))
+    shards = dict(zip(refs, ray.get(list(refs.values())), strict=True))
+    jobs = plan_jobs(tasks, target_bytes, lambda task, size: shards.get((task.file.path, size)))
     return [Unit((Part(job.task),)) if isinstance(job, Local) else job for job in jobs]
 
 
@@ -95,9 +101,7 @@ def decide_jobs(
     schema = pa.schema([("part", pa.int64()), ("outcomes", pa.large_binary())])
     for first, blob in zip(batch.column("part").to_pylist(), batch.column("job").to_pylist(), strict=True):
         job: Unit | Tail = ray.cloudpickle.loads(blob)
-        parts: list[Iterator[Item]] = (
-            [iter(tail_items(job))] if isinstance(job, Tail) else [part_items(p, debug=debug) for p in job.parts]
-        )
+        parts = [tail_items(job)] if isinstance(job, Tail) else [part_items(p, debug=debug) for p in job.parts]
         for index, items in enumerate(parts, first):
             for decided in chunked(items, chunk):
                 data = pickle.dumps(decider.outcomes(decided), protocol=pickle.HIGHEST_PROTOCOL)
