@@ -92,10 +92,11 @@ class BuildConfig:
     #: Local engine: processes running the stages before exact dedup; ``None`` uses every
     #: core this process may use, 1 runs everything in one process. Outputs do not depend on it.
     workers: int | None = None
-    #: Ray engine: files larger than this many MiB are cut into shards read in parallel,
-    #: where their importer can (JSON Lines; text split by paragraph); 0 never cuts. The local
-    #: engine's workers read units of at most 1 MiB, or of this size when smaller (0: the
-    #: engine's process reads every file and the workers only decide its records).
+    #: The largest unit of reading, in MiB (small files grouped, or a shard of a larger file
+    #: its importer can cut: JSON Lines; text split by paragraph); 0 never cuts. Ray engine:
+    #: units of about a quarter of a CPU's share of the input, 1 MiB at least, this at most.
+    #: The local engine's workers read units of at most 1 MiB, or of this size when smaller
+    #: (0: the engine's process reads every file and the workers only decide its records).
     shard_mb: float = 128
     report: bool = True
     #: Publish the outputs even when no record reaches train or val (else the build fails

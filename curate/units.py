@@ -1,7 +1,8 @@
-"""What the local engine's worker processes read: the input cut into units of about the same size.
+"""What the engines' workers read: the input cut into units of about the same size.
 
-A worker reads a unit itself (parsing is half the work of a build), decides its records and
-sends the outcomes back; the engine's process only consumes them in input order (the sink).
+A worker (a process of the local engine's pool, a Ray task) reads a unit itself (parsing is
+half the work of a build), decides its records and sends the outcomes back; the engine's
+process only consumes them in input order (the sink).
 :func:`plan_jobs` turns the resolved sources into jobs, in input order:
 
 * :class:`Unit`: small files read whole (several at once, up to the target size), or one
@@ -9,16 +10,17 @@ sends the outcomes back; the engine's process only consumes them in input order 
 * :class:`Tail`: after the last shard of a file, what reading it whole ends with: the
   warning about bytes its decoding replaced, and its size and digest (a pass of its own);
 * :class:`Local`: a large file that cannot be cut (compressed, CSV, a JSON array, HTML...):
-  the engine's process reads it, chunk by chunk, and the workers decide the chunks;
+  the local engine's process reads it, chunk by chunk, and the workers decide the chunks
+  (the Ray engine reads it whole in a task, as a unit of its own);
 * a :class:`~curate.errors.SourceError` (a file that could not be read), passed on.
 
 Reading in units yields what reading each file whole yields, item for item (the importers'
-shard contract), so outputs do not depend on the number of workers.
+shard contract), so outputs do not depend on the number of workers or on the engine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,15 +93,19 @@ class Local:
 
 
 Job = Unit | Tail | Local | SourceError
+#: What cuts a file: ``cut(task, shard_bytes)``, the shards or ``None`` (:func:`~curate.sources.plan_shards`).
+Cut = Callable[[FileTask, int], list[Shard] | None]
 
 
-def plan_jobs(tasks: Iterable[FileTask | SourceError], target_bytes: int = UNIT_BYTES) -> Iterator[Job]:
+def plan_jobs(
+    tasks: Iterable[FileTask | SourceError], target_bytes: int = UNIT_BYTES, cut: Cut = plan_shards
+) -> Iterator[Job]:
     """The jobs that read ``tasks`` (from :func:`~curate.sources.resolve_sources`), in input order.
 
     Small files are grouped into units of up to ``target_bytes``; larger ones are cut into
-    shards of about ``target_bytes`` where their importer can. Cutting a file is a pass
-    over its bytes, made when the file's turn comes. ``target_bytes`` 0: every file is
-    read by the engine's process (:class:`Local`).
+    shards of about ``target_bytes`` by ``cut`` where their importer can. Cutting a file is a
+    pass over its bytes, made by default here when the file's turn comes (the Ray engine
+    cuts in tasks of its own). ``target_bytes`` 0: every file is :class:`Local`.
     """
     group: list[Part] = []
     size = 0
@@ -113,7 +119,7 @@ def plan_jobs(tasks: Iterable[FileTask | SourceError], target_bytes: int = UNIT_
         if target_bytes < 1:
             yield Local(task)
             continue
-        nbytes = _size(task)
+        nbytes = file_size(task)
         whole = nbytes * COMPRESSED_RATIO if task.file.compression else nbytes
         if whole <= target_bytes:
             if group and (size + whole > target_bytes or len(group) >= MAX_FILES_PER_UNIT):
@@ -125,7 +131,7 @@ def plan_jobs(tasks: Iterable[FileTask | SourceError], target_bytes: int = UNIT_
         if group:
             yield Unit(tuple(group))
             group, size = [], 0
-        shards = plan_shards(task, shard_bytes(nbytes, target_bytes))
+        shards = cut(task, shard_bytes(nbytes, target_bytes))
         if shards is None:
             yield Local(task)
             continue
@@ -143,11 +149,12 @@ def shard_bytes(size: int, target_bytes: int) -> int:
     return min(target_bytes, max(target_bytes // 4, size // 16, 1))
 
 
-def _size(task: FileTask) -> int:
+def file_size(task: FileTask) -> int:
+    """The size of ``task``'s file; 0 when it cannot be read (reading it says what is wrong)."""
     try:
         return task.file.path.stat().st_size
     except OSError:
-        return 0  # reading it says what is wrong
+        return 0
 
 
 def part_items(part: Part, *, debug: bool = False) -> Iterator[Item]:

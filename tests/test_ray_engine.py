@@ -15,6 +15,7 @@ import gzip
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +28,8 @@ from curate import Pipeline
 from curate.config import BuildConfig, SourceSpec, config_from_mapping
 from curate.engines import local
 from curate.engines import ray as ray_engine
-from curate.errors import BuildFailed, ConfigError, MissingDependency
+from curate.engines.ray import read as ray_read
+from curate.errors import BuildFailed, ConfigError, MissingDependency, SourceError
 from curate.importing import InputFile, Problem, Shard
 from curate.ledger import OUTPUT_FILES, Ledger, iter_jsonl
 from curate.plan import NullReporter, build_plan
@@ -36,6 +38,7 @@ from curate.records import Record
 from curate.registry import get_registry
 from curate.sources import FileTask, plan_shards, read_file, resolve_sources
 from curate.stages.base import BatchResult, Filter, Phase, PhaseResult
+from curate.units import Job, Local, Part, Tail, Unit, plan_jobs
 from curate.writer import SplitWriter
 from tests import fakes
 from tests.conftest import plugin_namespace
@@ -379,10 +382,12 @@ def _sharded_config(root: Path, **settings: Any) -> BuildConfig:
 
 
 def _shard_counts(config: BuildConfig) -> dict[str, int]:
-    """How many shards each file of ``config`` is cut into (1: read whole)."""
-    target = config.shard_bytes
-    tasks = [t for t in resolve_sources(config.sources, get_registry()) if isinstance(t, FileTask)]
-    return {t.file.path.name: len(plan_shards(t, target) or [None]) for t in tasks}
+    """How many shards the unit plan cuts each file of ``config`` into (1: read whole)."""
+    counts: Counter[str] = Counter()
+    for job in plan_jobs(resolve_sources(config.sources, get_registry()), config.shard_bytes):
+        tasks = [p.task for p in job.parts] if isinstance(job, Unit) else [job.task] if isinstance(job, Local) else []
+        counts.update(t.file.path.name for t in tasks)
+    return dict(counts)
 
 
 @pytest.mark.parametrize("batch_size", [5, 1024])
@@ -399,13 +404,46 @@ def test_sharded_files_write_the_same_bytes(ray_cluster: Any, sharded: Path, tmp
     assert [w["path"].rsplit("/", 1)[-1] for w in manifest["warnings"]] == ["c.jsonl"]  # once, from shard 0
 
 
+def test_invalid_utf8_in_shards_gives_the_local_pools_manifest(ray_cluster: Any, tmp_path: Path) -> None:
+    """A large JSON Lines file with bytes that are not UTF-8, cut into shards: the local pool (2 workers)
+    and Ray write the same bytes, and the same manifest: the warning about the replaced bytes included."""
+    rows = []
+    for i in range(300):
+        row = json.dumps({"input": f"Question {i} caf\u00e9", "output": f"Answer {i % 23}."}, ensure_ascii=False)
+        rows.append(row.encode().replace("\u00e9".encode(), b"\xff") if i % 41 == 9 else row.encode())
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "bad.jsonl").write_bytes(b"\n".join(rows) + b"\n")
+    (data / "small.jsonl").write_text(json.dumps({"input": "a small file", "output": "read whole"}) + "\n")
+    config = _config(data, shard_mb=SHARD_MB, workers=2, batch_size=16)
+    assert _shard_counts(config)["bad.jsonl"] > 5
+    manifest = _assert_same(tmp_path, config)
+    assert [w["path"].rsplit("/", 1)[-1] for w in manifest["warnings"]] == ["bad.jsonl"]
+    assert "replaced by U+FFFD" in manifest["warnings"][0]["message"]
+
+
+def test_the_driver_starts_each_file_before_its_first_part(tmp_path: Path) -> None:
+    """What the driver puts before each part's chunks (a tail is a part; the last entry: after the last part)."""
+    importer = JsonImporter.from_options({})
+    small, large = (FileTask(InputFile(tmp_path / n, n), importer) for n in ("small.jsonl", "large.jsonl"))
+    before, after = SourceError("x.bin", None, "unread"), SourceError("y.bin", None, "unread")
+    jobs: list[Job] = [
+        before,
+        Unit((Part(small), Part(large, Shard(0, 0, 10)))),
+        Unit((Part(large, Shard(1, 10, 20)),)),
+        Tail(large.file, "utf-8"),
+        after,
+    ]
+    assert ray_read.heads(jobs) == [[before, small], [large], [], [], [after]]
+
+
 @dataclass(frozen=True)
 class SpyOptions(JsonOptions):
     trace: str = ""
 
 
 class ShardSpy(JsonImporter):
-    """The JSON importer, noting in a file each read: the Ray task it ran in, and what it read."""
+    """The JSON importer, noting in a file each cut and read: the Ray task it ran in, and what it did."""
 
     name = "json_spy"
     suffixes = ()
@@ -418,6 +456,10 @@ class ShardSpy(JsonImporter):
     def read(self, file: InputFile) -> Iterator[Record | Problem]:
         self._note("whole")
         yield from super().read(file)
+
+    def shards(self, file: InputFile, target_bytes: int) -> list[Shard] | None:
+        self._note("cut")
+        return super().shards(file, target_bytes)
 
     def read_shard(self, file: InputFile, shard: Shard) -> Iterator[Record | Problem]:
         self._note(f"shard-{shard.index}")
@@ -440,10 +482,40 @@ def test_each_shard_is_read_by_a_task_of_its_own(
     config = _config(sharded, sources=[source], shard_mb=SHARD_MB)
     shards = _shard_counts(config)["a.jsonl"]
     assert shards > 5
+    trace.unlink()  # what counting the shards here noted
     _build("ray", config, tmp_path / "ray")
     calls = [line.split() for line in trace.read_text(encoding="utf-8").splitlines()]
-    assert sorted(what for _, what in calls) == sorted(f"shard-{i}" for i in range(shards))
-    assert len({task for task, _ in calls}) == shards and "None" not in {task for task, _ in calls}
+    assert sorted(what for _, what in calls) == sorted(["cut"] + [f"shard-{i}" for i in range(shards)])
+    assert len({task for task, _ in calls}) == shards + 1 and "None" not in {task for task, _ in calls}
+
+
+def _layout(jobs: list[Job]) -> list[list[tuple[str, Shard | str | None]]]:
+    """Each job as its parts: (file name, shard; ``None``: whole; ``"tail"``: a cut file's last pass)."""
+    return [
+        [(p.task.file.path.name, p.shard) for p in j.parts]
+        if isinstance(j, Unit)
+        else [(j.task.file.path.name, None)]
+        if isinstance(j, Local)
+        else [(j.file.path.name, "tail")]
+        for j in jobs
+        if not isinstance(j, SourceError)
+    ]
+
+
+def test_units_are_sized_to_the_cluster(
+    ray_cluster: Any, sharded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ray plans the local pool's units, about 4 a CPU (2 here), from 1 MiB (1 KiB here, so that the small test
+    files count as large) up to ``shard_mb``."""
+    monkeypatch.setattr(ray_read, "UNIT_BYTES", 1024)
+    config = _sharded_config(sharded)
+    tasks = list(resolve_sources(config.sources, get_registry()))
+    share = sum(t.file.path.stat().st_size for t in tasks if isinstance(t, FileTask)) // 8
+    for shard_mb, target in ((128, share), (SHARD_MB / 4, 512), (0, 0)):
+        config.shard_mb = shard_mb
+        expected = _layout(list(plan_jobs(tasks, target)))
+        assert _layout(ray_read.plan(tasks, config.shard_bytes)) == expected, shard_mb
+        assert any(parts[0][1] == "tail" for parts in expected) == (target > 0)  # large files cut
 
 
 class _BadCuts(JsonImporter):

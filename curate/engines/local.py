@@ -33,7 +33,7 @@ def run(plan: Plan, ledger: Ledger, reporter: Reporter, *, debug: bool = False) 
     if workers < 2 or all(stage.cheap for stage in head):
         chunks = stream.chunked(stream.read_items(plan, debug=debug), config.batch_size)
         return drain(plan, ledger, reporter, map(decider.outcomes, chunks))
-    target = min(config.shard_bytes, UNIT_BYTES) if config.shard_bytes else 0
+    target = min(config.shard_bytes, UNIT_BYTES)  # 0: never cut
     make = stream.decider_factory(plan) if plan.stage_factories else None
     jobs = plan_jobs(resolve_sources(config.sources, plan.registry, exclude=plan.exclude), target)
     with WorkerPool(decider, make, workers) as pool:
