@@ -50,6 +50,11 @@ class Part:
     task: FileTask
     shard: Shard | None = None
 
+    @property
+    def starts_file(self) -> bool:
+        """Whether the file's items start with this part (its task goes before them)."""
+        return self.shard is None or self.shard.index == 0
+
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         importer = self.task.importer
         return _part, (self.task.file, type(importer), importer.options, self.shard)

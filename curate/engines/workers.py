@@ -38,7 +38,7 @@ from curate.errors import BuildFailed
 from curate.records import Record
 from curate.sources import read_file
 from curate.stream import Decider, FileDigest, Item, Outcome, chunked, merge
-from curate.units import Job, Local, Part, Tail, Unit, part_items, tail_items
+from curate.units import Job, Local, Part, Tail, Unit, file_size, part_items, tail_items
 
 #: Modules whose thread pools do not survive ``fork``: with one loaded, workers are spawned.
 FORK_UNSAFE = ("torch", "tensorflow", "jax")
@@ -266,16 +266,9 @@ class _UnitOutcomes:
     def __call__(self, decided: list[list[Any]]) -> list[Outcome]:
         out: list[Outcome] = []
         for part, outcomes in zip(self.parts, decided, strict=True):
-            if part.shard is None or part.shard.index == 0:
+            if part.starts_file:
                 out.append(part.task)
             out.extend(unpack(outcomes))
             meter = part.task.file.meter
-            meter.bytes_read = part.shard.end if part.shard is not None else max(meter.bytes_read, _file_size(part))
+            meter.bytes_read = part.shard.end if part.shard is not None else max(meter.bytes_read, file_size(part.task))
         return out
-
-
-def _file_size(part: Part) -> int:
-    try:
-        return part.task.file.path.stat().st_size
-    except OSError:
-        return 0

@@ -59,7 +59,7 @@ def heads(jobs: list[Job]) -> list[list[Outcome]]:
             out[-1].append(job)
             continue
         for part in job.parts if isinstance(job, Unit) else (None,):
-            if part is not None and (part.shard is None or part.shard.index == 0):
+            if part is not None and part.starts_file:
                 out[-1].append(part.task)
             out.append([])
     return out
