@@ -11,6 +11,7 @@ and its section of ``report.html`` (:mod:`curate.semantic.report_html`).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import time
 from array import array
@@ -86,7 +87,7 @@ class SemanticPhase(Phase):
         The decisions are the same whatever the compute: on the Ray engine the texts are
         embedded, and the vector passes run, on the cluster.
         """
-        opts = self.options
+        opts, calibration = self._calibrated()
         started = time.perf_counter()
         result = PhaseResult()
         counts: Counter[str] = result.counts
@@ -105,7 +106,7 @@ class SemanticPhase(Phase):
         counts["records"] = n
         report: dict[str, Any] = {
             "records": n,
-            "threshold": opts.similarity,
+            "threshold": self.options.similarity,
             "embedder": {
                 **jsonable(self.embedder.describe()),
                 "field": opts.field,
@@ -117,6 +118,8 @@ class SemanticPhase(Phase):
         report["embedder"].update(embed_rate(report["embedder"], n))
         if ahead.report:
             report["embedder"][compute.where] = ahead.report
+        if calibration is not None:
+            report["calibration"] = calibration
         result.report = report
         if n == 0:
             report["seconds"] = round(time.perf_counter() - started, 3)
@@ -145,6 +148,24 @@ class SemanticPhase(Phase):
         report["seconds"] = round(time.perf_counter() - started, 3)
         report["counts"] = dict(counts)
         return result
+
+    def _calibrated(self) -> tuple[SemanticOptions, dict[str, Any] | None]:
+        """The options with the thresholds on the embedder's own scale, and what the report says of the map.
+
+        Only when ``calibrate`` is on, the embedder ships a :class:`ThresholdMap` and no
+        confirmer decides (the cascade's confirmer is on the default model's scale already).
+        """
+        opts = self.options
+        mapping = self.embedder.threshold_map() if opts.calibrate and self.confirmer is None else None
+        if mapping is None:
+            return opts, None
+        mapped = dataclasses.replace(
+            opts,
+            threshold=mapping(opts.similarity),
+            epsilon=None,
+            dry_run_thresholds=[mapping(t) for t in opts.dry_run_thresholds],
+        )
+        return mapped, mapping.describe(opts.similarity)
 
     def _read_and_embed(
         self,

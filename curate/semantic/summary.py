@@ -120,6 +120,12 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
             )
     else:
         lines.append(f"semantic: {n:,} records, every vector from the cache of {emb.get('model_id', '?')}")
+    cal = report.get("calibration")
+    if cal:
+        lines.append(
+            f"semantic: threshold {cal['user_threshold']:.3f} on the scale of {cal['reference']} is"
+            f" {cal['threshold']:.3f} on {emb.get('name', 'this embedder')}'s (calibrate = false: as given)"
+        )
     confirmer = report.get("confirmer")
     cascade = (report.get("dedup") or {}).get("cascade")
     if confirmer and cascade:
