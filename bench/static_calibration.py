@@ -128,6 +128,28 @@ def dedup_rows(vectors: np.ndarray, meaning: np.ndarray, thresholds: list[float]
     return out
 
 
+def phase_rows(
+    texts: list[str], meaning: np.ndarray, way: dict[str, Any], thresholds: list[float], cache: Path
+) -> list[Row]:
+    """:func:`dedup_rows`, but through :class:`~curate.semantic.phase.SemanticPhase` (K-means, keep order)."""
+    from curate.records import Record, Source
+    from curate.semantic.phase import SemanticPhase
+    from curate.stages.compute import Compute
+
+    records = [Record.create(Source("mrpc", "pairs", f"{i}"), text=t) for i, t in enumerate(texts)]
+    index = {r.id: i for i, r in enumerate(records)}
+    duplicates = len(meaning) - len(np.unique(meaning))
+    out = []
+    for t in thresholds:
+        with tempfile.TemporaryDirectory():
+            phase = SemanticPhase.from_config({"threshold": t, **way}, cache)
+            removed = phase.run(lambda: iter(records), Compute()).rejected
+        right = sum(meaning[index[rid]] == meaning[index[d["duplicate_of"]]] for rid, (_, d) in removed.items())
+        n = len(removed)
+        out.append((t, n, right, right / n if n else 1.0, right / duplicates))
+    return out
+
+
 def at(rows: list[Row], t: float) -> Row:
     """The row of the largest grid threshold <= ``t`` (the grid is 0.01 apart)."""
     ok = [r for r in rows if r[0] <= t + 1e-9]
@@ -195,7 +217,14 @@ def fit(args: argparse.Namespace) -> int:
     vm, vs = embed("MiniLM", texts, args.work), embed("static", texts, args.work)
     iu = np.triu_indices(len(texts), 1)
     sims_m, sims_s = (vm @ vm.T)[iu], (vs @ vs.T)[iu]
-    minilm, static = dedup_rows(vm, meaning, GRID), dedup_rows(vs, meaning, GRID)
+    if args.through_phase:
+        grid = GRID[GRID.index(0.6) :]
+        cache = args.work / "phase"
+        minilm = phase_rows(texts, meaning, {"embedder": "sentence-transformers"}, USER, cache)
+        static = phase_rows(texts, meaning, {"embedder": "static", "calibrate": False}, grid, cache)
+        print("(removals through the semantic phase: K-means clusters, centroid keep order)")
+    else:
+        minilm, static = dedup_rows(vm, meaning, GRID), dedup_rows(vs, meaning, GRID)
     ia, ib = np.array([p[0] for p in labelled]), np.array([p[1] for p in labelled])
     pm, ps = np.einsum("ij,ij->i", vm[ia], vm[ib]), np.einsum("ij,ij->i", vs[ia], vs[ib])
     candidates = maps(minilm, static, sims_m, sims_s, pm, ps)
@@ -313,6 +342,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fit", action="store_true", help="DEV: compare the maps")
     parser.add_argument("--heldout", action="store_true", help="HELD-OUT, once, through the semantic phase")
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument(
+        "--through-phase", action="store_true", help="with --fit: removals through the semantic phase, not file order"
+    )
     parser.add_argument("--write", type=Path, default=None, help="with --fit: write the chosen map here")
     parser.add_argument("--pairs", type=int, default=None, help="only the file's first N pairs")
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("CURATE_CACHE_DIR", "/tmp/hb-cache")))
