@@ -3,6 +3,7 @@
     python bench/static_calibration.py --fit                 # DEV: compare the maps, print the chosen knots
     python bench/static_calibration.py --heldout             # HELD-OUT, once: through the semantic phase
     python bench/static_calibration.py --pairs 128 --fit     # the first 128 pairs only (the older set)
+    python bench/static_calibration.py --heldout --split all --data bench/data/paraphrase_stsb_captions.jsonl
 
 Data: ``bench/data/paraphrase_mrpc.jsonl`` (MRPC test pairs with their human labels; see
 ``bench/data/README.md``). Each distinct sentence is one record (seven sentences recur
@@ -294,9 +295,9 @@ def heldout(args: argparse.Namespace) -> int:
     from curate.semantic.phase import SemanticPhase
     from curate.stages.compute import Compute
 
-    texts, meaning = load_records(args.data, "heldout", args.pairs)
+    texts, meaning = load_records(args.data, args.split, args.pairs)
     dup = len(meaning) - len(np.unique(meaning))
-    print(f"HELD-OUT: {len(texts)} records, {len(np.unique(meaning))} meanings, {dup} records with a paraphrase")
+    print(f"{args.data.name}, {args.split}: {len(texts)} records, {len(np.unique(meaning))} meanings, {dup} records with a paraphrase")
     records = [Record.create(Source("mrpc", "pairs", f"{i}"), text=t) for i, t in enumerate(texts)]
     index = {r.id: i for i, r in enumerate(records)}
     cache = args.work / "phase"
@@ -346,6 +347,9 @@ def main(argv: list[str] | None = None) -> int:
         "--through-phase", action="store_true", help="with --fit: removals through the semantic phase, not file order"
     )
     parser.add_argument("--write", type=Path, default=None, help="with --fit: write the chosen map here")
+    parser.add_argument(
+        "--split", choices=["heldout", "all"], default="heldout", help="with --heldout: the pairs measured"
+    )
     parser.add_argument("--pairs", type=int, default=None, help="only the file's first N pairs")
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("CURATE_CACHE_DIR", "/tmp/hb-cache")))
     args = parser.parse_args(argv)
