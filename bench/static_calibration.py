@@ -2,6 +2,8 @@
 
     python bench/static_calibration.py --fit                 # DEV: compare the maps, print the chosen knots
     python bench/static_calibration.py --heldout             # HELD-OUT, once: through the semantic phase
+    python bench/static_calibration.py --cv                  # each map fitted on one half, judged on the other
+    python bench/static_calibration.py --fit --fit-split all --map linear --write plugins/static_calibration.json
     python bench/static_calibration.py --pairs 128 --fit     # the first 128 pairs only (the older set)
     python bench/static_calibration.py --heldout --split all --data bench/data/paraphrase_stsb_captions.jsonl
 
@@ -25,6 +27,11 @@ similarity at the rank MiniLM's ``t`` has among all record pairs), and ``precisi
 lowest static threshold whose precision is at least MiniLM's at ``t``, made monotone).
 For each: at how many of the 21 thresholds static's precision is at least MiniLM's and its
 recall at least 97% of MiniLM's, and the worst recall ratio.
+
+``--cv``: two-fold cross-validation of the same maps over DEV and HELD-OUT, through the
+phase (how the shipped map's family, linear, was chosen in round 2: bench/RESULTS.md).
+``--write`` stores the map named by ``--map``, fitted on ``--fit-split``, as the static
+embedder's calibration data.
 
 ``--heldout``: MiniLM, static at the user's threshold, and static with the shipped
 calibration (the semantic phase applies it) run through
