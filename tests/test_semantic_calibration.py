@@ -10,7 +10,7 @@ import pytest
 from curate.errors import ConfigError
 from curate.semantic.calibration import ThresholdMap
 from curate.semantic.phase import SemanticPhase
-from curate.semantic.summary import summary_lines
+from curate.semantic.summary import format_dry_run, summary_lines
 from curate.semantic.testing import HashingEmbedder
 from curate.stages.compute import Compute
 from tests.test_semantic_phase import corpus
@@ -91,8 +91,11 @@ def test_the_dry_run_thresholds_are_mapped_too(tmp_path):
         {"threshold": 0.9, "dry_run": True, "dry_run_thresholds": [0.8, 0.9]}, tmp_path, embedder=ShiftedEmbedder()
     )
     report = phase.run(lambda: iter(records), Compute()).report
-    compared = sorted(row["threshold"] for row in report["dry_run"]["thresholds"])
-    assert compared == pytest.approx([SHIFT(0.8), SHIFT(0.9)])
+    rows = report["dry_run"]["thresholds"]
+    assert [row["threshold"] for row in rows] == pytest.approx([SHIFT(0.8), SHIFT(0.9)])
+    assert [row["user_threshold"] for row in rows] == [0.8, 0.9]
+    table = format_dry_run(report)
+    assert "       0.800    0.200" in table and "(compared at 0.550)" in table
 
 
 @needs_static

@@ -87,7 +87,7 @@ class SemanticPhase(Phase):
         The decisions are the same whatever the compute: on the Ray engine the texts are
         embedded, and the vector passes run, on the cluster.
         """
-        opts, calibration = self._calibrated()
+        opts, calibration, user_of = self._calibrated()
         started = time.perf_counter()
         result = PhaseResult()
         counts: Counter[str] = result.counts
@@ -143,14 +143,17 @@ class SemanticPhase(Phase):
         )
         counts.update(decided.result.counts)
         report.update(decided.result.report)
+        for row in (report.get("dry_run") or {}).get("thresholds", []) if user_of else []:
+            row["user_threshold"] = user_of.get(row["threshold"], row["threshold"])
         self.step("collecting the report's examples")
         fill_texts(records, run.ids, decided.examples, report, field=opts.field, seed=opts.seed)
         report["seconds"] = round(time.perf_counter() - started, 3)
         report["counts"] = dict(counts)
         return result
 
-    def _calibrated(self) -> tuple[SemanticOptions, dict[str, Any] | None]:
-        """The options with the thresholds on the embedder's own scale, and what the report says of the map.
+    def _calibrated(self) -> tuple[SemanticOptions, dict[str, Any] | None, dict[float, float]]:
+        """The options with the thresholds on the embedder's own scale, what the report says of the map,
+        and the user's threshold of each mapped one (for the dry run's table).
 
         Only when ``calibrate`` is on, the embedder ships a :class:`ThresholdMap` and no
         confirmer decides (the cascade's confirmer is on the default model's scale already).
@@ -158,14 +161,15 @@ class SemanticPhase(Phase):
         opts = self.options
         mapping = self.embedder.threshold_map() if opts.calibrate and self.confirmer is None else None
         if mapping is None:
-            return opts, None
+            return opts, None, {}
         mapped = dataclasses.replace(
             opts,
             threshold=mapping(opts.similarity),
             epsilon=None,
             dry_run_thresholds=[mapping(t) for t in opts.dry_run_thresholds],
         )
-        return mapped, mapping.describe(opts.similarity)
+        user_of = {mapping(t): t for t in [*opts.dry_run_thresholds, opts.similarity]}
+        return mapped, mapping.describe(opts.similarity), user_of
 
     def _read_and_embed(
         self,
