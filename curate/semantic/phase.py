@@ -11,6 +11,7 @@ and its section of ``report.html`` (:mod:`curate.semantic.report_html`).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import time
 from array import array
@@ -86,7 +87,7 @@ class SemanticPhase(Phase):
         The decisions are the same whatever the compute: on the Ray engine the texts are
         embedded, and the vector passes run, on the cluster.
         """
-        opts = self.options
+        opts, calibration, user_of = self._calibrated()
         started = time.perf_counter()
         result = PhaseResult()
         counts: Counter[str] = result.counts
@@ -105,7 +106,7 @@ class SemanticPhase(Phase):
         counts["records"] = n
         report: dict[str, Any] = {
             "records": n,
-            "threshold": opts.similarity,
+            "threshold": self.options.similarity,
             "embedder": {
                 **jsonable(self.embedder.describe()),
                 "field": opts.field,
@@ -117,6 +118,8 @@ class SemanticPhase(Phase):
         report["embedder"].update(embed_rate(report["embedder"], n))
         if ahead.report:
             report["embedder"][compute.where] = ahead.report
+        if calibration is not None:
+            report["calibration"] = calibration
         result.report = report
         if n == 0:
             report["seconds"] = round(time.perf_counter() - started, 3)
@@ -140,11 +143,33 @@ class SemanticPhase(Phase):
         )
         counts.update(decided.result.counts)
         report.update(decided.result.report)
+        for row in (report.get("dry_run") or {}).get("thresholds", []) if user_of else []:
+            row["user_threshold"] = user_of.get(row["threshold"], row["threshold"])
         self.step("collecting the report's examples")
         fill_texts(records, run.ids, decided.examples, report, field=opts.field, seed=opts.seed)
         report["seconds"] = round(time.perf_counter() - started, 3)
         report["counts"] = dict(counts)
         return result
+
+    def _calibrated(self) -> tuple[SemanticOptions, dict[str, Any] | None, dict[float, float]]:
+        """The options with the thresholds on the embedder's own scale, what the report says of the map,
+        and the user's threshold of each mapped one (for the dry run's table).
+
+        Only when ``calibrate`` is on, the embedder ships a :class:`ThresholdMap` and no
+        confirmer decides (the cascade's confirmer is on the default model's scale already).
+        """
+        opts = self.options
+        mapping = self.embedder.threshold_map() if opts.calibrate and self.confirmer is None else None
+        if mapping is None:
+            return opts, None, {}
+        mapped = dataclasses.replace(
+            opts,
+            threshold=mapping(opts.similarity),
+            epsilon=None,
+            dry_run_thresholds=[mapping(t) for t in opts.dry_run_thresholds],
+        )
+        user_of = {mapping(t): t for t in [*opts.dry_run_thresholds, opts.similarity]}
+        return mapped, mapping.describe(opts.similarity), user_of
 
     def _read_and_embed(
         self,

@@ -74,9 +74,10 @@ def format_dry_run(report: dict[str, Any], *, examples: int = 1) -> str:
     lines = [f"near-duplicate dry run over {n:,} records: nothing was removed"]
     lines.append("  similarity  epsilon  would remove")
     for row in dry.get("thresholds", []):
-        lines.append(
-            f"  {row['threshold']:>10.3f}  {row['epsilon']:>7.3f}  {row['removed']:>7,} ({_pct(row['removed'], n)})"
-        )
+        # with a calibrated embedder: the user's threshold, and the one its similarities were compared with
+        t = row.get("user_threshold", row["threshold"])
+        compared = f"  (compared at {row['threshold']:.3f})" if "user_threshold" in row else ""
+        lines.append(f"  {t:>10.3f}  {1.0 - t:>7.3f}  {row['removed']:>7,} ({_pct(row['removed'], n)}){compared}")
     for row in dry.get("thresholds", []):
         t = row["threshold"]
         pairs = sorted(row.get("examples") or [], key=lambda e: abs(e["similarity"] - t))
@@ -120,6 +121,12 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
             )
     else:
         lines.append(f"semantic: {n:,} records, every vector from the cache of {emb.get('model_id', '?')}")
+    cal = report.get("calibration")
+    if cal:
+        lines.append(
+            f"semantic: threshold {cal['user_threshold']:.3f} on the scale of {cal['reference']} is"
+            f" {cal['threshold']:.3f} on {emb.get('name', 'this embedder')}'s (calibrate = false: as given)"
+        )
     confirmer = report.get("confirmer")
     cascade = (report.get("dedup") or {}).get("cascade")
     if confirmer and cascade:
