@@ -6,6 +6,7 @@
     python bench/static_calibration.py --fit --fit-split all --map linear --write plugins/static_calibration.json
     python bench/static_calibration.py --pairs 128 --fit     # the first 128 pairs only (the older set)
     python bench/static_calibration.py --heldout --split all --data bench/data/paraphrase_stsb_captions.jsonl
+    python bench/static_calibration.py --heldout --cascade --split all --data bench/data/paraphrase_stsb_captions.jsonl
 
 Data: ``bench/data/paraphrase_mrpc.jsonl`` (MRPC test pairs with their human labels; see
 ``bench/data/README.md``). Each distinct sentence is one record (seven sentences recur
@@ -368,8 +369,18 @@ def heldout(args: argparse.Namespace) -> int:
         "static": {"embedder": "static", "calibrate": False},
         "static calibrated": {"embedder": "static"},
     }
+    if args.cascade:
+        # static candidates, MiniLM confirming: the shipped band (accept above threshold + 0.05
+        # unconfirmed), and every candidate confirmed (MiniLM's precision by construction)
+        ways["cascade"] = {"embedder": "static", "confirm": "sentence-transformers"}
+        ways["cascade, confirm all"] = {
+            "embedder": "static",
+            "confirm": "sentence-transformers",
+            "accept_threshold": 1.0,
+        }
     grid = sorted(set(USER) | set(GRID[GRID.index(0.6) :]))
     table: dict[str, list[Row]] = {name: [] for name in ways}
+    sent: dict[str, dict[float, int]] = {}
     mapped: dict[float, float] = {}
     for name, way in ways.items():
         for t in grid if name == "static" else USER:
@@ -382,6 +393,8 @@ def heldout(args: argparse.Namespace) -> int:
             table[name].append((t, n, right, right / n if n else 1.0, right / dup))
             if name == "static calibrated":
                 mapped[t] = float(result.report.get("calibration", {}).get("threshold", t))
+            if name.startswith("cascade"):
+                sent.setdefault(name, {})[t] = int(result.report.get("confirmer", {}).get("records", 0))
     print("\n   t  MiniLM P / R (removed)   static P / R, ratio       calibrated: static thr, P / R, ratio, met"
           "   best static at MiniLM's precision")  # fmt: skip
     met = 0
@@ -397,6 +410,18 @@ def heldout(args: argparse.Namespace) -> int:
               f"      {mapped[t]:.2f}  {c[3]:.3f} / {c[4]:.3f} {c[4] / m[4]:>5.0%}  {'yes' if ok else 'no':>3}"
               f"   {tail}")  # fmt: skip
     print(f"\ncalibrated static as precise as MiniLM with >= 97% of its recall at {met} of {len(USER)} thresholds")
+    for name in sent:
+        print(f"\n{name} (static candidates, MiniLM confirming): P / R, ratio to MiniLM, met, records sent to MiniLM")
+        met = 0
+        for t in USER:
+            m, c = at(table["MiniLM"], t), at(table[name], t)
+            ok = c[3] >= m[3] - 1e-9 and c[4] >= 0.97 * m[4]
+            met += ok
+            print(
+                f"  {t:.2f}  {c[3]:.3f} / {c[4]:.3f} {c[4] / m[4]:>5.0%}  {'yes' if ok else 'no':>3}"
+                f"  {sent[name][t]:>5}"
+            )
+        print(f"{name}: as precise as MiniLM with >= 97% of its recall at {met} of {len(USER)} thresholds")
     return 0
 
 
@@ -418,6 +443,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", type=Path, default=None, help="with --fit: write the chosen map here")
     parser.add_argument(
         "--split", choices=["heldout", "all"], default="heldout", help="with --heldout: the pairs measured"
+    )
+    parser.add_argument(
+        "--cascade", action="store_true", help="with --heldout: also the cascade (static candidates, MiniLM confirming)"
     )
     parser.add_argument("--pairs", type=int, default=None, help="only the file's first N pairs")
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("CURATE_CACHE_DIR", "/tmp/hb-cache")))
