@@ -6,6 +6,7 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -50,6 +51,7 @@ def mutate(name: str, how: str, at: int, junk: bytes) -> tuple[str, bytes]:
     return name + ".gz", packed[: max(1, i % len(packed))]  # a truncated gzip stream
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(mutations=st.lists(mutation, min_size=1, max_size=3))
 def test_build_over_mutated_files_accounts_for_every_record(tmp_path_factory, mutations):

@@ -269,6 +269,7 @@ def test_trl_prompt_completion(tmp_path: Path, tokenizer: Any, conversational: b
         assert [t["role"] for t in example["completion"]] == ["assistant"]
 
 
+@pytest.mark.slow
 def test_trl_own_preparation(tmp_path: Path, tokenizer: Any) -> None:
     trl_data = pytest.importorskip("trl.data_utils")
     for fmt in (FormatOptions("messages"), FormatOptions("prompt-completion", conversational=True)):

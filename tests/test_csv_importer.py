@@ -483,6 +483,7 @@ def test_a_header_over_the_limit_is_one_problem(tmp_path: Path, field_limit: int
     assert [p.locator for p in problems] == ["row 1 (line 1)"]
 
 
+@pytest.mark.slow
 def test_skipping_an_over_long_field_holds_little_memory(tmp_path: Path, field_limit: int) -> None:
     """10 MB of a quoted field after the limit: memory holds a block and the kept start of the row."""
     path = tmp_path / "big.csv"

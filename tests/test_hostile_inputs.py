@@ -410,6 +410,7 @@ def peak_bytes(fn: Callable[[], object]) -> int:
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 def test_compressed_text_streams_in_bounded_memory(tmp_path: Path) -> None:
     path = tmp_path / "big.txt.gz"
     para = b"A paragraph of text that repeats, with a few words in it.\n" * 4 + b"\n"

@@ -236,6 +236,7 @@ def small_disk(tmp_path):
     subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
+@pytest.mark.slow
 def test_a_real_full_disk_keeps_the_build_and_gives_the_space_back(tmp_path, small_disk):
     out = small_disk / "out"
     small = tmp_path / "small.jsonl"

@@ -452,6 +452,7 @@ def test_phrase_syntax():
         parse_phrase("a)b", "x")
 
 
+@pytest.mark.slow
 def test_regex_fallback_without_pyahocorasick(monkeypatch, quality):
     rows = quality.load("dev")
     items = [p for c in catalog.CATEGORIES for p in builtin_phrases(c, catalog.LANGUAGES)]
@@ -758,6 +759,7 @@ _SPLIT_PIECES = [
 ]
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(_SPLIT_PIECES), max_size=30).map("".join))
 def test_sentence_split_matches_the_line_by_line_reference(text):

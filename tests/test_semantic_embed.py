@@ -159,6 +159,7 @@ needs_model = pytest.mark.skipif(
 )
 
 
+@pytest.mark.slow
 @needs_model
 def test_default_model_offline(tmp_path):
     from curate.plugins.embedders import SentenceTransformerEmbedder

@@ -119,7 +119,9 @@ def _build(corpus: Path, out: Path, **settings: Any) -> dict[str, Any]:
     return {"files": outputs, "manifest": same}
 
 
-@pytest.mark.parametrize("batch_size", [1, 7, 1024])
+@pytest.mark.parametrize(
+    "batch_size", [pytest.param(1, marks=pytest.mark.slow), pytest.param(7, marks=pytest.mark.slow), 1024]
+)
 def test_workers_read_units_with_identical_outputs(corpus: Path, tmp_path: Path, batch_size: int) -> None:
     builds = {
         workers: _build(corpus, tmp_path / f"w{workers}", workers=workers, batch_size=batch_size, shard_mb=0.004)
@@ -135,6 +137,7 @@ def test_workers_read_units_with_identical_outputs(corpus: Path, tmp_path: Path,
     assert any("U+FFFD" in w["message"] for w in manifest["warnings"]), "the decoding's warning of a sharded file"
 
 
+@pytest.mark.slow
 def test_outputs_do_not_depend_on_shard_size(corpus: Path, tmp_path: Path) -> None:
     cut = _build(corpus, tmp_path / "cut", workers=2, shard_mb=0.002)
     whole = _build(corpus, tmp_path / "whole", workers=2, shard_mb=0)
@@ -171,6 +174,7 @@ def test_strict_stops_at_the_same_bad_line(corpus: Path, tmp_path: Path) -> None
     assert "a_big.jsonl" in messages[0] and "line 41" in messages[0]
 
 
+@pytest.mark.slow
 def test_a_shard_of_a_file_with_a_bad_line_in_its_middle(tmp_path: Path) -> None:
     """Every shard boundary position: the error names the same file and line."""
     rows = _rows(60, 9)
