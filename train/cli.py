@@ -103,6 +103,12 @@ def train_command(
         if Path(target).is_dir():
             overrides.setdefault("data", target)
             cfg = cfgmod.config_from_mapping(overrides, source="command line")
+        elif Path(target).suffix.lower() != ".toml" and Path(target).is_file():
+            raise TrainConfigError(
+                f"{target}: not a TOML config; curate train takes a config with a [train] table or a build's "
+                "output folder",
+                hint=f"build the data first: curate build {target} -o OUT --train {preset or 'lora'}",
+            )
         else:
             cfg = cfgmod.load_config(target, overrides=overrides)
         _logging()

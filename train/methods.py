@@ -40,10 +40,16 @@ def quiet_known_warnings() -> Iterator[None]:
         bnb_log = logging.getLogger("bitsandbytes.autograd._functions")
         cast_notice = _MessageFilter("inputs will be cast from")
         bnb_log.addFilter(cast_notice)
+        # bitsandbytes, imported on a CPU with AVX512-BF16, tries to fetch a kernel from the Hub; curate runs
+        # offline, so that always fails, and bitsandbytes uses its own kernel instead.
+        kernel_log = logging.getLogger("bitsandbytes.backends.cpu.ops")
+        kernel_notice = _MessageFilter("Failed to load CPU gemm_4bit_forward from kernels-community")
+        kernel_log.addFilter(kernel_notice)
         try:
             yield
         finally:
             bnb_log.removeFilter(cast_notice)
+            kernel_log.removeFilter(kernel_notice)
 
 
 class _MessageFilter(logging.Filter):
@@ -83,6 +89,22 @@ def effective_optim(cfg: TrainConfig, device: str) -> str:
 def dtype_of(name: str) -> Any:
     torch = require("torch")
     return {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[name]
+
+
+def check_model_source(model: str) -> None:
+    """Fail early, and clearly, when ``model`` names a local folder that is not there.
+
+    A path (absolute, or starting with ``.`` or ``~``) must exist; anything else is taken
+    for a hub name ("org/name"), which transformers looks up in the local cache (curate
+    downloads nothing).
+    """
+    if not (model.startswith((".", "~")) or Path(model).is_absolute()):
+        return
+    if not Path(model).expanduser().exists():
+        raise TrainConfigError(
+            f"train.model: the folder {model} does not exist",
+            hint="give a local model folder (with config.json), or a hub name already in the local cache",
+        )
 
 
 def load_tokenizer(cfg: TrainConfig) -> Any:
@@ -151,6 +173,7 @@ def meta_model(model_name: str) -> Any:
 
 def list_modules(model_name: str) -> list[tuple[str, str, int]]:
     """(short name, module type, how many) for every module LoRA could target in `model_name`."""
+    check_model_source(model_name)
     model = meta_model(model_name)
     kinds: dict[str, str] = {}
     for name, module in model.named_modules():

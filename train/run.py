@@ -180,6 +180,9 @@ def train(cfg: TrainConfig) -> TrainResult:
     """Train as `cfg` says. With a launcher, re-runs itself under accelerate/torchrun."""
     if not cfg.model:
         raise TrainConfigError("train.model is not set", hint="a local model directory or a hub name")
+    from .methods import check_model_source
+
+    check_model_source(cfg.model)
     if cfg.launcher != "none" and "LOCAL_RANK" not in os.environ:
         return launch(cfg)
     torch = require("torch")
@@ -192,11 +195,11 @@ def train(cfg: TrainConfig) -> TrainResult:
     output_dir.mkdir(parents=True, exist_ok=True)
     device = resolve_device(cfg)
     precision = effective_precision(cfg, device)
-    transformers.set_seed(cfg.seed)
-
-    tokenizer = load_tokenizer(cfg)
-    data = prepare_datasets(cfg, tokenizer)
-    built = build_model(cfg, tokenizer, device, precision)
+    with quiet_known_warnings():  # the first import of peft (and bitsandbytes) may come here
+        transformers.set_seed(cfg.seed)
+        tokenizer = load_tokenizer(cfg)
+        data = prepare_datasets(cfg, tokenizer)
+        built = build_model(cfg, tokenizer, device, precision)
     log.info(
         "%s: %s trainable of %s parameters (%.2f%%)",
         cfg.method,
