@@ -138,29 +138,26 @@ class WorkerPool:
         pending: deque[_Slot] = deque()
         held: _Slot | None = None  # the first job sent, until a second one starts the pool
         sent = 0
-        try:
-            for slot in self._slots(jobs, batch_size, debug):
-                if slot.send is not None:
-                    if self._executor is None and held is None:
-                        held = slot
-                    else:
-                        if held is not None:
-                            self._submit(held)
-                            held, sent = None, sent + 1
-                        self._submit(slot)
-                        sent += 1
-                pending.append(slot)
-                while pending and pending[0] is not held and (pending[0].future is None or sent >= self.window):
-                    first = pending.popleft()
-                    if first.future is not None:
-                        sent -= 1
-                    yield self._finish(first)
-            while pending:
-                yield self._finish(pending.popleft())
-        finally:
-            for slot in pending:
-                if slot.future is not None:
-                    slot.future.cancel()
+        # Jobs left in flight when this stops early are the pool's to cancel (close): a future
+        # cancelled here could meet the pool's own failing of it (Python 3.11 then breaks).
+        for slot in self._slots(jobs, batch_size, debug):
+            if slot.send is not None:
+                if self._executor is None and held is None:
+                    held = slot
+                else:
+                    if held is not None:
+                        self._submit(held)
+                        held, sent = None, sent + 1
+                    self._submit(slot)
+                    sent += 1
+            pending.append(slot)
+            while pending and pending[0] is not held and (pending[0].future is None or sent >= self.window):
+                first = pending.popleft()
+                if first.future is not None:
+                    sent -= 1
+                yield self._finish(first)
+        while pending:
+            yield self._finish(pending.popleft())
 
     def _finish(self, slot: _Slot) -> list[Outcome]:
         if slot.send is None:
