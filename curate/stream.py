@@ -26,7 +26,7 @@ from functools import partial
 from typing import NamedTuple, cast
 
 from curate.errors import BuildFailed, SourceError
-from curate.importing import Problem, Skipped
+from curate.importing import InputFile, Problem, Skipped
 from curate.ledger import InputEntry, Ledger, Spill
 from curate.plan import Plan, Reporter
 from curate.records import Record
@@ -54,6 +54,11 @@ class FileDigest:
 
     size: int
     sha256: str
+
+    @classmethod
+    def of(cls, file: InputFile) -> FileDigest:
+        """What ``file``'s meter saw, once its importer is done with it."""
+        return cls(*file.meter.finish(file.path))
 
 
 @dataclass(slots=True)
@@ -150,8 +155,13 @@ def read_items(plan: Plan, *, debug: bool = False) -> Iterator[Item]:
     for task in resolve_sources(plan.config.sources, plan.registry, exclude=plan.exclude):
         yield task
         if isinstance(task, FileTask):
-            yield from read_file(task, debug=debug)
-            yield FileDigest(*task.file.meter.finish(task.file.path))
+            yield from read_whole(task, debug=debug)
+
+
+def read_whole(task: FileTask, *, debug: bool = False) -> Iterator[Item]:
+    """A file's items, in file order, then its digest."""
+    yield from read_file(task, debug=debug)
+    yield FileDigest.of(task.file)
 
 
 def chunked(items: Iterable[Item], size: int) -> Iterator[list[Item]]:

@@ -26,8 +26,8 @@ from typing import Any
 
 from curate.errors import SourceError
 from curate.importing import Importer, InputFile, Shard, read_through
-from curate.sources import FileTask, plan_shards, read_file, read_shard
-from curate.stream import FileDigest, Item
+from curate.sources import FileTask, plan_shards, read_shard
+from curate.stream import FileDigest, Item, read_whole
 
 #: The size of a unit a worker reads: small enough that a unit's outcomes, held at once,
 #: stay small (a few units are in flight), large enough that a unit outweighs its messages.
@@ -164,16 +164,13 @@ def file_size(task: FileTask) -> int:
 
 def part_items(part: Part, *, debug: bool = False) -> Iterator[Item]:
     """A part's items in file order; a file read whole ends with its digest, as in the engine's own reading."""
-    task = part.task
     if part.shard is not None:
-        yield from read_shard(task, part.shard, debug=debug)
-        return
-    yield from read_file(task, debug=debug)
-    yield FileDigest(*task.file.meter.finish(task.file.path))
+        return read_shard(part.task, part.shard, debug=debug)
+    return read_whole(part.task, debug=debug)
 
 
 def tail_items(tail: Tail) -> list[Item]:
     """What reading ``tail``'s file whole ends with: the decoding's warning, if any, then the digest."""
     file = tail.file
     problems = read_through(file, tail.encoding)
-    return [*problems, FileDigest(*file.meter.finish(file.path))]
+    return [*problems, FileDigest.of(file)]

@@ -201,7 +201,7 @@ class WorkerPool:
         for chunk in chunked(read_file(task, debug=debug), size):
             records = [x for x in chunk if isinstance(x, Record)]
             yield _Slot(_Merge(chunk), (_decide, records))
-        yield _Slot(_Ready([FileDigest(*task.file.meter.finish(task.file.path))]))
+        yield _Slot(_Ready([FileDigest.of(task.file)]))
 
     def _start(self) -> ProcessPoolExecutor:
         if self._executor is None:
