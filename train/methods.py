@@ -36,20 +36,24 @@ def quiet_known_warnings() -> Iterator[None]:
         warnings.filterwarnings("ignore", message="Setting `save_embedding_layers` to `True`")
         # transformers 5 calls its own deprecated gradient-checkpointing alias internally.
         warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
-        # bitsandbytes logs this on every 8-bit matmul whose input is not fp16 (always, on CPU).
-        bnb_log = logging.getLogger("bitsandbytes.autograd._functions")
-        cast_notice = _MessageFilter("inputs will be cast from")
-        bnb_log.addFilter(cast_notice)
-        # bitsandbytes, imported on a CPU with AVX512-BF16, tries to fetch a kernel from the Hub; curate runs
-        # offline, so that always fails, and bitsandbytes uses its own kernel instead.
-        kernel_log = logging.getLogger("bitsandbytes.backends.cpu.ops")
-        kernel_notice = _MessageFilter("Failed to load CPU gemm_4bit_forward from kernels-community")
-        kernel_log.addFilter(kernel_notice)
+        filters = [(logging.getLogger(name), _MessageFilter(text)) for name, text in _LOG_NOTICES]
+        for logger, notice in filters:
+            logger.addFilter(notice)
         try:
             yield
         finally:
-            bnb_log.removeFilter(cast_notice)
-            kernel_log.removeFilter(kernel_notice)
+            for logger, notice in filters:
+                logger.removeFilter(notice)
+
+
+#: (logger, message) of third-party log lines :func:`quiet_known_warnings` drops.
+_LOG_NOTICES = (
+    # bitsandbytes logs this on every 8-bit matmul whose input is not fp16 (always, on CPU).
+    ("bitsandbytes.autograd._functions", "inputs will be cast from"),
+    # bitsandbytes, imported on a CPU with AVX512-BF16, tries to fetch a kernel from the Hub; curate runs
+    # offline, so that always fails, and bitsandbytes uses its own kernel instead.
+    ("bitsandbytes.backends.cpu.ops", "Failed to load CPU gemm_4bit_forward from kernels-community"),
+)
 
 
 class _MessageFilter(logging.Filter):

@@ -19,7 +19,7 @@ from typing import Any
 from .config import TrainConfig
 from .curves import Diagnosis, curves_from_history, diagnose_curves, plot_curves, saved_checkpoints
 from .errors import TrainConfigError, TrainError, require
-from .methods import quiet_known_warnings
+from .methods import check_model_source, quiet_known_warnings
 
 log = logging.getLogger("curate.train")
 
@@ -180,8 +180,6 @@ def train(cfg: TrainConfig) -> TrainResult:
     """Train as `cfg` says. With a launcher, re-runs itself under accelerate/torchrun."""
     if not cfg.model:
         raise TrainConfigError("train.model is not set", hint="a local model directory or a hub name")
-    from .methods import check_model_source
-
     check_model_source(cfg.model)
     if cfg.launcher != "none" and "LOCAL_RANK" not in os.environ:
         return launch(cfg)
