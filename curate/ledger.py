@@ -88,20 +88,25 @@ class Ledger:
     def __init__(self, out_dir: str | os.PathLike[str]) -> None:
         self.out_dir = Path(out_dir)
         self.folder = OutputFolder.open(self.out_dir)
-        try:
-            self.staging = self.folder.new_staging()
-        except BaseException:
-            self.folder.release()
-            raise
         self.counts = Counts()
         self.inputs: list[InputEntry] = []
         self.errors: list[ErrorEntry] = []
         self.warnings: list[ErrorEntry] = []
         self._scratch: list[IO[str]] = []
-        self._files: dict[str, IO[str]] = {
-            name: open(self.staging / name, "w", encoding="utf-8", errors=JSON_ESCAPES, newline="\n")
-            for name in OUTPUT_FILES
-        }
+        self._files: dict[str, IO[str]] = {}
+        try:
+            self.staging = self.folder.new_staging()
+            try:  # an interrupt here (Ctrl-C, SIGTERM) leaves no staging folder behind either
+                for name in OUTPUT_FILES:
+                    self._files[name] = open(
+                        self.staging / name, "w", encoding="utf-8", errors=JSON_ESCAPES, newline="\n"
+                    )
+            except BaseException:
+                self.abort()
+                raise
+        except BaseException:
+            self.folder.release()
+            raise
         #: The files :meth:`commit` publishes (besides the manifest and ``extra_files``).
         self.outputs: list[str] = list(OUTPUT_FILES)
 

@@ -210,6 +210,28 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path):
     assert list((out / ".curate").glob("staging-*")) == []
 
 
+def test_an_interrupt_while_the_ledger_opens_its_files_leaves_no_staging(tmp_path, monkeypatch):
+    """SIGTERM or Ctrl-C just after the staging folder appears (where the SIGTERM test sends it) removes it."""
+    import builtins
+
+    from curate import ledger
+
+    opened = []
+
+    def interrupted_open(*args, **kwargs):
+        if opened:
+            raise KeyboardInterrupt
+        opened.append(builtins.open(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(ledger, "open", interrupted_open, raising=False)
+    with pytest.raises(KeyboardInterrupt):
+        ledger.Ledger(tmp_path / "out")
+    assert list((tmp_path / "out" / ".curate").glob("staging-*")) == []
+    assert opened[0].closed
+    OutputFolder.open(tmp_path / "out").release()  # the lock was given back
+
+
 def test_a_users_own_file_is_never_replaced(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
