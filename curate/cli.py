@@ -245,6 +245,12 @@ class RichReporter:
     help="Confirm the --embedder's near-duplicate candidates with this embedder: the cascade, e.g. "
     "--embedder static --confirm sentence-transformers (docs/semantic.md).",
 )
+@click.option(
+    "--audit",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="With --embedder static: the default model checks N of its removals and N kept records [default: 50; 0: off].",
+)
 @click.option("--dedup-dry-run", is_flag=True, help="Report what several thresholds would remove; remove nothing.")
 @click.option(
     "--train", "train", metavar="PRESET|FILE", help="Fine-tune afterwards: a preset (full, lora, qlora) or a TOML file."
@@ -394,6 +400,11 @@ def apply_flags(config: BuildConfig, sources: tuple[str, ...], output: str | Non
     semantic = {k: v for k, v in semantic.items() if v is not None}
     if semantic:
         config.semantic = {**(config.semantic or {}), "enabled": True, **semantic}
+    audit = flags.pop("audit")
+    if audit is not None:
+        if config.semantic is None:
+            raise click.UsageError("--audit checks the semantic phase: add --semantic-dedup SIMILARITY (or --config)")
+        config.semantic = {**config.semantic, "audit": audit}
     train = flags.pop("train")
     if train is not None:
         config.train = _train_table(train)

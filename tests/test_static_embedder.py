@@ -194,6 +194,11 @@ def test_semantic_build_with_the_static_embedder(static_cache, tmp_path, cli, re
     rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
     removed = [r["input"] for r in rejects if r["stage"] == "semantic"]
     assert len(removed) == 1 and removed[0] in (rows[0]["q"], rows[1]["q"])
+    # the default model audits the static embedder's decisions (and agrees with this one)
+    audit = manifest["semantic"]["dedup"]["audit"]
+    assert manifest["semantic"]["auditor"]["name"] == "sentence-transformers"
+    assert audit["removals"] == {**audit["removals"], "sampled": 1, "agreed": 1}
+    assert "semantic: audit: sentence-transformers (all-MiniLM-L6-v2" in result.output
 
 
 def test_the_phase_spinner_gives_the_rate_and_the_tip_while_embedding(tmp_path, monkeypatch):

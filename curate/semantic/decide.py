@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from curate.semantic import diversity
+from curate.semantic.audit import AuditPairs, audit_pairs
 from curate.semantic.cascade import Confirm, candidate_pairs, confirm_pairs
 from curate.semantic.clusters import (
     Assignment,
@@ -60,6 +61,8 @@ class Decisions:
 
     result: PhaseResult
     examples: Examples
+    #: The decisions a reference model is to be asked about (``audit``), if any.
+    audit: AuditPairs | None = None
 
 
 def _silent(what: str) -> None:
@@ -74,6 +77,7 @@ def decide(
     dim: int,
     step: Callable[[str], None] = _silent,
     confirm: Confirm | None = None,
+    audit: bool = False,
 ) -> Decisions:
     """Cluster, find near-duplicates, apply noise rules and caps (see the module docstring).
 
@@ -82,7 +86,8 @@ def decide(
     rejected with ``dry_run``; the report then says what each threshold would remove.
     With ``confirm`` (record indices -> their unit vectors from a better embedder),
     ``vectors`` only propose candidate pairs and ``confirm`` decides
-    (:mod:`curate.semantic.cascade`).
+    (:mod:`curate.semantic.cascade`). With ``audit``, the result also holds the sample of
+    decisions to ask a reference model about (:mod:`curate.semantic.audit`).
     """
     opts = options
     out = PhaseResult()
@@ -91,6 +96,9 @@ def decide(
     labels, sims = assignment.labels, assignment.sims
     k = int(out.counts["clusters"])
     dups = _near_duplicates(vectors, assignment, k, facts.features, opts, step, out, confirm)
+    sampled = None
+    if audit and opts.audit:
+        sampled = audit_pairs(vectors, labels, dups.removed_by, dups.removed_sim, sample=opts.audit, seed=opts.seed)
     if opts.dry_run:
         _dry_run_report(dups, n, opts, out)
 
@@ -123,7 +131,7 @@ def decide(
         pairs=spread_pairs(dups.removed_by, dups.removed_sim, 2 * opts.examples),
         clusters=[int(c) for c in top],
     )
-    return Decisions(out, examples)
+    return Decisions(out, examples, sampled)
 
 
 def _cluster(

@@ -50,6 +50,14 @@ class SemanticOptions:
             "embedder's similarities with them as they are"
         },
     )
+    audit: int = _option(
+        default=50,
+        metadata={
+            "help": "with an embedder that stands in for the default model (the static embedder): ask the default "
+            "model about this many of its removals and this many kept records, and report how often it agrees "
+            "(0: no audit; the decisions never change)"
+        },
+    )
     candidate_threshold: float | None = _option(
         default=None,
         metadata={"help": f"with confirm: the fast embedder's similarity for candidates (threshold - {CANDIDATE_GAP})"},
@@ -157,6 +165,8 @@ class SemanticOptions:
                 f"accept_threshold is a cosine similarity in (-1, 1], got {self.accept_threshold}",
                 "e.g. accept_threshold = 0.95, or 1.0 to confirm every candidate pair",
             )
+        if self.audit < 0:
+            raise bad(f"audit is a number of records to sample (0: no audit), got {self.audit}")
         for name in ("batch_size", "iterations", "embed_chunk", "candidates_per_record"):
             if getattr(self, name) < 1:
                 raise bad(f"{name} must be at least 1, got {getattr(self, name)}")

@@ -11,6 +11,7 @@ and its section of ``report.html`` (:mod:`curate.semantic.report_html`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
 import time
@@ -29,6 +30,7 @@ from curate.options import parse_options
 from curate.records import Record
 from curate.registry import get_registry
 from curate.semantic import report_html, summary
+from curate.semantic.audit import AuditPairs, audit_report
 from curate.semantic.clusters import Features
 from curate.semantic.decide import RecordFacts, decide
 from curate.semantic.embed import Embedder, EmbeddingCache, embedding_text, resolve_embedder, text_key
@@ -47,17 +49,38 @@ class SemanticPhase(Phase):
     name = "semantic"
 
     def __init__(
-        self, options: SemanticOptions, cache_dir: Path, embedder: Embedder, *, confirmer: Embedder | None = None
+        self,
+        options: SemanticOptions,
+        cache_dir: Path,
+        embedder: Embedder,
+        *,
+        confirmer: Embedder | None = None,
+        auditor: Embedder | None = None,
     ) -> None:
         self.options = options
         self.cache_dir = Path(cache_dir)
         self.embedder = embedder
         #: The embedder confirming ``embedder``'s candidate pairs (``confirm``): the cascade.
         self.confirmer = confirmer
+        #: The model ``embedder`` stands in for, asked about a sample of the decisions (``audit``).
+        self.auditor = auditor
 
     @classmethod
-    def from_config(cls, table: dict[str, Any], cache_dir: Path, *, embedder: Embedder | None = None) -> SemanticPhase:
-        """Validate the ``[semantic]`` table and build the phase (the model itself loads on first use)."""
+    def from_config(
+        cls,
+        table: dict[str, Any],
+        cache_dir: Path,
+        *,
+        embedder: Embedder | None = None,
+        auditor: Embedder | None = None,
+    ) -> SemanticPhase:
+        """Validate the ``[semantic]`` table and build the phase (the models themselves load on first use).
+
+        The embedder named by the table (or ``embedder``) embeds; when the table names one
+        that stands in for the default model (it ships a threshold map onto the default
+        model's scale: the static embedder), the default model audits a sample of its
+        decisions (``audit``), if installed. With ``embedder`` given, only ``auditor`` audits.
+        """
         options = parse_options(SemanticOptions, table, owner="[semantic]")
         if importlib.util.find_spec("torch") is None and (options.backend in ("auto", "torch", "keops")):
             raise MissingDependency("torch", extra="embed", purpose="semantic deduplication (K-means)")
@@ -74,10 +97,13 @@ class SemanticPhase(Phase):
                 model, device=device, batch_size=options.batch_size, max_seq_length=options.max_seq_length
             )
 
+        confirmer = build(options.confirm) if options.confirm else None
         if embedder is None:
             embedder = build(options.embedder)
-        confirmer = build(options.confirm) if options.confirm else None
-        return cls(options, cache_dir, embedder, confirmer=confirmer)
+            if options.audit and confirmer is None and embedder.threshold_map() is not None:
+                with contextlib.suppress(MissingDependency):  # the default model is not installed: no audit
+                    auditor = build(None)
+        return cls(options, cache_dir, embedder, confirmer=confirmer, auditor=auditor if options.audit else None)
 
     # -- the run -------------------------------------------------------------------
 
@@ -133,8 +159,11 @@ class SemanticPhase(Phase):
         )
         tmp_dir = self.cache_dir / "tmp"
         with compute.vectors(keys, cache, text, memory_limit_mb=opts.memory_limit_mb, tmp_dir=tmp_dir) as store:
-            confirm = self._confirmer(records, run, report) if self.confirmer is not None else None
-            decided = decide(store, facts, opts, dim=int(cache.dim or 0), step=self.step, confirm=confirm)
+            confirm = None
+            if self.confirmer is not None:
+                confirm = self._confirm(self.confirmer, records, run, report)
+            audit = self.auditor is not None
+            decided = decide(store, facts, opts, dim=int(cache.dim or 0), step=self.step, confirm=confirm, audit=audit)
         del store
         result.rejected, result.groups, result.meta = (
             decided.result.rejected,
@@ -146,7 +175,18 @@ class SemanticPhase(Phase):
         for row in (report.get("dry_run") or {}).get("thresholds", []) if user_of else []:
             row["user_threshold"] = user_of.get(row["threshold"], row["threshold"])
         self.step("collecting the report's examples")
-        fill_texts(records, run.ids, decided.examples, report, field=opts.field, seed=opts.seed)
+        asked = decided.audit
+        whole = fill_texts(
+            records,
+            run.ids,
+            decided.examples,
+            report,
+            field=opts.field,
+            seed=opts.seed,
+            also=asked.index.tolist() if asked is not None else (),
+        )
+        if asked is not None and self.auditor is not None:
+            self._audit(self.auditor, asked, whole, run, report)
         report["seconds"] = round(time.perf_counter() - started, 3)
         report["counts"] = dict(counts)
         return result
@@ -226,49 +266,83 @@ class SemanticPhase(Phase):
             what += "; --embedder static is ~100x faster on CPU"
         self.step(what)
 
-    def _confirmer(
-        self, records: Callable[[], Iterator[Record]], run: _Run, report: dict[str, Any]
+    def _confirm(
+        self, confirmer: Embedder, records: Callable[[], Iterator[Record]], run: _Run, report: dict[str, Any]
     ) -> Callable[[np.ndarray], np.ndarray]:
-        """The cascade's second opinion: the records' vectors by :attr:`confirmer`, embedding what its cache lacks."""
-        confirmer = self.confirmer
-        assert confirmer is not None
+        """The cascade's second opinion: record indices -> their vectors by ``confirmer``; the texts its
+        cache lacks are read in another pass over ``records``."""
         field = self.options.field
 
+        def texts_of(missing: np.ndarray) -> list[str]:
+            wanted = set(missing.tolist())
+            texts = [embedding_text(r, field) for i, r in enumerate(records()) if i in wanted]
+            if len(texts) != len(missing):
+                raise CurateError(
+                    "the records came back fewer in the semantic phase's confirming pass",
+                    hint="this is a bug in the engine: phases need the same records on every pass",
+                )
+            return texts
+
         def confirm(index: np.ndarray) -> np.ndarray:
-            cache = EmbeddingCache(self.cache_dir / "embeddings", confirmer.model_id)
-            all_keys = np.frombuffer(run.keys, dtype=np.uint64)
-            keys = all_keys[index]
-            shard, _ = cache.lookup(keys)
-            missing = index[shard < 0]
-            embedded, seconds = 0, 0.0
-            if len(missing):
-                self.step(f"confirming: embedding {len(missing):,} records with {confirmer.name}")
-                wanted = set(missing.tolist())
-                texts = [embedding_text(r, field) for i, r in enumerate(records()) if i in wanted]
-                if len(texts) != len(missing):
-                    raise CurateError(
-                        "the records came back fewer in the semantic phase's confirming pass",
-                        hint="this is a bug in the engine: phases need the same records on every pass",
-                    )
-                started = time.perf_counter()
-                embedded = cache.fill(confirmer, all_keys[missing], texts)
-                seconds = time.perf_counter() - started
-            shard, row = cache.lookup(keys)
-            vectors = np.empty((len(keys), int(cache.dim or 0)), dtype=np.float32)
-            cache.gather(shard, row, vectors)
-            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-            info = {
-                **jsonable(confirmer.describe()),
-                "records": len(index),
-                "embedded": embedded,
-                "cached": len(index) - len(missing),
-                "seconds": round(seconds, 3),
-            }
-            info.update(embed_rate(info, len(index)))
-            report["confirmer"] = info
+            vectors, report["confirmer"] = self._embed_some(confirmer, index, run, texts_of, "confirming")
             return vectors
 
         return confirm
+
+    def _audit(
+        self, auditor: Embedder, asked: AuditPairs, texts: dict[int, str], run: _Run, report: dict[str, Any]
+    ) -> None:
+        """Ask ``auditor`` about the sampled decisions (``texts``: the records' whole texts, by index)."""
+        index = asked.index
+        if len(texts) != len(index):
+            raise CurateError(
+                "the records came back fewer in the semantic phase's second pass",
+                hint="this is a bug in the engine: phases need the same records on every pass",
+            )
+        self.step(f"auditing: asking {auditor.name} about {len(index):,} records")
+        started = time.perf_counter()
+        rows, report["auditor"] = self._embed_some(
+            auditor, index, run, lambda missing: [texts[int(i)] for i in missing], "auditing"
+        )
+        audit = audit_report(asked, rows, run.ids, threshold=self.options.similarity)
+        audit["seconds"] = round(time.perf_counter() - started, 3)
+        report["dedup"]["audit"] = audit
+
+    def _embed_some(
+        self,
+        embedder: Embedder,
+        index: np.ndarray,
+        run: _Run,
+        texts_of: Callable[[np.ndarray], list[str]],
+        doing: str,
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """The unit vectors of the records ``index`` (ascending) by ``embedder``, through its cache
+        (``texts_of`` gives the texts of the records it lacks), and what it did, for the report."""
+        cache = EmbeddingCache(self.cache_dir / "embeddings", embedder.model_id)
+        all_keys = np.frombuffer(run.keys, dtype=np.uint64)
+        keys = all_keys[index]
+        shard, _ = cache.lookup(keys)
+        missing = index[shard < 0]
+        embedded, seconds = 0, 0.0
+        if len(missing):
+            self.step(f"{doing}: embedding {len(missing):,} records with {embedder.name}")
+            texts = texts_of(missing)
+            started = time.perf_counter()
+            embedded = cache.fill(embedder, all_keys[missing], texts)
+            seconds = time.perf_counter() - started
+        shard, row = cache.lookup(keys)
+        vectors = np.empty((len(keys), int(cache.dim or 0)), dtype=np.float32)
+        cache.gather(shard, row, vectors)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        info = {
+            **jsonable(embedder.describe()),
+            "records": len(index),
+            "embedded": embedded,
+            "cached": len(index) - len(missing),
+            "seconds": round(seconds, 3),
+        }
+        info.update(embed_rate(info, len(index)))
+        return vectors, info
 
     # -- rendering ------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ clusters by their TF-IDF top terms. :mod:`curate.semantic.report_html` draws the
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,12 +62,14 @@ def fill_texts(
     *,
     field: str,
     seed: int,
-) -> None:
+    also: Collection[int] = (),
+) -> dict[int, str]:
     """Second pass over ``records``: put the texts the report shows into ``report``.
 
     Fills the removed pairs' and the dry run's example texts, and ``clusters.details``:
     the representatives (closest to the centroid) and TF-IDF top terms of the largest
-    clusters. ``records`` must come back in the order of ``ids``.
+    clusters. ``records`` must come back in the order of ``ids``. Returns the whole
+    embedded texts of the records ``also`` (by index), read in the same pass.
     """
     n = len(ids)
     labels, sims, alive = examples.labels, examples.sims, examples.alive
@@ -89,15 +91,20 @@ def fill_texts(
         wanted.update(representatives[c])
         wanted.update(samples[c])
     texts: dict[int, str] = {}
-    if wanted:
+    whole: dict[int, str] = {}
+    also = set(also)
+    if wanted or also:
         for i, record in enumerate(records()):
             if i >= n or record.id != ids[i]:
                 raise CurateError(
                     "the records came back in a different order in the semantic phase's second pass",
                     hint="this is a bug in the engine: phases need a deterministic order",
                 )
-            if i in wanted:
-                texts[i] = embedding_text(record, field)[:1000]
+            if i in wanted or i in also:
+                text = embedding_text(record, field)
+                texts[i] = text[:1000]
+                if i in also:
+                    whole[i] = text
     terms = top_terms({c: [texts[i] for i in samples[c]] for c in examples.clusters})
     clusters = report["clusters"]
     clusters["details"] = [
@@ -126,6 +133,7 @@ def fill_texts(
         for ex in entry["examples"]:
             a, b = ex.pop("kept"), ex.pop("other")
             ex.update(kept_id=ids[a], other_id=ids[b], kept_text=snippet(texts[a]), other_text=snippet(texts[b]))
+    return whole
 
 
 def snippet(text: str) -> str:

@@ -45,6 +45,17 @@ def report_section(rep: dict[str, Any]) -> str:
                 f"({num(confirmer.get('embedded', 0))} new, {confirmer.get('seconds', 0)} s)",
             )
         )
+    audit = dd.get("audit")
+    if audit:
+        removals, kept = audit["removals"], audit["kept"]
+        facts.append(
+            (
+                "audit",
+                f"{(rep.get('auditor') or {}).get('model', '?')} at {audit['threshold']}: near-duplicates in "
+                f"{removals['agreed']} of {removals['sampled']} sampled removals and in {kept['near_duplicate']} of "
+                f"{kept['sampled']} sampled kept records' closest pairs ({audit.get('seconds', 0)} s)",
+            )
+        )
     if km:
         facts.append(
             (

@@ -18,6 +18,11 @@ from typing import Any
 SUGGEST_STATIC_SECONDS = 600.0
 #: Fewer texts than this embedded in a run give no rate worth extrapolating.
 MIN_RATE_TEXTS = 32
+#: An audit (:mod:`curate.semantic.audit`) where the reference model agrees with fewer of
+#: the sampled removals than this, or finds near-duplicates among more of the sampled kept
+#: records than :data:`AUDIT_MISSED`, suggests the cascade.
+AUDIT_AGREED = 0.8
+AUDIT_MISSED = 0.1
 
 
 def embed_rate(embedder: dict[str, Any], records: int) -> dict[str, Any]:
@@ -151,6 +156,7 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
             f"semantic: near-duplicates above similarity {dd['threshold']:.3f}: {verb} {dd['removed']:,}"
             f" ({_pct(dd['removed'], n)}), {dd['groups']:,} groups; largest cluster {dd['largest_cluster']:,}"
         )
+    lines.extend(audit_lines(report))
     noise = report.get("noise") or {}
     if noise.get("outliers") or noise.get("tiny_cluster_records"):
         verb = "dropped" if noise.get("action") == "drop" and not report.get("dry_run") else "flagged"
@@ -164,4 +170,44 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
         lines.append(f"semantic: cluster caps {verb} {caps['dropped']:,} records")
     if report.get("dry_run"):
         lines.extend(format_dry_run(report).splitlines())
+    return lines
+
+
+def audit_lines(report: dict[str, Any]) -> list[str]:
+    """What the audit found (:mod:`curate.semantic.audit`), and the cascade when it found much.
+
+    >>> report = {"auditor": {"name": "sentence-transformers", "model": "all-MiniLM-L6-v2"}, "dedup": {"audit": {
+    ...     "threshold": 0.9,
+    ...     "removals": {"sampled": 50, "agreed": 30, "share": 0.6, "low": 0.46, "high": 0.72},
+    ...     "kept": {"sampled": 50, "near_duplicate": 1, "share": 0.02, "low": 0.0, "high": 0.1}}}}
+    >>> print(*audit_lines(report), sep=chr(10))  # doctest: +NORMALIZE_WHITESPACE
+    semantic: audit: sentence-transformers (all-MiniLM-L6-v2) at 0.900 calls 30 of 50 sampled removals
+    near-duplicates (60%, 95% CI 46-72%) and 1 of 50 sampled kept records' closest neighbours (2%, 0-10%)
+    semantic: tip: --confirm sentence-transformers has the reference model decide the uncertain pairs,
+    at a fraction of its cost (the cascade: docs/semantic.md)
+    """
+    audit = (report.get("dedup") or {}).get("audit")
+    if not audit:
+        return []
+    auditor = report.get("auditor") or {}
+    model = (report.get("calibration") or {}).get("reference") or f"{auditor.get('name')} ({auditor.get('model')})"
+    removals, kept = audit["removals"], audit["kept"]
+
+    def share(part: dict[str, Any], ci: str = "") -> str:
+        if not part["sampled"]:
+            return "none sampled"
+        return f"{100 * part['share']:.0f}%, {ci}{100 * part['low']:.0f}-{100 * part['high']:.0f}%"
+
+    lines = [
+        f"semantic: audit: {model} at {audit['threshold']:.3f} calls {removals['agreed']} of {removals['sampled']}"
+        f" sampled removals near-duplicates ({share(removals, '95% CI ')}) and {kept['near_duplicate']} of"
+        f" {kept['sampled']} sampled kept records' closest neighbours ({share(kept)})"
+    ]
+    low_agreement = removals["sampled"] and removals["share"] < AUDIT_AGREED
+    many_missed = kept["sampled"] and kept["share"] > AUDIT_MISSED
+    if low_agreement or many_missed:
+        lines.append(
+            "semantic: tip: --confirm sentence-transformers has the reference model decide the uncertain pairs,"
+            " at a fraction of its cost (the cascade: docs/semantic.md)"
+        )
     return lines
