@@ -10,7 +10,7 @@ from curate.semantic.audit import AuditPairs, audit_pairs, audit_report, kept_ne
 from curate.semantic.clusters import MatrixVectors
 from curate.semantic.options import SemanticOptions
 from curate.semantic.phase import SemanticPhase
-from curate.semantic.summary import summary_lines
+from curate.semantic.summary import audit_lines, summary_lines
 from curate.semantic.testing import HashingEmbedder
 from curate.stages.compute import Compute
 from tests.test_semantic_calibration import SHIFT, ShiftedEmbedder
@@ -152,3 +152,22 @@ def test_audit_needs_the_semantic_phase(cli, tmp_path):
     (tmp_path / "a.jsonl").write_text('{"text": "hello"}\n')
     result = cli("build", str(tmp_path / "a.jsonl"), "-o", str(tmp_path / "out"), "--audit", "10", ok=False)
     assert result.exit_code == 2 and "--audit checks the semantic phase" in result.output
+
+
+@pytest.mark.parametrize(
+    ("removals", "kept", "tip"),
+    [
+        ((30, 0.46, 0.72), (1, 0.0, 0.1), None),  # mild disagreement is normal: no tip
+        ((2, 0.01, 0.13), (1, 0.0, 0.1), "would keep most of these removals"),
+        ((45, 0.79, 0.96), (12, 0.14, 0.37), "finds near-duplicates the build kept"),
+    ],
+)
+def test_the_summary_tips_only_on_clear_disagreement(removals, kept, tip):
+    audit = {
+        "threshold": 0.9,
+        "removals": dict(zip(("agreed", "low", "high"), removals, strict=True), sampled=50, share=removals[0] / 50),
+        "kept": dict(zip(("near_duplicate", "low", "high"), kept, strict=True), sampled=50, share=kept[0] / 50),
+    }
+    lines = audit_lines({"dedup": {"audit": audit}, "auditor": {"name": "st", "model": "m"}})
+    tips = [line for line in lines if "tip:" in line]
+    assert [tip in line for line in tips] == ([True] if tip else [])

@@ -18,10 +18,12 @@ from typing import Any
 SUGGEST_STATIC_SECONDS = 600.0
 #: Fewer texts than this embedded in a run give no rate worth extrapolating.
 MIN_RATE_TEXTS = 32
-#: An audit (:mod:`curate.semantic.audit`) where the reference model agrees with fewer of
-#: the sampled removals than this, or finds near-duplicates among more of the sampled kept
-#: records than :data:`AUDIT_MISSED`, suggests the cascade.
-AUDIT_AGREED = 0.8
+#: An audit (:mod:`curate.semantic.audit`) that shows, with 95% confidence, the reference
+#: model agreeing with fewer of the removals than this, or finding near-duplicates among
+#: more of the kept records than :data:`AUDIT_MISSED`, adds a tip. Milder disagreement is
+#: normal: on news sentences the static embedder is as precise as MiniLM against human
+#: labels while MiniLM agrees with 48-84% of its removals (bench/RESULTS.md).
+AUDIT_AGREED = 0.5
 AUDIT_MISSED = 0.1
 
 
@@ -178,13 +180,14 @@ def audit_lines(report: dict[str, Any]) -> list[str]:
 
     >>> report = {"auditor": {"name": "sentence-transformers", "model": "all-MiniLM-L6-v2"}, "dedup": {"audit": {
     ...     "threshold": 0.9,
-    ...     "removals": {"sampled": 50, "agreed": 30, "share": 0.6, "low": 0.46, "high": 0.72},
+    ...     "removals": {"sampled": 50, "agreed": 2, "share": 0.04, "low": 0.01, "high": 0.13},
     ...     "kept": {"sampled": 50, "near_duplicate": 1, "share": 0.02, "low": 0.0, "high": 0.1}}}}
     >>> print(*audit_lines(report), sep=chr(10))  # doctest: +NORMALIZE_WHITESPACE
-    semantic: audit: sentence-transformers (all-MiniLM-L6-v2) at 0.900 calls 30 of 50 sampled removals
-    near-duplicates (60%, 95% CI 46-72%) and 1 of 50 sampled kept records' closest neighbours (2%, 0-10%)
-    semantic: tip: --confirm sentence-transformers has the reference model decide the uncertain pairs,
-    at a fraction of its cost (the cascade: docs/semantic.md)
+    semantic: audit: sentence-transformers (all-MiniLM-L6-v2) at 0.900 calls 2 of 50 sampled removals
+    near-duplicates (4%, 95% CI 1-13%) and 1 of 50 sampled kept records' closest neighbours (2%, 0-10%)
+    semantic: tip: sentence-transformers (all-MiniLM-L6-v2) would keep most of these removals: raise the
+    threshold (--dedup-dry-run shows what each removes), or let it decide the uncertain pairs with --confirm
+    sentence-transformers (docs/semantic.md)
     """
     audit = (report.get("dedup") or {}).get("audit")
     if not audit:
@@ -203,11 +206,15 @@ def audit_lines(report: dict[str, Any]) -> list[str]:
         f" sampled removals near-duplicates ({share(removals, '95% CI ')}) and {kept['near_duplicate']} of"
         f" {kept['sampled']} sampled kept records' closest neighbours ({share(kept)})"
     ]
-    low_agreement = removals["sampled"] and removals["share"] < AUDIT_AGREED
-    many_missed = kept["sampled"] and kept["share"] > AUDIT_MISSED
-    if low_agreement or many_missed:
+    if removals["sampled"] and removals["high"] < AUDIT_AGREED:
         lines.append(
-            "semantic: tip: --confirm sentence-transformers has the reference model decide the uncertain pairs,"
-            " at a fraction of its cost (the cascade: docs/semantic.md)"
+            f"semantic: tip: {model} would keep most of these removals: raise the threshold (--dedup-dry-run shows"
+            " what each removes), or let it decide the uncertain pairs with --confirm sentence-transformers"
+            " (docs/semantic.md)"
+        )
+    elif kept["sampled"] and kept["low"] > AUDIT_MISSED:
+        lines.append(
+            f"semantic: tip: {model} finds near-duplicates the build kept: lower the threshold, or let it decide"
+            " the uncertain pairs with --confirm sentence-transformers (docs/semantic.md)"
         )
     return lines
