@@ -171,3 +171,24 @@ def test_the_summary_tips_only_on_clear_disagreement(removals, kept, tip):
     lines = audit_lines({"dedup": {"audit": audit}, "auditor": {"name": "st", "model": "m"}})
     tips = [line for line in lines if "tip:" in line]
     assert [tip in line for line in tips] == ([True] if tip else [])
+
+
+def test_an_audit_that_fails_is_reported_and_the_build_goes_on(tmp_path):
+    class Broken(HashingEmbedder):
+        name = "broken"
+
+        @property
+        def model_id(self) -> str:
+            return "broken"  # nothing of it in the cache
+
+        def encode(self, texts: list[str]) -> np.ndarray:
+            raise RuntimeError("out of memory")
+
+    records, _ = corpus(160)
+    phase = SemanticPhase.from_config({"threshold": 0.9}, tmp_path, embedder=ShiftedEmbedder(), auditor=Broken())
+    result = phase.run(lambda: iter(records), Compute())
+    assert result.rejected  # the decisions stand
+    assert result.report["dedup"]["audit"] == {"error": "RuntimeError: out of memory"}
+    assert "semantic: the audit by the reference model failed (the decisions stand): RuntimeError: out of memory" in (
+        summary_lines(result.report)
+    )

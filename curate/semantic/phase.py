@@ -301,9 +301,14 @@ class SemanticPhase(Phase):
             )
         self.step(f"auditing: asking {auditor.name} about {len(index):,} records")
         started = time.perf_counter()
-        rows, report["auditor"] = self._embed_some(
-            auditor, index, run, lambda missing: [texts[int(i)] for i in missing], "auditing"
-        )
+        try:
+            rows, report["auditor"] = self._embed_some(
+                auditor, index, run, lambda missing: [texts[int(i)] for i in missing], "auditing"
+            )
+        except Exception as exc:  # the audit only reports on decisions already made: it never fails the build
+            report["auditor"] = jsonable(auditor.describe())
+            report["dedup"]["audit"] = {"error": f"{type(exc).__name__}: {exc}"}
+            return
         audit = audit_report(asked, rows, run.ids, threshold=self.options.similarity)
         audit["seconds"] = round(time.perf_counter() - started, 3)
         report["dedup"]["audit"] = audit

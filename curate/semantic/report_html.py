@@ -46,7 +46,9 @@ def report_section(rep: dict[str, Any]) -> str:
             )
         )
     audit = dd.get("audit")
-    if audit:
+    if audit and "error" in audit:
+        facts.append(("audit", f"failed (the decisions stand): {audit['error']}"))
+    elif audit:
         removals, kept = audit["removals"], audit["kept"]
         facts.append(
             (

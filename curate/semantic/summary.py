@@ -194,6 +194,8 @@ def audit_lines(report: dict[str, Any]) -> list[str]:
         return []
     auditor = report.get("auditor") or {}
     model = (report.get("calibration") or {}).get("reference") or f"{auditor.get('name')} ({auditor.get('model')})"
+    if "error" in audit:
+        return [f"semantic: the audit by {model} failed (the decisions stand): {audit['error']}"]
     removals, kept = audit["removals"], audit["kept"]
 
     def share(part: dict[str, Any], ci: str = "") -> str:
