@@ -279,6 +279,7 @@ def build(sources: tuple[str, ...], output: str | None, config_path: str | None,
     OUT receives train.jsonl, val.jsonl, rejects.jsonl (every dropped record, with its
     stage and reason), manifest.json and report.html.
     """
+    from curate.engines.workers import available_cores
     from curate.pipeline import Pipeline
 
     quiet, verbose = flags.pop("quiet"), flags.pop("verbose")
@@ -291,6 +292,14 @@ def build(sources: tuple[str, ...], output: str | None, config_path: str | None,
         stages = ", ".join(plan.stage_names + [p.name for p in plan.phases]) or "none"
         console.print(f"importers: {', '.join(sorted(plan.registry.importers))}", markup=False, highlight=False)
         console.print(f"stages: {stages}; format: {config.format}", markup=False, highlight=False)
+    cores = available_cores()
+    if config.workers is not None and config.workers > cores:
+        console.print(
+            f"[yellow]warning:[/] --workers {config.workers} on {cores} usable core{'s' if cores > 1 else ''}: the"
+            " processes beyond them only add overhead; leave --workers out to use them all",
+            markup=True,
+            highlight=False,
+        )
     try:
         with RichReporter(console, verbose=verbose, quiet=quiet) as reporter:
             result = pipeline.run(reporter=reporter, debug=verbose)

@@ -167,3 +167,14 @@ def test_a_lone_surrogate_in_the_input_is_written_back_as_its_json_escape(tmp_pa
     assert '"lone \\ud800 surrogate"' in (out / "train.jsonl").read_text(encoding="utf-8")
     first = (out / "train.jsonl").read_text(encoding="utf-8").splitlines()[0]
     assert json.loads(first)["text"] == "lone \ud800 surrogate"
+
+
+def test_more_workers_than_cores_warns_and_builds(tmp_path, cli, monkeypatch):
+    import curate.engines.workers as workers
+
+    monkeypatch.setattr(workers, "available_cores", lambda: 2)
+    src = jsonl(tmp_path / "a.jsonl", qa(20))
+    result = cli("build", str(src), "-o", str(tmp_path / "out"), "--no-filters", "--workers", "8")
+    assert "warning: --workers 8 on 2 usable cores" in result.output
+    quiet = cli("build", str(src), "-o", str(tmp_path / "out2"), "--no-filters", "--workers", "2")
+    assert "usable core" not in quiet.output
